@@ -1,0 +1,1570 @@
+/*
+ * Generated from abi/bpf.abi by the codegen crate. Do not edit.
+ * Regenerate with: cargo run -p codegen --bin regen
+ */
+#ifndef RCORE_BPF_ABI_H
+#define RCORE_BPF_ABI_H
+
+/* This header replaces <linux/bpf.h>; including both is harmless. */
+#ifndef __LINUX_BPF_H__
+#define __LINUX_BPF_H__
+#endif
+
+#include <stddef.h>
+
+/* The same typedefs as <linux/types.h>, so the two can be included together. */
+typedef unsigned char __u8;
+typedef signed char __s8;
+typedef unsigned short __u16;
+typedef signed short __s16;
+typedef unsigned int __u32;
+typedef signed int __s32;
+typedef unsigned long long __u64;
+typedef signed long long __s64;
+#ifndef __aligned_u64
+#define __aligned_u64 __u64 __attribute__((aligned(8)))
+#endif
+
+#ifdef __cplusplus
+#define BPF_ABI_ASSERT(c, m) static_assert(c, m)
+#else
+#define BPF_ABI_ASSERT(c, m) _Static_assert(c, m)
+#endif
+
+/* Lengths of object names. */
+/* Length of map and program names, including the terminating NUL. */
+#define BPF_OBJ_NAME_LEN 0x10U
+
+/* Instruction classes: the low 3 bits of the opcode. */
+/* Classic load (used for 64-bit immediates and legacy packet access). */
+#define BPF_LD 0
+/* Load from memory into a register. */
+#define BPF_LDX 1
+/* Store an immediate to memory. */
+#define BPF_ST 2
+/* Store a register to memory (and atomics). */
+#define BPF_STX 3
+/* 32-bit arithmetic. */
+#define BPF_ALU 4
+/* 64-bit jumps, calls and exit. */
+#define BPF_JMP 5
+/* 32-bit jumps. */
+#define BPF_JMP32 6
+/* 64-bit arithmetic. */
+#define BPF_ALU64 7
+
+/* Access sizes of load and store instructions (bits 3-4 of the opcode). */
+/* 32-bit word. */
+#define BPF_W 0
+/* 16-bit half word. */
+#define BPF_H 8
+/* Byte. */
+#define BPF_B 0x10
+/* 64-bit double word. */
+#define BPF_DW 0x18
+
+/* Modes of load and store instructions (bits 5-7 of the opcode). */
+/* Immediate (with BPF_LD | BPF_DW: the 64-bit immediate load). */
+#define BPF_IMM 0
+/* Legacy absolute packet access. */
+#define BPF_ABS 0x20
+/* Legacy indirect packet access. */
+#define BPF_IND 0x40
+/* Regular memory access. */
+#define BPF_MEM 0x60
+/*
+ * Sign-extending memory load.
+ * Linux 6.6 and later.
+ */
+#define BPF_MEMSX 0x80
+/* Atomic memory operation; the operation is in the immediate. */
+#define BPF_ATOMIC 0xc0
+#define BPF_XADD BPF_ATOMIC
+
+/* Operand source (bit 3 of ALU and jump opcodes). */
+/* The 32-bit immediate. */
+#define BPF_K 0
+/* The source register. */
+#define BPF_X 8
+
+/* Arithmetic operations (bits 4-7 of ALU opcodes; also atomic operations in the immediate). */
+/* dst += src */
+#define BPF_ADD 0
+/* dst -= src */
+#define BPF_SUB 0x10
+/* dst *= src */
+#define BPF_MUL 0x20
+/* dst /= src (offset 1: signed) */
+#define BPF_DIV 0x30
+/* dst |= src */
+#define BPF_OR 0x40
+/* dst &= src */
+#define BPF_AND 0x50
+/* dst <<= src */
+#define BPF_LSH 0x60
+/* dst >>= src (logical) */
+#define BPF_RSH 0x70
+/* dst = -dst */
+#define BPF_NEG 0x80
+/* dst %= src (offset 1: signed) */
+#define BPF_MOD 0x90
+/* dst ^= src */
+#define BPF_XOR 0xa0
+/* dst = src (offset 8/16/32: sign-extending) */
+#define BPF_MOV 0xb0
+/* dst >>= src (arithmetic) */
+#define BPF_ARSH 0xc0
+/* Byte swap; the width is in the immediate. */
+#define BPF_END 0xd0
+
+/* Jump operations (bits 4-7 of jump opcodes). */
+/* Unconditional jump. */
+#define BPF_JA 0
+/* Jump if equal. */
+#define BPF_JEQ 0x10
+/* Jump if greater, unsigned. */
+#define BPF_JGT 0x20
+/* Jump if greater or equal, unsigned. */
+#define BPF_JGE 0x30
+/* Jump if dst & src is not zero. */
+#define BPF_JSET 0x40
+/* Jump if not equal. */
+#define BPF_JNE 0x50
+/* Jump if greater, signed. */
+#define BPF_JSGT 0x60
+/* Jump if greater or equal, signed. */
+#define BPF_JSGE 0x70
+/* Call a helper or a local function. */
+#define BPF_CALL 0x80
+/* Return from the function. */
+#define BPF_EXIT 0x90
+/* Jump if less, unsigned. */
+#define BPF_JLT 0xa0
+/* Jump if less or equal, unsigned. */
+#define BPF_JLE 0xb0
+/* Jump if less, signed. */
+#define BPF_JSLT 0xc0
+/* Jump if less or equal, signed. */
+#define BPF_JSLE 0xd0
+
+/* Byte-swap direction (the source bit of BPF_END). */
+/* Convert to (or from) little-endian. */
+#define BPF_TO_LE 0
+#define BPF_FROM_LE BPF_TO_LE
+/* Convert to (or from) big-endian. */
+#define BPF_TO_BE 8
+#define BPF_FROM_BE BPF_TO_BE
+
+/* Atomic operation modifiers, in the immediate of BPF_ATOMIC instructions. */
+/* Also load the old value into the source register. */
+#define BPF_FETCH 1U
+/* Atomic exchange. */
+#define BPF_XCHG 0xe1U
+/* Atomic compare-and-exchange with r0. */
+#define BPF_CMPXCHG 0xf1U
+
+/* Register numbers. */
+/* Return value, and helper results. */
+#define BPF_REG_0 0
+/* First argument; the context at entry. */
+#define BPF_REG_1 1
+/* Second argument. */
+#define BPF_REG_2 2
+/* Third argument. */
+#define BPF_REG_3 3
+/* Fourth argument. */
+#define BPF_REG_4 4
+/* Fifth argument. */
+#define BPF_REG_5 5
+/* Callee-saved. */
+#define BPF_REG_6 6
+/* Callee-saved. */
+#define BPF_REG_7 7
+/* Callee-saved. */
+#define BPF_REG_8 8
+/* Callee-saved. */
+#define BPF_REG_9 9
+/* Read-only frame pointer. */
+#define BPF_REG_10 10
+
+/* `src_reg` values of a 64-bit immediate load (BPF_LD | BPF_IMM | BPF_DW). */
+/* The immediate is a map fd; loads the map. */
+#define BPF_PSEUDO_MAP_FD 1
+/* The immediate is a map fd, the next slot's immediate an offset into its value. */
+#define BPF_PSEUDO_MAP_VALUE 2
+/* The immediate is a BTF type id of a kernel variable. */
+#define BPF_PSEUDO_BTF_ID 3
+/* The immediate is the relative address of a BPF function. */
+#define BPF_PSEUDO_FUNC 4
+/* The immediate indexes the fd_array given at load; loads the map. */
+#define BPF_PSEUDO_MAP_IDX 5
+/* As BPF_PSEUDO_MAP_IDX, with an offset into the map value. */
+#define BPF_PSEUDO_MAP_IDX_VALUE 6
+
+/* `src_reg` values of BPF_JMP | BPF_CALL. */
+/* The immediate is the relative instruction of a local (bpf-to-bpf) function. */
+#define BPF_PSEUDO_CALL 1
+/* The immediate is the BTF id of a kernel function. */
+#define BPF_PSEUDO_KFUNC_CALL 2
+
+/* Limits of classic and extended BPF. */
+/* Maximum instruction count of a classic BPF program. */
+#define BPF_MAXINSNS 0x1000U
+
+/*
+ * Runtime limits of this implementation, set to Linux's kernel-internal values.
+ * Origin: rCore extension.
+ */
+/*
+ * Bytes of stack per BPF function frame (Linux MAX_BPF_STACK).
+ * Origin: rCore extension.
+ */
+#define MAX_BPF_STACK 0x200U
+/*
+ * Deepest bpf-to-bpf call chain, entry frame included (Linux MAX_CALL_FRAMES).
+ * Origin: rCore extension.
+ */
+#define MAX_CALL_FRAMES 8U
+/*
+ * Most tail calls one program run may make (Linux MAX_TAIL_CALL_CNT).
+ * Origin: rCore extension.
+ */
+#define MAX_TAIL_CALL_CNT 0x21U
+
+/* Flags of BPF_MAP_UPDATE_ELEM (and the batch and helper updates). */
+/* Create a new element or update an existing one. */
+#define BPF_ANY 0ULL
+/* Create a new element only if it does not exist (EEXIST otherwise). */
+#define BPF_NOEXIST 1ULL
+/* Update an existing element only (ENOENT otherwise). */
+#define BPF_EXIST 2ULL
+/* Take the value's spin lock while copying. */
+#define BPF_F_LOCK 4ULL
+
+/* Flags of BPF_MAP_CREATE (`map_flags`). */
+/* Allocate elements on demand instead of up front. */
+#define BPF_F_NO_PREALLOC 1U
+/* LRU maps: one LRU list per CPU instead of a common one. */
+#define BPF_F_NO_COMMON_LRU 2U
+/* `numa_node` is valid. */
+#define BPF_F_NUMA_NODE 4U
+/* The syscall side may only read. */
+#define BPF_F_RDONLY 8U
+/* The syscall side may only write. */
+#define BPF_F_WRONLY 0x10U
+/* Stack-trace maps store build id and offset. */
+#define BPF_F_STACK_BUILD_ID 0x20U
+/* Zero-initialize the hash seed (for tests only). */
+#define BPF_F_ZERO_SEED 0x40U
+/* Programs may only read. */
+#define BPF_F_RDONLY_PROG 0x80U
+/* Programs may only write. */
+#define BPF_F_WRONLY_PROG 0x100U
+/* Clone the map from a listener for accepted sockets. */
+#define BPF_F_CLONE 0x200U
+/* The map can be memory-mapped. */
+#define BPF_F_MMAPABLE 0x400U
+/* Keep perf events among processes. */
+#define BPF_F_PRESERVE_ELEMS 0x800U
+/* Usable as an inner map with dynamic max_entries. */
+#define BPF_F_INNER_MAP 0x1000U
+
+/* Flags of BPF_PROG_LOAD (`prog_flags`). */
+/* Verify with strict alignment. */
+#define BPF_F_STRICT_ALIGNMENT 1U
+/* Skip alignment checks. */
+#define BPF_F_ANY_ALIGNMENT 2U
+/* Verifier test: randomize the upper 32 bits. */
+#define BPF_F_TEST_RND_HI32 4U
+/* Verifier test: state-pruning frequency. */
+#define BPF_F_TEST_STATE_FREQ 8U
+/* The program may sleep. */
+#define BPF_F_SLEEPABLE 0x10U
+/* XDP: the program handles multi-buffer frames. */
+#define BPF_F_XDP_HAS_FRAGS 0x20U
+
+/* Flags of BPF_PROG_ATTACH (`attach_flags`). */
+/* A sub-cgroup's program overrides this one. */
+#define BPF_F_ALLOW_OVERRIDE 1U
+/* Several programs may be attached; all run. */
+#define BPF_F_ALLOW_MULTI 2U
+/* Replace the program given by `replace_bpf_fd`. */
+#define BPF_F_REPLACE 4U
+
+/* Flags of BPF_PROG_QUERY. */
+/* Query the effective programs, inherited ones included. */
+#define BPF_F_QUERY_EFFECTIVE 1U
+
+/* Flags of BPF_PROG_TEST_RUN (`flags`). */
+/* Run on the CPU given in `cpu`. */
+#define BPF_F_TEST_RUN_ON_CPU 1U
+/* XDP: transmit the frames after the run. */
+#define BPF_F_TEST_XDP_LIVE_FRAMES 2U
+/* Apply CHECKSUM_COMPLETE to the skb and validate it. */
+#define BPF_F_TEST_SKB_CHECKSUM_COMPLETE 4U
+
+/* Ring buffer record header bits and size. */
+/* The record is reserved and not yet committed. */
+#define BPF_RINGBUF_BUSY_BIT 0x80000000U
+/* The record was discarded. */
+#define BPF_RINGBUF_DISCARD_BIT 0x40000000U
+/* Bytes of the record header. */
+#define BPF_RINGBUF_HDR_SZ 8U
+
+/* Flags of the ring buffer output, submit and discard helpers. */
+/* Do not notify the consumer. */
+#define BPF_RB_NO_WAKEUP 1ULL
+/* Notify the consumer now. */
+#define BPF_RB_FORCE_WAKEUP 2ULL
+
+/* What bpf_ringbuf_query returns. */
+/* Bytes not yet consumed. */
+#define BPF_RB_AVAIL_DATA 0ULL
+/* Size of the data area. */
+#define BPF_RB_RING_SIZE 1ULL
+/* Consumer position. */
+#define BPF_RB_CONS_POS 2ULL
+/* Producer position. */
+#define BPF_RB_PROD_POS 3ULL
+
+/*
+ * ELF machine number of BPF objects.
+ * Origin: LLVM.
+ */
+/*
+ * `e_machine` of BPF ELF files.
+ * Origin: LLVM.
+ */
+#define EM_BPF 0xf7
+
+/*
+ * Relocation types of BPF ELF objects, as LLVM emits them.
+ * Origin: LLVM.
+ */
+/*
+ * No relocation.
+ * Origin: LLVM.
+ */
+#define R_BPF_NONE 0U
+/*
+ * 64-bit immediate of an ld_imm64 instruction (map references).
+ * Origin: LLVM.
+ */
+#define R_BPF_64_64 1U
+/*
+ * 64-bit absolute data.
+ * Origin: LLVM.
+ */
+#define R_BPF_64_ABS64 2U
+/*
+ * 32-bit absolute data.
+ * Origin: LLVM.
+ */
+#define R_BPF_64_ABS32 3U
+/*
+ * 32-bit data not resolved by dynamic loaders (debug info).
+ * Origin: LLVM.
+ */
+#define R_BPF_64_NODYLD32 4U
+/*
+ * 32-bit immediate of a call (pc-relative, in instructions).
+ * Origin: LLVM.
+ */
+#define R_BPF_64_32 10U
+
+/* bpf(2) commands. */
+enum bpf_cmd {
+	/* Create a map; returns its fd. */
+	BPF_MAP_CREATE = 0,
+	/* Copy the value of a key out of a map. */
+	BPF_MAP_LOOKUP_ELEM = 1,
+	/* Create or update an element. */
+	BPF_MAP_UPDATE_ELEM = 2,
+	/* Delete an element. */
+	BPF_MAP_DELETE_ELEM = 3,
+	/* The key after a given key (the first key for a missing or NULL key). */
+	BPF_MAP_GET_NEXT_KEY = 4,
+	/* Verify and load a program; returns its fd. */
+	BPF_PROG_LOAD = 5,
+	/* Pin an object to a path. */
+	BPF_OBJ_PIN = 6,
+	/* Open a pinned object. */
+	BPF_OBJ_GET = 7,
+	/* Attach a program to a hook. */
+	BPF_PROG_ATTACH = 8,
+	/* Detach a program from a hook. */
+	BPF_PROG_DETACH = 9,
+	/* Run a program once on given input. */
+	BPF_PROG_TEST_RUN = 10,
+	BPF_PROG_RUN = BPF_PROG_TEST_RUN,
+	/* The next program id. */
+	BPF_PROG_GET_NEXT_ID = 11,
+	/* The next map id. */
+	BPF_MAP_GET_NEXT_ID = 12,
+	/* An fd for a program id. */
+	BPF_PROG_GET_FD_BY_ID = 13,
+	/* An fd for a map id. */
+	BPF_MAP_GET_FD_BY_ID = 14,
+	/* Information about the object behind an fd. */
+	BPF_OBJ_GET_INFO_BY_FD = 15,
+	/* Programs attached to a hook. */
+	BPF_PROG_QUERY = 16,
+	/* Attach to a raw tracepoint. */
+	BPF_RAW_TRACEPOINT_OPEN = 17,
+	/* Load BTF type information. */
+	BPF_BTF_LOAD = 18,
+	/* An fd for a BTF id. */
+	BPF_BTF_GET_FD_BY_ID = 19,
+	/* What a task's fd is attached to. */
+	BPF_TASK_FD_QUERY = 20,
+	/* Copy out and delete an element (pop for queues and stacks). */
+	BPF_MAP_LOOKUP_AND_DELETE_ELEM = 21,
+	/* Make a map read-only for the syscall side. */
+	BPF_MAP_FREEZE = 22,
+	/* The next BTF id. */
+	BPF_BTF_GET_NEXT_ID = 23,
+	/* Copy out many elements. */
+	BPF_MAP_LOOKUP_BATCH = 24,
+	/* Copy out and delete many elements. */
+	BPF_MAP_LOOKUP_AND_DELETE_BATCH = 25,
+	/* Create or update many elements. */
+	BPF_MAP_UPDATE_BATCH = 26,
+	/* Delete many elements. */
+	BPF_MAP_DELETE_BATCH = 27,
+	/* Create a link (an attachment with an fd). */
+	BPF_LINK_CREATE = 28,
+	/* Replace a link's program. */
+	BPF_LINK_UPDATE = 29,
+	/* An fd for a link id. */
+	BPF_LINK_GET_FD_BY_ID = 30,
+	/* The next link id. */
+	BPF_LINK_GET_NEXT_ID = 31,
+	/* Enable run-time statistics. */
+	BPF_ENABLE_STATS = 32,
+	/* Create an iterator from a link. */
+	BPF_ITER_CREATE = 33,
+	/* Detach a link. */
+	BPF_LINK_DETACH = 34,
+	/* Bind a map to a program. */
+	BPF_PROG_BIND_MAP = 35,
+	/*
+	 * Load an ELF object, relocating its map symbols to the fds named in the attr (ProgramLoadExAttr).
+	 * Origin: rCore extension.
+	 */
+	BPF_PROG_LOAD_EX = 1000,
+};
+
+/* Map types. */
+enum bpf_map_type {
+	/* Invalid. */
+	BPF_MAP_TYPE_UNSPEC = 0,
+	/* Hash table. */
+	BPF_MAP_TYPE_HASH = 1,
+	/* Array indexed by u32. */
+	BPF_MAP_TYPE_ARRAY = 2,
+	/* Array of program fds, for tail calls. */
+	BPF_MAP_TYPE_PROG_ARRAY = 3,
+	/* Per-CPU perf event buffers. */
+	BPF_MAP_TYPE_PERF_EVENT_ARRAY = 4,
+	/* Hash table with one value per CPU. */
+	BPF_MAP_TYPE_PERCPU_HASH = 5,
+	/* Array with one value per CPU. */
+	BPF_MAP_TYPE_PERCPU_ARRAY = 6,
+	/* Stack traces. */
+	BPF_MAP_TYPE_STACK_TRACE = 7,
+	/* Array of cgroup fds. */
+	BPF_MAP_TYPE_CGROUP_ARRAY = 8,
+	/* Hash table evicting the least recently used element when full. */
+	BPF_MAP_TYPE_LRU_HASH = 9,
+	/* Per-CPU LRU hash table. */
+	BPF_MAP_TYPE_LRU_PERCPU_HASH = 10,
+	/* Longest-prefix-match trie. */
+	BPF_MAP_TYPE_LPM_TRIE = 11,
+	/* Array of maps. */
+	BPF_MAP_TYPE_ARRAY_OF_MAPS = 12,
+	/* Hash of maps. */
+	BPF_MAP_TYPE_HASH_OF_MAPS = 13,
+	/* Network devices for redirects. */
+	BPF_MAP_TYPE_DEVMAP = 14,
+	/* Sockets for redirects. */
+	BPF_MAP_TYPE_SOCKMAP = 15,
+	/* CPUs for XDP redirects. */
+	BPF_MAP_TYPE_CPUMAP = 16,
+	/* AF_XDP sockets. */
+	BPF_MAP_TYPE_XSKMAP = 17,
+	/* Hash of sockets. */
+	BPF_MAP_TYPE_SOCKHASH = 18,
+	/* Per-cgroup storage. */
+	BPF_MAP_TYPE_CGROUP_STORAGE = 19,
+	/* Sockets for SO_REUSEPORT selection. */
+	BPF_MAP_TYPE_REUSEPORT_SOCKARRAY = 20,
+	/* Per-CPU per-cgroup storage. */
+	BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE = 21,
+	/* FIFO queue. */
+	BPF_MAP_TYPE_QUEUE = 22,
+	/* LIFO stack. */
+	BPF_MAP_TYPE_STACK = 23,
+	/* Per-socket storage. */
+	BPF_MAP_TYPE_SK_STORAGE = 24,
+	/* Hash of network devices. */
+	BPF_MAP_TYPE_DEVMAP_HASH = 25,
+	/* Kernel struct operations. */
+	BPF_MAP_TYPE_STRUCT_OPS = 26,
+	/* Multi-producer single-consumer ring buffer. */
+	BPF_MAP_TYPE_RINGBUF = 27,
+	/* Per-inode storage. */
+	BPF_MAP_TYPE_INODE_STORAGE = 28,
+	/* Per-task storage. */
+	BPF_MAP_TYPE_TASK_STORAGE = 29,
+	/* Bloom filter. */
+	BPF_MAP_TYPE_BLOOM_FILTER = 30,
+	/* Ring buffer written by user space. */
+	BPF_MAP_TYPE_USER_RINGBUF = 31,
+};
+
+/* Program types. */
+enum bpf_prog_type {
+	/* Invalid. */
+	BPF_PROG_TYPE_UNSPEC = 0,
+	/* Socket filter. */
+	BPF_PROG_TYPE_SOCKET_FILTER = 1,
+	/* Kprobe and kretprobe handler. */
+	BPF_PROG_TYPE_KPROBE = 2,
+	/* Traffic-control classifier. */
+	BPF_PROG_TYPE_SCHED_CLS = 3,
+	/* Traffic-control action. */
+	BPF_PROG_TYPE_SCHED_ACT = 4,
+	/* Tracepoint handler. */
+	BPF_PROG_TYPE_TRACEPOINT = 5,
+	/* eXpress Data Path. */
+	BPF_PROG_TYPE_XDP = 6,
+	/* Perf event handler. */
+	BPF_PROG_TYPE_PERF_EVENT = 7,
+	/* Cgroup packet filter. */
+	BPF_PROG_TYPE_CGROUP_SKB = 8,
+	/* Cgroup socket hooks. */
+	BPF_PROG_TYPE_CGROUP_SOCK = 9,
+	/* Lightweight tunnel input. */
+	BPF_PROG_TYPE_LWT_IN = 10,
+	/* Lightweight tunnel output. */
+	BPF_PROG_TYPE_LWT_OUT = 11,
+	/* Lightweight tunnel transmit. */
+	BPF_PROG_TYPE_LWT_XMIT = 12,
+	/* Socket operations. */
+	BPF_PROG_TYPE_SOCK_OPS = 13,
+	/* Socket SKB parser and verdict. */
+	BPF_PROG_TYPE_SK_SKB = 14,
+	/* Cgroup device access. */
+	BPF_PROG_TYPE_CGROUP_DEVICE = 15,
+	/* Socket message verdict. */
+	BPF_PROG_TYPE_SK_MSG = 16,
+	/* Raw tracepoint handler. */
+	BPF_PROG_TYPE_RAW_TRACEPOINT = 17,
+	/* Cgroup socket address hooks. */
+	BPF_PROG_TYPE_CGROUP_SOCK_ADDR = 18,
+	/* Segment routing local action. */
+	BPF_PROG_TYPE_LWT_SEG6LOCAL = 19,
+	/* Infrared decoder. */
+	BPF_PROG_TYPE_LIRC_MODE2 = 20,
+	/* SO_REUSEPORT selection. */
+	BPF_PROG_TYPE_SK_REUSEPORT = 21,
+	/* Flow dissector. */
+	BPF_PROG_TYPE_FLOW_DISSECTOR = 22,
+	/* Cgroup sysctl access. */
+	BPF_PROG_TYPE_CGROUP_SYSCTL = 23,
+	/* Writable raw tracepoint. */
+	BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE = 24,
+	/* Cgroup socket options. */
+	BPF_PROG_TYPE_CGROUP_SOCKOPT = 25,
+	/* fentry, fexit and iterators. */
+	BPF_PROG_TYPE_TRACING = 26,
+	/* Kernel struct operations. */
+	BPF_PROG_TYPE_STRUCT_OPS = 27,
+	/* Extension of another program. */
+	BPF_PROG_TYPE_EXT = 28,
+	/* Linux security module hooks. */
+	BPF_PROG_TYPE_LSM = 29,
+	/* Socket lookup. */
+	BPF_PROG_TYPE_SK_LOOKUP = 30,
+	/* A program that can execute syscalls. */
+	BPF_PROG_TYPE_SYSCALL = 31,
+};
+
+/* Attach types. */
+enum bpf_attach_type {
+	/* Cgroup ingress packets. */
+	BPF_CGROUP_INET_INGRESS = 0,
+	/* Cgroup egress packets. */
+	BPF_CGROUP_INET_EGRESS = 1,
+	/* Cgroup socket creation. */
+	BPF_CGROUP_INET_SOCK_CREATE = 2,
+	/* Cgroup socket operations. */
+	BPF_CGROUP_SOCK_OPS = 3,
+	/* Socket stream parser. */
+	BPF_SK_SKB_STREAM_PARSER = 4,
+	/* Socket stream verdict. */
+	BPF_SK_SKB_STREAM_VERDICT = 5,
+	/* Cgroup device access. */
+	BPF_CGROUP_DEVICE = 6,
+	/* Socket message verdict. */
+	BPF_SK_MSG_VERDICT = 7,
+	/* Cgroup IPv4 bind. */
+	BPF_CGROUP_INET4_BIND = 8,
+	/* Cgroup IPv6 bind. */
+	BPF_CGROUP_INET6_BIND = 9,
+	/* Cgroup IPv4 connect. */
+	BPF_CGROUP_INET4_CONNECT = 10,
+	/* Cgroup IPv6 connect. */
+	BPF_CGROUP_INET6_CONNECT = 11,
+	/* Cgroup IPv4 post-bind. */
+	BPF_CGROUP_INET4_POST_BIND = 12,
+	/* Cgroup IPv6 post-bind. */
+	BPF_CGROUP_INET6_POST_BIND = 13,
+	/* Cgroup UDPv4 sendmsg. */
+	BPF_CGROUP_UDP4_SENDMSG = 14,
+	/* Cgroup UDPv6 sendmsg. */
+	BPF_CGROUP_UDP6_SENDMSG = 15,
+	/* Infrared decoder. */
+	BPF_LIRC_MODE2 = 16,
+	/* Flow dissector. */
+	BPF_FLOW_DISSECTOR = 17,
+	/* Cgroup sysctl. */
+	BPF_CGROUP_SYSCTL = 18,
+	/* Cgroup UDPv4 recvmsg. */
+	BPF_CGROUP_UDP4_RECVMSG = 19,
+	/* Cgroup UDPv6 recvmsg. */
+	BPF_CGROUP_UDP6_RECVMSG = 20,
+	/* Cgroup getsockopt. */
+	BPF_CGROUP_GETSOCKOPT = 21,
+	/* Cgroup setsockopt. */
+	BPF_CGROUP_SETSOCKOPT = 22,
+	/* Raw tracepoint. */
+	BPF_TRACE_RAW_TP = 23,
+	/* Function entry. */
+	BPF_TRACE_FENTRY = 24,
+	/* Function exit. */
+	BPF_TRACE_FEXIT = 25,
+	/* Return-value override. */
+	BPF_MODIFY_RETURN = 26,
+	/* LSM hook. */
+	BPF_LSM_MAC = 27,
+	/* Iterator. */
+	BPF_TRACE_ITER = 28,
+	/* Cgroup IPv4 getpeername. */
+	BPF_CGROUP_INET4_GETPEERNAME = 29,
+	/* Cgroup IPv6 getpeername. */
+	BPF_CGROUP_INET6_GETPEERNAME = 30,
+	/* Cgroup IPv4 getsockname. */
+	BPF_CGROUP_INET4_GETSOCKNAME = 31,
+	/* Cgroup IPv6 getsockname. */
+	BPF_CGROUP_INET6_GETSOCKNAME = 32,
+	/* XDP in a devmap. */
+	BPF_XDP_DEVMAP = 33,
+	/* Cgroup socket release. */
+	BPF_CGROUP_INET_SOCK_RELEASE = 34,
+	/* XDP in a cpumap. */
+	BPF_XDP_CPUMAP = 35,
+	/* Socket lookup. */
+	BPF_SK_LOOKUP = 36,
+	/* XDP. */
+	BPF_XDP = 37,
+	/* Socket SKB verdict. */
+	BPF_SK_SKB_VERDICT = 38,
+	/* SO_REUSEPORT select. */
+	BPF_SK_REUSEPORT_SELECT = 39,
+	/* SO_REUSEPORT select or migrate. */
+	BPF_SK_REUSEPORT_SELECT_OR_MIGRATE = 40,
+	/* Perf event. */
+	BPF_PERF_EVENT = 41,
+	/* Multi-function kprobe. */
+	BPF_TRACE_KPROBE_MULTI = 42,
+	/* Cgroup LSM hook. */
+	BPF_LSM_CGROUP = 43,
+};
+
+/* Link types. */
+enum bpf_link_type {
+	/* Invalid. */
+	BPF_LINK_TYPE_UNSPEC = 0,
+	/* Raw tracepoint. */
+	BPF_LINK_TYPE_RAW_TRACEPOINT = 1,
+	/* fentry, fexit, LSM. */
+	BPF_LINK_TYPE_TRACING = 2,
+	/* Cgroup. */
+	BPF_LINK_TYPE_CGROUP = 3,
+	/* Iterator. */
+	BPF_LINK_TYPE_ITER = 4,
+	/* Network namespace. */
+	BPF_LINK_TYPE_NETNS = 5,
+	/* XDP. */
+	BPF_LINK_TYPE_XDP = 6,
+	/* Perf event (kprobes, tracepoints). */
+	BPF_LINK_TYPE_PERF_EVENT = 7,
+	/* Multi-function kprobe. */
+	BPF_LINK_TYPE_KPROBE_MULTI = 8,
+	/* Struct operations. */
+	BPF_LINK_TYPE_STRUCT_OPS = 9,
+};
+
+/*
+ * Kinds of rCore probe points, as seen in the probe context.
+ * Origin: rCore extension.
+ */
+enum bpf_probe_type {
+	/*
+	 * A kprobe: runs before the probed instruction.
+	 * Origin: rCore extension.
+	 */
+	BPF_PROBE_KPROBE = 0,
+	/*
+	 * A kretprobe, at function entry (target `kretprobe@entry:<fn>`).
+	 * Origin: rCore extension.
+	 */
+	BPF_PROBE_KRETPROBE_ENTRY = 1,
+	/*
+	 * A kretprobe, at function return (target `kretprobe@exit:<fn>`).
+	 * Origin: rCore extension.
+	 */
+	BPF_PROBE_KRETPROBE_EXIT = 2,
+};
+
+/* Error numbers bpf(2) and the helpers return (negated in helpers). */
+/* Operation not permitted (e.g. writing a frozen map). */
+#ifndef EPERM
+#define EPERM 1
+#endif
+/* No such entry (missing key, empty queue). */
+#ifndef ENOENT
+#define ENOENT 2
+#endif
+/* No such process. */
+#ifndef ESRCH
+#define ESRCH 3
+#endif
+/* Interrupted. */
+#ifndef EINTR
+#define EINTR 4
+#endif
+/* I/O error. */
+#ifndef EIO
+#define EIO 5
+#endif
+/* Argument too big (map full, non-zero attr tail). */
+#ifndef E2BIG
+#define E2BIG 7
+#endif
+/* Not executable (bad program). */
+#ifndef ENOEXEC
+#define ENOEXEC 8
+#endif
+/* Bad file descriptor. */
+#ifndef EBADF
+#define EBADF 9
+#endif
+/* Try again (probe point busy). */
+#ifndef EAGAIN
+#define EAGAIN 11
+#endif
+/* Out of memory. */
+#ifndef ENOMEM
+#define ENOMEM 12
+#endif
+/* Permission denied (verifier rejection). */
+#ifndef EACCES
+#define EACCES 13
+#endif
+/* Bad address (unreadable or unwritable user memory). */
+#ifndef EFAULT
+#define EFAULT 14
+#endif
+/* Busy. */
+#ifndef EBUSY
+#define EBUSY 16
+#endif
+/* Already exists. */
+#ifndef EEXIST
+#define EEXIST 17
+#endif
+/* No such device. */
+#ifndef ENODEV
+#define ENODEV 19
+#endif
+/* Invalid argument. */
+#ifndef EINVAL
+#define EINVAL 22
+#endif
+/* Too many open files in the system. */
+#ifndef ENFILE
+#define ENFILE 23
+#endif
+/* Too many open files. */
+#ifndef EMFILE
+#define EMFILE 24
+#endif
+/* No space left. */
+#ifndef ENOSPC
+#define ENOSPC 28
+#endif
+/* Result out of range. */
+#ifndef ERANGE
+#define ERANGE 34
+#endif
+/* Function not implemented. */
+#ifndef ENOSYS
+#define ENOSYS 38
+#endif
+/* Too many levels (tail-call or call-depth limit). */
+#ifndef ELOOP
+#define ELOOP 40
+#endif
+/* Operation not supported. */
+#ifndef EOPNOTSUPP
+#define EOPNOTSUPP 95
+#endif
+
+/* Helper function IDs. */
+enum bpf_func_id {
+	/* Look up a key; a pointer to its value, or NULL. */
+	BPF_FUNC_map_lookup_elem = 1,
+	/* Create or update an element; 0 or a negative errno. */
+	BPF_FUNC_map_update_elem = 2,
+	/* Delete an element; 0 or a negative errno. */
+	BPF_FUNC_map_delete_elem = 3,
+	/* Read kernel memory safely; on failure fill zeros and return -EFAULT. */
+	BPF_FUNC_probe_read = 4,
+	/* Monotonic time in ns. */
+	BPF_FUNC_ktime_get_ns = 5,
+	/* Print a formatted message (at most 3 arguments) to the trace console. */
+	BPF_FUNC_trace_printk = 6,
+	/* A pseudo-random 32-bit number. */
+	BPF_FUNC_get_prandom_u32 = 7,
+	/* The id of the CPU running the program. */
+	BPF_FUNC_get_smp_processor_id = 8,
+	/* Store bytes into a packet. */
+	BPF_FUNC_skb_store_bytes = 9,
+	/* Fix up an L3 checksum. */
+	BPF_FUNC_l3_csum_replace = 10,
+	/* Fix up an L4 checksum. */
+	BPF_FUNC_l4_csum_replace = 11,
+	/* Jump to the program at `index` of a PROG_ARRAY; returns only on failure. */
+	BPF_FUNC_tail_call = 12,
+	/* Clone a packet and redirect the clone. */
+	BPF_FUNC_clone_redirect = 13,
+	/* tgid << 32 | pid of the current task. */
+	BPF_FUNC_get_current_pid_tgid = 14,
+	/* gid << 32 | uid of the current task. */
+	BPF_FUNC_get_current_uid_gid = 15,
+	/* Copy the current task's name into a buffer. */
+	BPF_FUNC_get_current_comm = 16,
+	/* Copy a NUL-terminated string from unsafe memory; its length with the NUL, or a negative errno. */
+	BPF_FUNC_probe_read_str = 45,
+	/* Push a value onto a queue or stack. */
+	BPF_FUNC_map_push_elem = 87,
+	/* Pop a value from a queue or stack. */
+	BPF_FUNC_map_pop_elem = 88,
+	/* Read the next value of a queue or stack without removing it. */
+	BPF_FUNC_map_peek_elem = 89,
+	/* Read user memory safely; on failure fill zeros and return -EFAULT. */
+	BPF_FUNC_probe_read_user = 112,
+	/* Read kernel memory safely; on failure fill zeros and return -EFAULT. */
+	BPF_FUNC_probe_read_kernel = 113,
+	/* Copy a NUL-terminated string from user memory; its length with the NUL, or a negative errno. */
+	BPF_FUNC_probe_read_user_str = 114,
+	/* Copy a NUL-terminated string from kernel memory; its length with the NUL, or a negative errno. */
+	BPF_FUNC_probe_read_kernel_str = 115,
+	/* Time since boot in ns, suspend included. */
+	BPF_FUNC_ktime_get_boot_ns = 125,
+	/* Copy data into a ring buffer; 0 or a negative errno. */
+	BPF_FUNC_ringbuf_output = 130,
+	/* Reserve space in a ring buffer; a pointer to it, or NULL. */
+	BPF_FUNC_ringbuf_reserve = 131,
+	/* Commit a reservation to the consumer. */
+	BPF_FUNC_ringbuf_submit = 132,
+	/* Discard a reservation. */
+	BPF_FUNC_ringbuf_discard = 133,
+	/* Query a ring buffer property (BPF_RB_*). */
+	BPF_FUNC_ringbuf_query = 134,
+	/* Address of the traced function (kprobe: the probed address). */
+	BPF_FUNC_get_func_ip = 173,
+};
+
+/* An instruction. */
+struct bpf_insn {
+	/* Opcode: class, size or source, mode or operation. */
+	__u8 code;
+	/* Destination register (low 4 bits) and source register (high 4 bits). */
+	__u8 dst_reg:4;
+	__u8 src_reg:4;
+	/* Signed offset. */
+	__s16 off;
+	/* Signed immediate. */
+	__s32 imm;
+} __attribute__((aligned(4)));
+BPF_ABI_ASSERT(sizeof(struct bpf_insn) == 8, "struct bpf_insn must be 8 bytes");
+BPF_ABI_ASSERT(offsetof(struct bpf_insn, code) == 0, "bpf_insn.code must be at offset 0");
+BPF_ABI_ASSERT(offsetof(struct bpf_insn, off) == 2, "bpf_insn.off must be at offset 2");
+BPF_ABI_ASSERT(offsetof(struct bpf_insn, imm) == 4, "bpf_insn.imm must be at offset 4");
+
+/* Attributes of BPF_MAP_CREATE. */
+struct bpf_map_create_attr {
+	/* The map type. */
+	__u32 map_type;
+	/* Key size in bytes. */
+	__u32 key_size;
+	/* Value size in bytes. */
+	__u32 value_size;
+	/* Maximum number of entries. */
+	__u32 max_entries;
+	/* BPF_F_* map flags. */
+	__u32 map_flags;
+	/* Fd of the inner map, for maps of maps. */
+	__u32 inner_map_fd;
+	/* NUMA node, with BPF_F_NUMA_NODE. */
+	__u32 numa_node;
+	/* Name, NUL-padded. */
+	char map_name[BPF_OBJ_NAME_LEN];
+	/* Network device to create the map on. */
+	__u32 map_ifindex;
+	/* Fd of the BTF data. */
+	__u32 btf_fd;
+	/* BTF type id of the key. */
+	__u32 btf_key_type_id;
+	/* BTF type id of the value. */
+	__u32 btf_value_type_id;
+	/* BTF type id of a kernel struct stored as the value. */
+	__u32 btf_vmlinux_value_type_id;
+	/* Per-map-type extra (e.g. bloom filter hash count). */
+	__u64 map_extra;
+} __attribute__((aligned(8)));
+BPF_ABI_ASSERT(sizeof(struct bpf_map_create_attr) == 72, "struct bpf_map_create_attr must be 72 bytes");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_create_attr, map_type) == 0, "bpf_map_create_attr.map_type must be at offset 0");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_create_attr, key_size) == 4, "bpf_map_create_attr.key_size must be at offset 4");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_create_attr, value_size) == 8, "bpf_map_create_attr.value_size must be at offset 8");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_create_attr, max_entries) == 12, "bpf_map_create_attr.max_entries must be at offset 12");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_create_attr, map_flags) == 16, "bpf_map_create_attr.map_flags must be at offset 16");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_create_attr, inner_map_fd) == 20, "bpf_map_create_attr.inner_map_fd must be at offset 20");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_create_attr, numa_node) == 24, "bpf_map_create_attr.numa_node must be at offset 24");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_create_attr, map_name) == 28, "bpf_map_create_attr.map_name must be at offset 28");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_create_attr, map_ifindex) == 44, "bpf_map_create_attr.map_ifindex must be at offset 44");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_create_attr, btf_fd) == 48, "bpf_map_create_attr.btf_fd must be at offset 48");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_create_attr, btf_key_type_id) == 52, "bpf_map_create_attr.btf_key_type_id must be at offset 52");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_create_attr, btf_value_type_id) == 56, "bpf_map_create_attr.btf_value_type_id must be at offset 56");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_create_attr, btf_vmlinux_value_type_id) == 60, "bpf_map_create_attr.btf_vmlinux_value_type_id must be at offset 60");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_create_attr, map_extra) == 64, "bpf_map_create_attr.map_extra must be at offset 64");
+
+/* Attributes of BPF_MAP_{LOOKUP,UPDATE,DELETE}_ELEM, GET_NEXT_KEY, LOOKUP_AND_DELETE_ELEM and FREEZE. */
+struct bpf_map_elem_attr {
+	/* The map. */
+	__u32 map_fd;
+	__u32 :32;	/* padding */
+	/* Pointer to the key. */
+	__aligned_u64 key;
+	/* Pointer to the value (for GET_NEXT_KEY: to the next key). */
+	union {
+		__aligned_u64 value;
+		__aligned_u64 next_key;
+	};
+	/* BPF_ANY, BPF_NOEXIST, BPF_EXIST or BPF_F_LOCK. */
+	__u64 flags;
+} __attribute__((aligned(8)));
+BPF_ABI_ASSERT(sizeof(struct bpf_map_elem_attr) == 32, "struct bpf_map_elem_attr must be 32 bytes");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_elem_attr, map_fd) == 0, "bpf_map_elem_attr.map_fd must be at offset 0");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_elem_attr, key) == 8, "bpf_map_elem_attr.key must be at offset 8");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_elem_attr, value) == 16, "bpf_map_elem_attr.value must be at offset 16");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_elem_attr, flags) == 24, "bpf_map_elem_attr.flags must be at offset 24");
+
+/* Attributes of the BPF_MAP_*_BATCH commands. */
+struct bpf_map_batch_attr {
+	/* Start position (NULL: from the beginning). */
+	__aligned_u64 in_batch;
+	/* Output: position to continue from. */
+	__aligned_u64 out_batch;
+	/* Array of keys. */
+	__aligned_u64 keys;
+	/* Array of values. */
+	__aligned_u64 values;
+	/* Input: elements in the arrays; output: elements processed. */
+	__u32 count;
+	/* The map. */
+	__u32 map_fd;
+	/* Flags applied to each element. */
+	__u64 elem_flags;
+	/* Flags of the command. */
+	__u64 flags;
+} __attribute__((aligned(8)));
+BPF_ABI_ASSERT(sizeof(struct bpf_map_batch_attr) == 56, "struct bpf_map_batch_attr must be 56 bytes");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_batch_attr, in_batch) == 0, "bpf_map_batch_attr.in_batch must be at offset 0");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_batch_attr, out_batch) == 8, "bpf_map_batch_attr.out_batch must be at offset 8");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_batch_attr, keys) == 16, "bpf_map_batch_attr.keys must be at offset 16");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_batch_attr, values) == 24, "bpf_map_batch_attr.values must be at offset 24");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_batch_attr, count) == 32, "bpf_map_batch_attr.count must be at offset 32");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_batch_attr, map_fd) == 36, "bpf_map_batch_attr.map_fd must be at offset 36");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_batch_attr, elem_flags) == 40, "bpf_map_batch_attr.elem_flags must be at offset 40");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_batch_attr, flags) == 48, "bpf_map_batch_attr.flags must be at offset 48");
+
+/* Attributes of BPF_PROG_LOAD. */
+struct bpf_prog_load_attr {
+	/* The program type. */
+	__u32 prog_type;
+	/* Number of instructions. */
+	__u32 insn_cnt;
+	/* Pointer to the instructions (struct bpf_insn). */
+	__aligned_u64 insns;
+	/* Pointer to the license string. */
+	__aligned_u64 license;
+	/* Verifier log verbosity. */
+	__u32 log_level;
+	/* Size of the log buffer. */
+	__u32 log_size;
+	/* Pointer to the log buffer. */
+	__aligned_u64 log_buf;
+	/* Unused (kernel version). */
+	__u32 kern_version;
+	/* BPF_F_* program flags. */
+	__u32 prog_flags;
+	/* Name, NUL-padded. */
+	char prog_name[BPF_OBJ_NAME_LEN];
+	/* Network device to load the program for. */
+	__u32 prog_ifindex;
+	/* Expected attach type. */
+	__u32 expected_attach_type;
+	/* Fd of the BTF data. */
+	__u32 prog_btf_fd;
+	/* Size of one func_info record. */
+	__u32 func_info_rec_size;
+	/* Pointer to the func_info records. */
+	__aligned_u64 func_info;
+	/* Number of func_info records. */
+	__u32 func_info_cnt;
+	/* Size of one line_info record. */
+	__u32 line_info_rec_size;
+	/* Pointer to the line_info records. */
+	__aligned_u64 line_info;
+	/* Number of line_info records. */
+	__u32 line_info_cnt;
+	/* BTF id of the attach target. */
+	__u32 attach_btf_id;
+	/* Fd of the program to attach to (or of the BTF object). */
+	union {
+		__u32 attach_prog_fd;
+		__u32 attach_btf_obj_fd;
+	};
+	/* Number of CO-RE relocations. */
+	__u32 core_relo_cnt;
+	/* Pointer to an array of map fds for BPF_PSEUDO_MAP_IDX. */
+	__aligned_u64 fd_array;
+	/* Pointer to the CO-RE relocations. */
+	__aligned_u64 core_relos;
+	/* Size of one CO-RE relocation. */
+	__u32 core_relo_rec_size;
+	__u32 :32;	/* padding */
+} __attribute__((aligned(8)));
+BPF_ABI_ASSERT(sizeof(struct bpf_prog_load_attr) == 144, "struct bpf_prog_load_attr must be 144 bytes");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_load_attr, prog_type) == 0, "bpf_prog_load_attr.prog_type must be at offset 0");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_load_attr, insn_cnt) == 4, "bpf_prog_load_attr.insn_cnt must be at offset 4");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_load_attr, insns) == 8, "bpf_prog_load_attr.insns must be at offset 8");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_load_attr, license) == 16, "bpf_prog_load_attr.license must be at offset 16");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_load_attr, log_level) == 24, "bpf_prog_load_attr.log_level must be at offset 24");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_load_attr, log_size) == 28, "bpf_prog_load_attr.log_size must be at offset 28");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_load_attr, log_buf) == 32, "bpf_prog_load_attr.log_buf must be at offset 32");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_load_attr, kern_version) == 40, "bpf_prog_load_attr.kern_version must be at offset 40");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_load_attr, prog_flags) == 44, "bpf_prog_load_attr.prog_flags must be at offset 44");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_load_attr, prog_name) == 48, "bpf_prog_load_attr.prog_name must be at offset 48");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_load_attr, prog_ifindex) == 64, "bpf_prog_load_attr.prog_ifindex must be at offset 64");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_load_attr, expected_attach_type) == 68, "bpf_prog_load_attr.expected_attach_type must be at offset 68");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_load_attr, prog_btf_fd) == 72, "bpf_prog_load_attr.prog_btf_fd must be at offset 72");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_load_attr, func_info_rec_size) == 76, "bpf_prog_load_attr.func_info_rec_size must be at offset 76");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_load_attr, func_info) == 80, "bpf_prog_load_attr.func_info must be at offset 80");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_load_attr, func_info_cnt) == 88, "bpf_prog_load_attr.func_info_cnt must be at offset 88");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_load_attr, line_info_rec_size) == 92, "bpf_prog_load_attr.line_info_rec_size must be at offset 92");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_load_attr, line_info) == 96, "bpf_prog_load_attr.line_info must be at offset 96");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_load_attr, line_info_cnt) == 104, "bpf_prog_load_attr.line_info_cnt must be at offset 104");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_load_attr, attach_btf_id) == 108, "bpf_prog_load_attr.attach_btf_id must be at offset 108");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_load_attr, attach_prog_fd) == 112, "bpf_prog_load_attr.attach_prog_fd must be at offset 112");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_load_attr, core_relo_cnt) == 116, "bpf_prog_load_attr.core_relo_cnt must be at offset 116");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_load_attr, fd_array) == 120, "bpf_prog_load_attr.fd_array must be at offset 120");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_load_attr, core_relos) == 128, "bpf_prog_load_attr.core_relos must be at offset 128");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_load_attr, core_relo_rec_size) == 136, "bpf_prog_load_attr.core_relo_rec_size must be at offset 136");
+
+/* Attributes of BPF_PROG_ATTACH and BPF_PROG_DETACH. */
+struct bpf_prog_attach_attr {
+	/* The object to attach to. */
+	__u32 target_fd;
+	/* The program. */
+	__u32 attach_bpf_fd;
+	/* The attach type. */
+	__u32 attach_type;
+	/* BPF_F_ALLOW_* flags. */
+	__u32 attach_flags;
+	/* Program to replace, with BPF_F_REPLACE. */
+	__u32 replace_bpf_fd;
+} __attribute__((aligned(4)));
+BPF_ABI_ASSERT(sizeof(struct bpf_prog_attach_attr) == 20, "struct bpf_prog_attach_attr must be 20 bytes");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_attach_attr, target_fd) == 0, "bpf_prog_attach_attr.target_fd must be at offset 0");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_attach_attr, attach_bpf_fd) == 4, "bpf_prog_attach_attr.attach_bpf_fd must be at offset 4");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_attach_attr, attach_type) == 8, "bpf_prog_attach_attr.attach_type must be at offset 8");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_attach_attr, attach_flags) == 12, "bpf_prog_attach_attr.attach_flags must be at offset 12");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_attach_attr, replace_bpf_fd) == 16, "bpf_prog_attach_attr.replace_bpf_fd must be at offset 16");
+
+/* Attributes of BPF_PROG_TEST_RUN. */
+struct bpf_prog_test_run_attr {
+	/* The program. */
+	__u32 prog_fd;
+	/* Output: the program's return value. */
+	__u32 retval;
+	/* Length of data_in. */
+	__u32 data_size_in;
+	/* Input: size of data_out; output: bytes written. */
+	__u32 data_size_out;
+	/* Pointer to the input data. */
+	__aligned_u64 data_in;
+	/* Pointer to the output data buffer. */
+	__aligned_u64 data_out;
+	/* Times to run. */
+	__u32 repeat;
+	/* Output: mean run time in ns. */
+	__u32 duration;
+	/* Length of ctx_in. */
+	__u32 ctx_size_in;
+	/* Input: size of ctx_out; output: bytes written. */
+	__u32 ctx_size_out;
+	/* Pointer to the input context. */
+	__aligned_u64 ctx_in;
+	/* Pointer to the output context buffer. */
+	__aligned_u64 ctx_out;
+	/* BPF_F_TEST_* flags. */
+	__u32 flags;
+	/* CPU to run on, with BPF_F_TEST_RUN_ON_CPU. */
+	__u32 cpu;
+	/* XDP live frames: batch size. */
+	__u32 batch_size;
+	__u32 :32;	/* padding */
+} __attribute__((aligned(8)));
+BPF_ABI_ASSERT(sizeof(struct bpf_prog_test_run_attr) == 80, "struct bpf_prog_test_run_attr must be 80 bytes");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_test_run_attr, prog_fd) == 0, "bpf_prog_test_run_attr.prog_fd must be at offset 0");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_test_run_attr, retval) == 4, "bpf_prog_test_run_attr.retval must be at offset 4");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_test_run_attr, data_size_in) == 8, "bpf_prog_test_run_attr.data_size_in must be at offset 8");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_test_run_attr, data_size_out) == 12, "bpf_prog_test_run_attr.data_size_out must be at offset 12");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_test_run_attr, data_in) == 16, "bpf_prog_test_run_attr.data_in must be at offset 16");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_test_run_attr, data_out) == 24, "bpf_prog_test_run_attr.data_out must be at offset 24");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_test_run_attr, repeat) == 32, "bpf_prog_test_run_attr.repeat must be at offset 32");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_test_run_attr, duration) == 36, "bpf_prog_test_run_attr.duration must be at offset 36");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_test_run_attr, ctx_size_in) == 40, "bpf_prog_test_run_attr.ctx_size_in must be at offset 40");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_test_run_attr, ctx_size_out) == 44, "bpf_prog_test_run_attr.ctx_size_out must be at offset 44");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_test_run_attr, ctx_in) == 48, "bpf_prog_test_run_attr.ctx_in must be at offset 48");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_test_run_attr, ctx_out) == 56, "bpf_prog_test_run_attr.ctx_out must be at offset 56");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_test_run_attr, flags) == 64, "bpf_prog_test_run_attr.flags must be at offset 64");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_test_run_attr, cpu) == 68, "bpf_prog_test_run_attr.cpu must be at offset 68");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_test_run_attr, batch_size) == 72, "bpf_prog_test_run_attr.batch_size must be at offset 72");
+
+/* Attributes of BPF_OBJ_GET_INFO_BY_FD. */
+struct bpf_obj_info_attr {
+	/* The object. */
+	__u32 bpf_fd;
+	/* Input: size of the info buffer; output: bytes written. */
+	__u32 info_len;
+	/* Pointer to the info buffer (struct bpf_map_info, ...). */
+	__aligned_u64 info;
+} __attribute__((aligned(8)));
+BPF_ABI_ASSERT(sizeof(struct bpf_obj_info_attr) == 16, "struct bpf_obj_info_attr must be 16 bytes");
+BPF_ABI_ASSERT(offsetof(struct bpf_obj_info_attr, bpf_fd) == 0, "bpf_obj_info_attr.bpf_fd must be at offset 0");
+BPF_ABI_ASSERT(offsetof(struct bpf_obj_info_attr, info_len) == 4, "bpf_obj_info_attr.info_len must be at offset 4");
+BPF_ABI_ASSERT(offsetof(struct bpf_obj_info_attr, info) == 8, "bpf_obj_info_attr.info must be at offset 8");
+
+/* What BPF_OBJ_GET_INFO_BY_FD returns for a map. */
+struct bpf_map_info {
+	/* The map type. */
+	__u32 type;
+	/* Map id. */
+	__u32 id;
+	/* Key size in bytes. */
+	__u32 key_size;
+	/* Value size in bytes. */
+	__u32 value_size;
+	/* Maximum number of entries. */
+	__u32 max_entries;
+	/* Map flags. */
+	__u32 map_flags;
+	/* Name, NUL-padded. */
+	char name[BPF_OBJ_NAME_LEN];
+	/* Network device. */
+	__u32 ifindex;
+	/* BTF type id of the kernel struct value. */
+	__u32 btf_vmlinux_value_type_id;
+	/* Network namespace device. */
+	__u64 netns_dev;
+	/* Network namespace inode. */
+	__u64 netns_ino;
+	/* BTF object id. */
+	__u32 btf_id;
+	/* BTF type id of the key. */
+	__u32 btf_key_type_id;
+	/* BTF type id of the value. */
+	__u32 btf_value_type_id;
+	__u32 :32;	/* padding */
+	/* Per-map-type extra. */
+	__u64 map_extra;
+} __attribute__((aligned(8)));
+BPF_ABI_ASSERT(sizeof(struct bpf_map_info) == 88, "struct bpf_map_info must be 88 bytes");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_info, type) == 0, "bpf_map_info.type must be at offset 0");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_info, id) == 4, "bpf_map_info.id must be at offset 4");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_info, key_size) == 8, "bpf_map_info.key_size must be at offset 8");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_info, value_size) == 12, "bpf_map_info.value_size must be at offset 12");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_info, max_entries) == 16, "bpf_map_info.max_entries must be at offset 16");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_info, map_flags) == 20, "bpf_map_info.map_flags must be at offset 20");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_info, name) == 24, "bpf_map_info.name must be at offset 24");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_info, ifindex) == 40, "bpf_map_info.ifindex must be at offset 40");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_info, btf_vmlinux_value_type_id) == 44, "bpf_map_info.btf_vmlinux_value_type_id must be at offset 44");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_info, netns_dev) == 48, "bpf_map_info.netns_dev must be at offset 48");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_info, netns_ino) == 56, "bpf_map_info.netns_ino must be at offset 56");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_info, btf_id) == 64, "bpf_map_info.btf_id must be at offset 64");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_info, btf_key_type_id) == 68, "bpf_map_info.btf_key_type_id must be at offset 68");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_info, btf_value_type_id) == 72, "bpf_map_info.btf_value_type_id must be at offset 72");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_info, map_extra) == 80, "bpf_map_info.map_extra must be at offset 80");
+
+/*
+ * Legacy map definition in a BPF object's `maps` section.
+ * Origin: libbpf.
+ */
+struct bpf_map_def {
+	/*
+	 * The map type.
+	 * Origin: libbpf.
+	 */
+	__u32 type;
+	/*
+	 * Key size in bytes.
+	 * Origin: libbpf.
+	 */
+	__u32 key_size;
+	/*
+	 * Value size in bytes.
+	 * Origin: libbpf.
+	 */
+	__u32 value_size;
+	/*
+	 * Maximum number of entries.
+	 * Origin: libbpf.
+	 */
+	__u32 max_entries;
+	/*
+	 * Map flags.
+	 * Origin: libbpf.
+	 */
+	__u32 map_flags;
+} __attribute__((aligned(4)));
+BPF_ABI_ASSERT(sizeof(struct bpf_map_def) == 20, "struct bpf_map_def must be 20 bytes");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_def, type) == 0, "bpf_map_def.type must be at offset 0");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_def, key_size) == 4, "bpf_map_def.key_size must be at offset 4");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_def, value_size) == 8, "bpf_map_def.value_size must be at offset 8");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_def, max_entries) == 12, "bpf_map_def.max_entries must be at offset 12");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_def, map_flags) == 16, "bpf_map_def.map_flags must be at offset 16");
+
+/*
+ * Attributes of BPF_PROG_ATTACH in rCore's form: a target string and a program.
+ * Origin: rCore extension.
+ */
+struct bpf_attach_target {
+	/*
+	 * Pointer to the target: `kprobe:<fn>`, `kretprobe@entry:<fn>` or `kretprobe@exit:<fn>`.
+	 * Origin: rCore extension.
+	 */
+	__aligned_u64 target;
+	/*
+	 * The program.
+	 * Origin: rCore extension.
+	 */
+	__u32 prog_fd;
+	__u32 :32;	/* padding */
+} __attribute__((aligned(8)));
+BPF_ABI_ASSERT(sizeof(struct bpf_attach_target) == 16, "struct bpf_attach_target must be 16 bytes");
+BPF_ABI_ASSERT(offsetof(struct bpf_attach_target, target) == 0, "bpf_attach_target.target must be at offset 0");
+BPF_ABI_ASSERT(offsetof(struct bpf_attach_target, prog_fd) == 8, "bpf_attach_target.prog_fd must be at offset 8");
+
+/*
+ * Attributes of BPF_PROG_LOAD_EX: an ELF object and the fds of the maps it names.
+ * Origin: rCore extension.
+ */
+struct bpf_program_load_ex_attr {
+	/*
+	 * Pointer to the ELF bytes.
+	 * Origin: rCore extension.
+	 */
+	__aligned_u64 elf_prog;
+	/*
+	 * Size of the ELF bytes.
+	 * Origin: rCore extension.
+	 */
+	__u32 elf_size;
+	/*
+	 * Number of entries in map_array.
+	 * Origin: rCore extension.
+	 */
+	__u32 map_array_len;
+	/*
+	 * Pointer to an array of struct bpf_map_fd_entry.
+	 * Origin: rCore extension.
+	 */
+	__aligned_u64 map_array;
+} __attribute__((aligned(8)));
+BPF_ABI_ASSERT(sizeof(struct bpf_program_load_ex_attr) == 24, "struct bpf_program_load_ex_attr must be 24 bytes");
+BPF_ABI_ASSERT(offsetof(struct bpf_program_load_ex_attr, elf_prog) == 0, "bpf_program_load_ex_attr.elf_prog must be at offset 0");
+BPF_ABI_ASSERT(offsetof(struct bpf_program_load_ex_attr, elf_size) == 8, "bpf_program_load_ex_attr.elf_size must be at offset 8");
+BPF_ABI_ASSERT(offsetof(struct bpf_program_load_ex_attr, map_array_len) == 12, "bpf_program_load_ex_attr.map_array_len must be at offset 12");
+BPF_ABI_ASSERT(offsetof(struct bpf_program_load_ex_attr, map_array) == 16, "bpf_program_load_ex_attr.map_array must be at offset 16");
+
+/*
+ * A map symbol name of an ELF object and the fd it stands for.
+ * Origin: rCore extension.
+ */
+struct bpf_map_fd_entry {
+	/*
+	 * Pointer to the NUL-terminated symbol name.
+	 * Origin: rCore extension.
+	 */
+	__aligned_u64 name;
+	/*
+	 * The map.
+	 * Origin: rCore extension.
+	 */
+	__u32 fd;
+	__u32 :32;	/* padding */
+} __attribute__((aligned(8)));
+BPF_ABI_ASSERT(sizeof(struct bpf_map_fd_entry) == 16, "struct bpf_map_fd_entry must be 16 bytes");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_fd_entry, name) == 0, "bpf_map_fd_entry.name must be at offset 0");
+BPF_ABI_ASSERT(offsetof(struct bpf_map_fd_entry, fd) == 8, "bpf_map_fd_entry.fd must be at offset 8");
+
+/*
+ * The context of kprobe and kretprobe programs on rCore: the probe and the trap frame.
+ * Origin: rCore extension.
+ */
+struct bpf_probe_ctx {
+	/*
+	 * Which kind of probe fired.
+	 * Origin: rCore extension.
+	 */
+	__u64 probe_type;
+	/*
+	 * Address of the probed instruction.
+	 * Origin: rCore extension.
+	 */
+	__u64 paddr;
+	/*
+	 * General registers at the probe, in the architecture's numbering (RISC-V: x0..x31).
+	 * Origin: rCore extension.
+	 */
+	__u64 regs[32];
+	/*
+	 * Program counter at the probe.
+	 * Origin: rCore extension.
+	 */
+	__u64 pc;
+	/*
+	 * Status register at the probe (RISC-V sstatus).
+	 * Origin: rCore extension.
+	 */
+	__u64 status;
+} __attribute__((aligned(8)));
+BPF_ABI_ASSERT(sizeof(struct bpf_probe_ctx) == 288, "struct bpf_probe_ctx must be 288 bytes");
+BPF_ABI_ASSERT(offsetof(struct bpf_probe_ctx, probe_type) == 0, "bpf_probe_ctx.probe_type must be at offset 0");
+BPF_ABI_ASSERT(offsetof(struct bpf_probe_ctx, paddr) == 8, "bpf_probe_ctx.paddr must be at offset 8");
+BPF_ABI_ASSERT(offsetof(struct bpf_probe_ctx, regs) == 16, "bpf_probe_ctx.regs must be at offset 16");
+BPF_ABI_ASSERT(offsetof(struct bpf_probe_ctx, pc) == 272, "bpf_probe_ctx.pc must be at offset 272");
+BPF_ABI_ASSERT(offsetof(struct bpf_probe_ctx, status) == 280, "bpf_probe_ctx.status must be at offset 280");
+
+/* The bpf(2) attribute union, with the members this ABI serves, as Linux lays it out. */
+union bpf_attr {
+	/* Attributes of BPF_MAP_CREATE. */
+	struct {
+		/* The map type. */
+		__u32 map_type;
+		/* Key size in bytes. */
+		__u32 key_size;
+		/* Value size in bytes. */
+		__u32 value_size;
+		/* Maximum number of entries. */
+		__u32 max_entries;
+		/* BPF_F_* map flags. */
+		__u32 map_flags;
+		/* Fd of the inner map, for maps of maps. */
+		__u32 inner_map_fd;
+		/* NUMA node, with BPF_F_NUMA_NODE. */
+		__u32 numa_node;
+		/* Name, NUL-padded. */
+		char map_name[BPF_OBJ_NAME_LEN];
+		/* Network device to create the map on. */
+		__u32 map_ifindex;
+		/* Fd of the BTF data. */
+		__u32 btf_fd;
+		/* BTF type id of the key. */
+		__u32 btf_key_type_id;
+		/* BTF type id of the value. */
+		__u32 btf_value_type_id;
+		/* BTF type id of a kernel struct stored as the value. */
+		__u32 btf_vmlinux_value_type_id;
+		/* Per-map-type extra (e.g. bloom filter hash count). */
+		__u64 map_extra;
+	};
+	/* Attributes of BPF_MAP_{LOOKUP,UPDATE,DELETE}_ELEM, GET_NEXT_KEY, LOOKUP_AND_DELETE_ELEM and FREEZE. */
+	struct {
+		/* The map. */
+		__u32 map_fd;
+		__u32 :32;	/* padding */
+		/* Pointer to the key. */
+		__aligned_u64 key;
+		/* Pointer to the value (for GET_NEXT_KEY: to the next key). */
+		union {
+			__aligned_u64 value;
+			__aligned_u64 next_key;
+		};
+		/* BPF_ANY, BPF_NOEXIST, BPF_EXIST or BPF_F_LOCK. */
+		__u64 flags;
+	};
+	/* Attributes of the BPF_MAP_*_BATCH commands. */
+	struct {
+		/* Start position (NULL: from the beginning). */
+		__aligned_u64 in_batch;
+		/* Output: position to continue from. */
+		__aligned_u64 out_batch;
+		/* Array of keys. */
+		__aligned_u64 keys;
+		/* Array of values. */
+		__aligned_u64 values;
+		/* Input: elements in the arrays; output: elements processed. */
+		__u32 count;
+		/* The map. */
+		__u32 map_fd;
+		/* Flags applied to each element. */
+		__u64 elem_flags;
+		/* Flags of the command. */
+		__u64 flags;
+	} batch;
+	/* Attributes of BPF_PROG_LOAD. */
+	struct {
+		/* The program type. */
+		__u32 prog_type;
+		/* Number of instructions. */
+		__u32 insn_cnt;
+		/* Pointer to the instructions (struct bpf_insn). */
+		__aligned_u64 insns;
+		/* Pointer to the license string. */
+		__aligned_u64 license;
+		/* Verifier log verbosity. */
+		__u32 log_level;
+		/* Size of the log buffer. */
+		__u32 log_size;
+		/* Pointer to the log buffer. */
+		__aligned_u64 log_buf;
+		/* Unused (kernel version). */
+		__u32 kern_version;
+		/* BPF_F_* program flags. */
+		__u32 prog_flags;
+		/* Name, NUL-padded. */
+		char prog_name[BPF_OBJ_NAME_LEN];
+		/* Network device to load the program for. */
+		__u32 prog_ifindex;
+		/* Expected attach type. */
+		__u32 expected_attach_type;
+		/* Fd of the BTF data. */
+		__u32 prog_btf_fd;
+		/* Size of one func_info record. */
+		__u32 func_info_rec_size;
+		/* Pointer to the func_info records. */
+		__aligned_u64 func_info;
+		/* Number of func_info records. */
+		__u32 func_info_cnt;
+		/* Size of one line_info record. */
+		__u32 line_info_rec_size;
+		/* Pointer to the line_info records. */
+		__aligned_u64 line_info;
+		/* Number of line_info records. */
+		__u32 line_info_cnt;
+		/* BTF id of the attach target. */
+		__u32 attach_btf_id;
+		/* Fd of the program to attach to (or of the BTF object). */
+		union {
+			__u32 attach_prog_fd;
+			__u32 attach_btf_obj_fd;
+		};
+		/* Number of CO-RE relocations. */
+		__u32 core_relo_cnt;
+		/* Pointer to an array of map fds for BPF_PSEUDO_MAP_IDX. */
+		__aligned_u64 fd_array;
+		/* Pointer to the CO-RE relocations. */
+		__aligned_u64 core_relos;
+		/* Size of one CO-RE relocation. */
+		__u32 core_relo_rec_size;
+		__u32 :32;	/* padding */
+	};
+	/* Attributes of BPF_PROG_ATTACH and BPF_PROG_DETACH. */
+	struct {
+		/* The object to attach to. */
+		__u32 target_fd;
+		/* The program. */
+		__u32 attach_bpf_fd;
+		/* The attach type. */
+		__u32 attach_type;
+		/* BPF_F_ALLOW_* flags. */
+		__u32 attach_flags;
+		/* Program to replace, with BPF_F_REPLACE. */
+		__u32 replace_bpf_fd;
+	};
+	/* Attributes of BPF_PROG_TEST_RUN. */
+	struct {
+		/* The program. */
+		__u32 prog_fd;
+		/* Output: the program's return value. */
+		__u32 retval;
+		/* Length of data_in. */
+		__u32 data_size_in;
+		/* Input: size of data_out; output: bytes written. */
+		__u32 data_size_out;
+		/* Pointer to the input data. */
+		__aligned_u64 data_in;
+		/* Pointer to the output data buffer. */
+		__aligned_u64 data_out;
+		/* Times to run. */
+		__u32 repeat;
+		/* Output: mean run time in ns. */
+		__u32 duration;
+		/* Length of ctx_in. */
+		__u32 ctx_size_in;
+		/* Input: size of ctx_out; output: bytes written. */
+		__u32 ctx_size_out;
+		/* Pointer to the input context. */
+		__aligned_u64 ctx_in;
+		/* Pointer to the output context buffer. */
+		__aligned_u64 ctx_out;
+		/* BPF_F_TEST_* flags. */
+		__u32 flags;
+		/* CPU to run on, with BPF_F_TEST_RUN_ON_CPU. */
+		__u32 cpu;
+		/* XDP live frames: batch size. */
+		__u32 batch_size;
+		__u32 :32;	/* padding */
+	} test;
+	/* Attributes of BPF_OBJ_GET_INFO_BY_FD. */
+	struct {
+		/* The object. */
+		__u32 bpf_fd;
+		/* Input: size of the info buffer; output: bytes written. */
+		__u32 info_len;
+		/* Pointer to the info buffer (struct bpf_map_info, ...). */
+		__aligned_u64 info;
+	} info;
+} __attribute__((aligned(8)));
+
+/* The bpf(2) system call. */
+#ifndef __NR_bpf
+#if defined(__x86_64__)
+#define __NR_bpf 321
+#elif defined(__riscv) && __riscv_xlen == 64
+#define __NR_bpf 280
+#elif defined(__aarch64__)
+#define __NR_bpf 280
+#elif defined(__loongarch64)
+#define __NR_bpf 280
+#endif
+#endif
+
+#endif /* RCORE_BPF_ABI_H */

@@ -1,0 +1,118 @@
+/*
+ * Generated from abi/bpf.abi by the codegen crate. Do not edit.
+ * Regenerate with: cargo run -p codegen --bin regen
+ */
+#ifndef RCORE_BPF_HELPERS_H
+#define RCORE_BPF_HELPERS_H
+
+#include "bpf_abi.h"
+
+/* Place a program or map in an ELF section. */
+#define SEC(name) __attribute__((section(name), used))
+
+/* BTF-style map definitions: struct { __uint(type, BPF_MAP_TYPE_HASH); ... } m SEC(".maps"); */
+#define __uint(name, val) int (*name)[val]
+#define __type(name, val) __typeof__(val) *name
+#define __array(name, val) __typeof__(val) *name[]
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+#ifndef NULL
+#define NULL ((void *)0)
+#endif
+
+/* Look up a key; a pointer to its value, or NULL. */
+static void * (* const bpf_map_lookup_elem)(void *map, const void *key) = (void *) BPF_FUNC_map_lookup_elem;
+
+/* Create or update an element; 0 or a negative errno. */
+static long (* const bpf_map_update_elem)(void *map, const void *key, const void *value, __u64 flags) = (void *) BPF_FUNC_map_update_elem;
+
+/* Delete an element; 0 or a negative errno. */
+static long (* const bpf_map_delete_elem)(void *map, const void *key) = (void *) BPF_FUNC_map_delete_elem;
+
+/* Read kernel memory safely; on failure fill zeros and return -EFAULT. */
+static long (* const bpf_probe_read)(void *dst, __u32 size, const void *unsafe_ptr) = (void *) BPF_FUNC_probe_read;
+
+/* Monotonic time in ns. */
+static __u64 (* const bpf_ktime_get_ns)(void) = (void *) BPF_FUNC_ktime_get_ns;
+
+/* Print a formatted message (at most 3 arguments) to the trace console. */
+static long (* const bpf_trace_printk)(const char *fmt, __u32 fmt_size, ...) = (void *) BPF_FUNC_trace_printk;
+
+/* A pseudo-random 32-bit number. */
+static __u32 (* const bpf_get_prandom_u32)(void) = (void *) BPF_FUNC_get_prandom_u32;
+
+/* The id of the CPU running the program. */
+static __u32 (* const bpf_get_smp_processor_id)(void) = (void *) BPF_FUNC_get_smp_processor_id;
+
+/* Store bytes into a packet. */
+static long (* const bpf_skb_store_bytes)(void *skb, __u32 offset, const void *from, __u32 len, __u64 flags) = (void *) BPF_FUNC_skb_store_bytes;
+
+/* Fix up an L3 checksum. */
+static long (* const bpf_l3_csum_replace)(void *skb, __u32 offset, __u64 from, __u64 to, __u64 size) = (void *) BPF_FUNC_l3_csum_replace;
+
+/* Fix up an L4 checksum. */
+static long (* const bpf_l4_csum_replace)(void *skb, __u32 offset, __u64 from, __u64 to, __u64 flags) = (void *) BPF_FUNC_l4_csum_replace;
+
+/* Jump to the program at `index` of a PROG_ARRAY; returns only on failure. */
+static long (* const bpf_tail_call)(void *ctx, void *prog_array_map, __u32 index) = (void *) BPF_FUNC_tail_call;
+
+/* Clone a packet and redirect the clone. */
+static long (* const bpf_clone_redirect)(void *skb, __u32 ifindex, __u64 flags) = (void *) BPF_FUNC_clone_redirect;
+
+/* tgid << 32 | pid of the current task. */
+static __u64 (* const bpf_get_current_pid_tgid)(void) = (void *) BPF_FUNC_get_current_pid_tgid;
+
+/* gid << 32 | uid of the current task. */
+static __u64 (* const bpf_get_current_uid_gid)(void) = (void *) BPF_FUNC_get_current_uid_gid;
+
+/* Copy the current task's name into a buffer. */
+static long (* const bpf_get_current_comm)(void *buf, __u32 size_of_buf) = (void *) BPF_FUNC_get_current_comm;
+
+/* Copy a NUL-terminated string from unsafe memory; its length with the NUL, or a negative errno. */
+static long (* const bpf_probe_read_str)(void *dst, __u32 size, const void *unsafe_ptr) = (void *) BPF_FUNC_probe_read_str;
+
+/* Push a value onto a queue or stack. */
+static long (* const bpf_map_push_elem)(void *map, const void *value, __u64 flags) = (void *) BPF_FUNC_map_push_elem;
+
+/* Pop a value from a queue or stack. */
+static long (* const bpf_map_pop_elem)(void *map, void *value) = (void *) BPF_FUNC_map_pop_elem;
+
+/* Read the next value of a queue or stack without removing it. */
+static long (* const bpf_map_peek_elem)(void *map, void *value) = (void *) BPF_FUNC_map_peek_elem;
+
+/* Read user memory safely; on failure fill zeros and return -EFAULT. */
+static long (* const bpf_probe_read_user)(void *dst, __u32 size, const void *unsafe_ptr) = (void *) BPF_FUNC_probe_read_user;
+
+/* Read kernel memory safely; on failure fill zeros and return -EFAULT. */
+static long (* const bpf_probe_read_kernel)(void *dst, __u32 size, const void *unsafe_ptr) = (void *) BPF_FUNC_probe_read_kernel;
+
+/* Copy a NUL-terminated string from user memory; its length with the NUL, or a negative errno. */
+static long (* const bpf_probe_read_user_str)(void *dst, __u32 size, const void *unsafe_ptr) = (void *) BPF_FUNC_probe_read_user_str;
+
+/* Copy a NUL-terminated string from kernel memory; its length with the NUL, or a negative errno. */
+static long (* const bpf_probe_read_kernel_str)(void *dst, __u32 size, const void *unsafe_ptr) = (void *) BPF_FUNC_probe_read_kernel_str;
+
+/* Time since boot in ns, suspend included. */
+static __u64 (* const bpf_ktime_get_boot_ns)(void) = (void *) BPF_FUNC_ktime_get_boot_ns;
+
+/* Copy data into a ring buffer; 0 or a negative errno. */
+static long (* const bpf_ringbuf_output)(void *ringbuf, const void *data, __u32 size, __u64 flags) = (void *) BPF_FUNC_ringbuf_output;
+
+/* Reserve space in a ring buffer; a pointer to it, or NULL. */
+static void * (* const bpf_ringbuf_reserve)(void *ringbuf, __u64 size, __u64 flags) = (void *) BPF_FUNC_ringbuf_reserve;
+
+/* Commit a reservation to the consumer. */
+static void (* const bpf_ringbuf_submit)(void *data, __u64 flags) = (void *) BPF_FUNC_ringbuf_submit;
+
+/* Discard a reservation. */
+static void (* const bpf_ringbuf_discard)(void *data, __u64 flags) = (void *) BPF_FUNC_ringbuf_discard;
+
+/* Query a ring buffer property (BPF_RB_*). */
+static __u64 (* const bpf_ringbuf_query)(void *ringbuf, __u64 flags) = (void *) BPF_FUNC_ringbuf_query;
+
+/* Address of the traced function (kprobe: the probed address). */
+static __u64 (* const bpf_get_func_ip)(void *ctx) = (void *) BPF_FUNC_get_func_ip;
+
+#endif /* RCORE_BPF_HELPERS_H */
