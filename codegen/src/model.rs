@@ -10,7 +10,7 @@ use proc_macro2::Span;
 use std::collections::BTreeMap;
 
 /// The whole description, in file order within each category.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Abi {
     /// `consts` groups.
     pub consts: Vec<ConstGroup>,

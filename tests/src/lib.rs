@@ -1,1 +1,98 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests: layouts and values seen from
+//! different sides of the ABI (the Rust `abi` crate, bindgen over the
+//! generated C header, bindgen over Linux's uapi headers), and the
+//! comparisons that report drift by struct, field and name.
+
+#![deny(missing_docs)]
+
+use std::fmt::Write;
+
+/// Where a field sits, as one side sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldLayout {
+    /// Field name.
+    pub name: &'static str,
+    /// Offset and size in bytes, or `None` if this side has no such field.
+    pub at: Option<(usize, usize)>,
+}
+
+/// A struct's layout, as one side sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// C name of the struct (the description's name).
+    pub name: &'static str,
+    /// Size and alignment, when this side has the whole struct to compare
+    /// (not for members of Linux's `union bpf_attr`, which may be longer).
+    pub size_align: Option<(usize, usize)>,
+    /// Whether this side has the struct at all.
+    pub present: bool,
+    /// The fields compared (not padding, not bit-field storage).
+    pub fields: Vec<FieldLayout>,
+}
+
+/// A named number, or `None` if this side does not define the name.
+pub type NamedValue = (&'static str, Option<i128>);
+
+/// Every difference between two sides' layouts, one line each, naming the
+/// struct and field. `a` is the reference: every struct in it must be in `b`.
+pub fn compare_layouts(a_side: &str, a: &[Layout], b_side: &str, b: &[Layout]) -> Vec<String> {
+    let mut out = Vec::new();
+    for la in a {
+        let Some(lb) = b.iter().find(|l| l.name == la.name) else {
+            out.push(format!("struct {}: not compared on the {b_side} side", la.name));
+            continue;
+        };
+        if !lb.present {
+            out.push(format!("struct {}: missing on the {b_side} side", la.name));
+            continue;
+        }
+        if let (Some(x), Some(y)) = (la.size_align, lb.size_align) {
+            if x != y {
+                out.push(format!(
+                    "struct {}: size {} align {} on the {a_side} side, size {} align {} on the {b_side} side",
+                    la.name, x.0, x.1, y.0, y.1
+                ));
+            }
+        }
+        for fa in &la.fields {
+            let fb = lb.fields.iter().find(|f| f.name == fa.name).and_then(|f| f.at);
+            match (fa.at, fb) {
+                (Some(x), Some(y)) if x == y => {}
+                (Some(x), Some(y)) => out.push(format!(
+                    "struct {} field {}: offset {} size {} on the {a_side} side, offset {} size {} on the {b_side} side",
+                    la.name, fa.name, x.0, x.1, y.0, y.1
+                )),
+                (Some(_), None) => out.push(format!("struct {} field {}: missing on the {b_side} side", la.name, fa.name)),
+                (None, _) => out.push(format!("struct {} field {}: missing on the {a_side} side", la.name, fa.name)),
+            }
+        }
+    }
+    out
+}
+
+/// Every difference between two sides' named values, one line each.
+pub fn compare_values(a_side: &str, a: &[NamedValue], b_side: &str, b: &[NamedValue]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, va) in a {
+        let vb = b.iter().find(|(n, _)| n == name).and_then(|(_, v)| *v);
+        match (va, vb) {
+            (Some(x), Some(y)) if *x == y => {}
+            (Some(x), Some(y)) => out.push(format!("{name}: {x} on the {a_side} side, {y} on the {b_side} side")),
+            (Some(_), None) => out.push(format!("{name}: missing on the {b_side} side")),
+            (None, _) => out.push(format!("{name}: missing on the {a_side} side")),
+        }
+    }
+    out
+}
+
+/// Panics with every difference, or returns if there is none.
+pub fn assert_no_drift(what: &str, diffs: &[String]) {
+    if diffs.is_empty() {
+        return;
+    }
+    let mut msg = format!("{} difference(s) in {what}:\n", diffs.len());
+    for d in diffs {
+        let _ = writeln!(msg, "  {d}");
+    }
+    panic!("{msg}");
+}

@@ -194,7 +194,8 @@ fn enum_body<'a>(
     }
 }
 
-fn field_ty(t: &Type) -> TokenStream {
+/// The Rust type of a field.
+pub fn field_ty(t: &Type) -> TokenStream {
     match t {
         Type::Scalar(s) => {
             let s = scalar_ty(*s);
