@@ -56,8 +56,16 @@ fn write(path: &Path, text: String) {
 
 /// One altered field type and one altered constant.
 fn mutate(abi: &mut Abi) {
-    let s = abi.structs.iter_mut().find(|s| s.name == MUTATED_STRUCT).expect("mutated struct exists");
-    let f = s.fields.iter_mut().find(|f| f.name == MUTATED_FIELD).expect("mutated field exists");
+    let s = abi
+        .structs
+        .iter_mut()
+        .find(|s| s.name == MUTATED_STRUCT)
+        .expect("mutated struct exists");
+    let f = s
+        .fields
+        .iter_mut()
+        .find(|f| f.name == MUTATED_FIELD)
+        .expect("mutated field exists");
     f.ty = Type::Scalar(Scalar::U16);
     for g in &mut abi.consts {
         for v in &mut g.values {
@@ -75,7 +83,9 @@ fn bindgen_header(text: &str, name: &str) -> String {
         .layout_tests(false)
         .generate_comments(false)
         .generate()
-        .unwrap_or_else(|e| panic!("bindgen over {name} failed: {e}; is libclang installed (scripts/test.sh installs it)?"))
+        .unwrap_or_else(|e| {
+            panic!("bindgen over {name} failed: {e}; is libclang installed (scripts/test.sh installs it)?")
+        })
         .to_string()
 }
 
@@ -88,9 +98,16 @@ struct Index {
 
 fn index(src: &str) -> Index {
     let file = syn::parse_file(src).expect("bindgen output parses");
-    let mut idx = Index { types: BTreeMap::new(), consts: BTreeMap::new() };
+    let mut idx = Index {
+        types: BTreeMap::new(),
+        consts: BTreeMap::new(),
+    };
     let named = |fields: &syn::FieldsNamed| -> Vec<(String, syn::Type)> {
-        fields.named.iter().map(|f| (f.ident.as_ref().expect("named").to_string(), f.ty.clone())).collect()
+        fields
+            .named
+            .iter()
+            .map(|f| (f.ident.as_ref().expect("named").to_string(), f.ty.clone()))
+            .collect()
     };
     for item in file.items {
         match item {
@@ -124,7 +141,10 @@ fn find_field(idx: &Index, ty: &str, name: &str) -> Option<(Vec<String>, syn::Ty
     let fields = idx.types.get(ty)?;
     // bindgen appends `_` to C names that are Rust keywords (`type` -> `type_`).
     let keyword = syn::parse_str::<syn::Ident>(name).is_err();
-    if let Some((n, t)) = fields.iter().find(|(n, _)| n == name || (keyword && *n == format!("{name}_"))) {
+    if let Some((n, t)) = fields
+        .iter()
+        .find(|(n, _)| n == name || (keyword && *n == format!("{name}_")))
+    {
         return Some((vec![n.clone()], t.clone()));
     }
     for (n, t) in fields.iter().filter(|(n, _)| n.starts_with("__bindgen_anon_")) {
@@ -174,11 +194,21 @@ fn values(abi: &Abi) -> Vec<(String, TokenStream, Origin, Option<(u32, u32)>)> {
     let helper = format_ident!("{}", names::HELPER_TYPE);
     for h in &abi.helpers {
         let v = format_ident!("{}", names::helper_variant(h));
-        out.push((names::helper_const(h), quote! { ::abi::#helper::#v }, h.meta.origin, h.meta.since));
+        out.push((
+            names::helper_const(h),
+            quote! { ::abi::#helper::#v },
+            h.meta.origin,
+            h.meta.since,
+        ));
     }
     for s in &abi.syscalls {
         let c = format_ident!("{}", names::syscall_const(&s.name));
-        out.push((names::syscall_c_macro(&s.name), quote! { ::abi::#c }, s.meta.origin, s.meta.since));
+        out.push((
+            names::syscall_c_macro(&s.name),
+            quote! { ::abi::#c },
+            s.meta.origin,
+            s.meta.since,
+        ));
     }
     out
 }
@@ -202,7 +232,9 @@ fn rust_side(abi: &Abi) -> String {
             }
         }
     });
-    let vals = values(abi).into_iter().map(|(n, path, _, _)| quote! { (#n, Some(#path as i128)) });
+    let vals = values(abi)
+        .into_iter()
+        .map(|(n, path, _, _)| quote! { (#n, Some(#path as i128)) });
     quote! {
         /// Layouts of the `abi` crate's structs.
         pub fn layouts() -> Vec<::tests::Layout> { vec![#(#layouts),*] }
@@ -216,7 +248,9 @@ fn rust_side(abi: &Abi) -> String {
 fn with_views(bindgen_out: &str, abi: &Abi, view: View) -> String {
     let idx = index(bindgen_out);
     let version = idx.consts.get("LINUX_VERSION_CODE").and_then(|e| match e {
-        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) => i.base10_parse::<u32>().ok(),
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i), ..
+        }) => i.base10_parse::<u32>().ok(),
         _ => None,
     });
     let too_new = |since: Option<(u32, u32)>| match (since, version) {

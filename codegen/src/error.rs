@@ -20,7 +20,12 @@ impl Error {
     /// line and column).
     pub fn at(path: &str, e: &syn::Error) -> Error {
         let start = e.span().start();
-        Error { path: path.to_string(), line: start.line, column: start.column + 1, message: e.to_string() }
+        Error {
+            path: path.to_string(),
+            line: start.line,
+            column: start.column + 1,
+            message: e.to_string(),
+        }
     }
 }
 

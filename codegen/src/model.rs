@@ -332,6 +332,8 @@ pub struct Arg {
     pub kind: String,
     /// C type, when it differs from the kind's default.
     pub c_type: Option<String>,
+    /// Where the kind was written, for error messages.
+    pub span: Span,
 }
 
 /// A helper function.
@@ -450,7 +452,10 @@ impl Abi {
             let mut seen = Vec::new();
             for (arch, _) in &s.numbers {
                 if seen.contains(arch) {
-                    return err(s.meta.span, format!("architecture `{}` listed twice for syscall `{}`", arch.rust(), s.name));
+                    return err(
+                        s.meta.span,
+                        format!("architecture `{}` listed twice for syscall `{}`", arch.rust(), s.name),
+                    );
                 }
                 seen.push(*arch);
             }
@@ -493,7 +498,10 @@ impl Abi {
         for s in &self.structs {
             let mut fields: Vec<&str> = Vec::new();
             for f in &s.fields {
-                for n in std::iter::once(&f.name).chain(&f.aliases).chain(f.bits.iter().map(|(n, _)| n)) {
+                for n in std::iter::once(&f.name)
+                    .chain(&f.aliases)
+                    .chain(f.bits.iter().map(|(n, _)| n))
+                {
                     if fields.contains(&n.as_str()) {
                         return err(f.meta.span, format!("duplicate field `{n}` in struct `{}`", s.name));
                     }
@@ -507,33 +515,67 @@ impl Abi {
     fn check_helpers(&mut self) -> Result<(), ModelError> {
         for h in &self.helpers {
             if h.args.len() > 5 {
-                return err(h.meta.span, format!("helper `{}` has {} arguments; BPF passes at most 5", h.name, h.args.len()));
+                return err(
+                    h.meta.span,
+                    format!(
+                        "helper `{}` has {} arguments; BPF passes at most 5",
+                        h.name,
+                        h.args.len()
+                    ),
+                );
             }
             let ret = self.ret_kinds.iter().find(|k| k.name == h.ret);
             if ret.is_none() {
-                return err(h.meta.span, format!("unknown return kind `{}` of helper `{}`", h.ret, h.name));
+                return err(
+                    h.meta.span,
+                    format!("unknown return kind `{}` of helper `{}`", h.ret, h.name),
+                );
             }
             let mut prev_mem = false;
             for a in &h.args {
                 let Some(kind) = self.arg_kinds.iter().find(|k| k.name == a.kind) else {
-                    return err(h.meta.span, format!("unknown argument kind `{}` of `{}` in helper `{}`", a.kind, a.name, h.name));
+                    return err(
+                        a.span,
+                        format!(
+                            "unknown argument kind `{}` of `{}` in helper `{}`",
+                            a.kind, a.name, h.name
+                        ),
+                    );
                 };
                 if kind.size && !prev_mem {
-                    return err(h.meta.span, format!("size argument `{}` of helper `{}` does not follow a memory argument", a.name, h.name));
+                    return err(
+                        a.span,
+                        format!(
+                            "size argument `{}` of helper `{}` does not follow a memory argument",
+                            a.name, h.name
+                        ),
+                    );
                 }
                 if prev_mem && !kind.size {
-                    return err(h.meta.span, format!("memory argument before `{}` of helper `{}` has no size argument", a.name, h.name));
+                    return err(
+                        a.span,
+                        format!(
+                            "memory argument before `{}` of helper `{}` has no size argument",
+                            a.name, h.name
+                        ),
+                    );
                 }
                 prev_mem = kind.mem;
             }
             if prev_mem {
-                return err(h.meta.span, format!("last argument of helper `{}` is memory without a size argument", h.name));
+                return err(
+                    h.meta.span,
+                    format!("last argument of helper `{}` is memory without a size argument", h.name),
+                );
             }
         }
         let mut ids: BTreeMap<u32, &str> = BTreeMap::new();
         for h in &self.helpers {
             if let Some(other) = ids.insert(h.id, &h.name) {
-                return err(h.meta.span, format!("helper id {} used by both `{other}` and `{}`", h.id, h.name));
+                return err(
+                    h.meta.span,
+                    format!("helper id {} used by both `{other}` and `{}`", h.id, h.name),
+                );
             }
         }
         self.helpers.sort_by_key(|h| h.id);
@@ -572,12 +614,18 @@ fn check_values(group: &str, ty: Scalar, values: &[Value]) -> Result<(), ModelEr
     }
     for v in values {
         if v.value < lo || v.value > hi {
-            return err(v.meta.span, format!("value {} of `{}` does not fit in {}", v.value, v.name, ty.rust()));
+            return err(
+                v.meta.span,
+                format!("value {} of `{}` does not fit in {}", v.value, v.name, ty.rust()),
+            );
         }
         if let Some(other) = seen.insert(v.value, &v.name) {
             return err(
                 v.meta.span,
-                format!("`{}` and `{other}` in `{group}` both have value {}; write one with #[alias(...)]", v.name, v.value),
+                format!(
+                    "`{}` and `{other}` in `{group}` both have value {}; write one with #[alias(...)]",
+                    v.name, v.value
+                ),
             );
         }
     }
@@ -604,16 +652,29 @@ fn layout(s: &mut Struct, enums: &[String]) -> Result<(), ModelError> {
         }
         if let Some(e) = &f.values {
             if !enums.contains(e) {
-                return err(f.meta.span, format!("unknown enum `{e}` in #[values] of field `{}`", f.name));
+                return err(
+                    f.meta.span,
+                    format!("unknown enum `{e}` in #[values] of field `{}`", f.name),
+                );
             }
         }
         if !f.bits.is_empty() {
             let Type::Scalar(sc) = f.ty else {
-                return err(f.meta.span, format!("bit-fields of `{}` need an unsigned integer field", f.name));
+                return err(
+                    f.meta.span,
+                    format!("bit-fields of `{}` need an unsigned integer field", f.name),
+                );
             };
             let total: u32 = f.bits.iter().map(|(_, w)| w).sum();
             if sc.signed() || total != sc.size() as u32 * 8 || f.bits.iter().any(|(_, w)| *w == 0) {
-                return err(f.meta.span, format!("bit-fields of `{}` must fill its {} bits exactly", f.name, sc.size() * 8));
+                return err(
+                    f.meta.span,
+                    format!(
+                        "bit-fields of `{}` must fill its {} bits exactly",
+                        f.name,
+                        sc.size() * 8
+                    ),
+                );
             }
         }
         f.offset = offset;

@@ -28,7 +28,9 @@ pub fn rust_type(c_name: &str) -> String {
 /// none or it would leave a name empty.
 pub fn common_prefix<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     let names: Vec<&str> = names.into_iter().collect();
-    let Some(first) = names.first() else { return String::new() };
+    let Some(first) = names.first() else {
+        return String::new();
+    };
     let mut prefix: &str = first;
     for n in &names[1..] {
         while !n.starts_with(prefix) {
@@ -120,8 +122,14 @@ mod tests {
 
     #[test]
     fn prefixes() {
-        assert_eq!(common_prefix(["BPF_MAP_TYPE_HASH", "BPF_MAP_TYPE_ARRAY"]), "BPF_MAP_TYPE_");
-        assert_eq!(common_prefix(["BPF_MAP_CREATE", "BPF_MAP_LOOKUP_ELEM", "BPF_PROG_LOAD"]), "BPF_");
+        assert_eq!(
+            common_prefix(["BPF_MAP_TYPE_HASH", "BPF_MAP_TYPE_ARRAY"]),
+            "BPF_MAP_TYPE_"
+        );
+        assert_eq!(
+            common_prefix(["BPF_MAP_CREATE", "BPF_MAP_LOOKUP_ELEM", "BPF_PROG_LOAD"]),
+            "BPF_"
+        );
         assert_eq!(common_prefix(["EPERM", "ENOENT"]), "");
         // A prefix that would leave a name empty is not a prefix.
         assert_eq!(common_prefix(["BPF_X", "BPF_X_Y"]), "BPF_");

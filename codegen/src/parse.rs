@@ -6,10 +6,11 @@
 //! [`crate::Error`] turns it into `file:line:column`.
 
 use crate::model::{
-    Abi, Arch, Arg, ArrayLen, ConstGroup, Enum, Field, Helper, Kind, LinuxMatch, Meta, Origin, Scalar, Struct,
-    Syscall, Type, Value,
+    Abi, Arch, Arg, ArrayLen, ConstGroup, Enum, Field, Helper, Kind, LinuxMatch, Meta, Origin, Scalar, Struct, Syscall,
+    Type, Value,
 };
 use proc_macro2::Span;
+use quote::ToTokens;
 use std::collections::BTreeMap;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
@@ -21,7 +22,10 @@ pub struct Description(pub Abi);
 
 impl Parse for Description {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let mut p = Parser { abi: Abi::default(), values: BTreeMap::new() };
+        let mut p = Parser {
+            abi: Abi::default(),
+            values: BTreeMap::new(),
+        };
         while !input.is_empty() {
             p.item(input)?;
         }
@@ -52,7 +56,9 @@ impl Attrs {
             if a.path().is_ident("doc") {
                 let nv = a.meta.require_name_value()?;
                 match &nv.value {
-                    Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => doc.push(s.value().trim().to_string()),
+                    Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s), ..
+                    }) => doc.push(s.value().trim().to_string()),
                     other => return Err(syn::Error::new(other.span(), "doc must be a string")),
                 }
             } else {
@@ -100,34 +106,53 @@ impl Attrs {
                 "rcore" => Origin::Rcore,
                 "llvm" => Origin::Llvm,
                 "libbpf" => Origin::Libbpf,
-                _ => return Err(syn::Error::new(id.span(), "unknown origin; expected linux, rcore, llvm or libbpf")),
+                _ => {
+                    return Err(syn::Error::new(
+                        id.span(),
+                        "unknown origin; expected linux, rcore, llvm or libbpf",
+                    ))
+                }
             };
         }
         let mut since = None;
         if let Some(a) = self.take("since") {
             let nv = a.meta.require_name_value()?;
             let bad = || syn::Error::new(nv.value.span(), "expected a version string like \"6.6\"");
-            let Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = &nv.value else {
+            let Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s), ..
+            }) = &nv.value
+            else {
                 return Err(bad());
             };
             let v = s.value();
             let (a, b) = v.split_once('.').ok_or_else(bad)?;
             since = Some((a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?));
         }
-        Ok(Meta { doc: std::mem::take(&mut self.doc), origin, since, span: self.span })
+        Ok(Meta {
+            doc: std::mem::take(&mut self.doc),
+            origin,
+            since,
+            span: self.span,
+        })
     }
 
     fn finish(self) -> syn::Result<()> {
         match self.rest.first() {
             None => Ok(()),
-            Some(a) => Err(syn::Error::new(a.span(), "attribute not allowed here")),
+            Some(a) => Err(syn::Error::new(
+                a.path().span(),
+                format!("attribute `{}` not allowed here", a.path().to_token_stream()),
+            )),
         }
     }
 }
 
 fn require_doc(meta: &Meta, what: &str) -> syn::Result<()> {
     if meta.doc.is_empty() {
-        return Err(syn::Error::new(meta.span, format!("{what} needs a doc line (`/// ...`)")));
+        return Err(syn::Error::new(
+            meta.span,
+            format!("{what} needs a doc line (`/// ...`)"),
+        ));
     }
     Ok(())
 }
@@ -166,7 +191,9 @@ impl Parser {
             "syscall" => self.syscall(input, attrs),
             other => Err(syn::Error::new(
                 kw.span(),
-                format!("unknown item `{other}`; expected consts, enum, struct, arg_kinds, ret_kinds, helpers or syscall"),
+                format!(
+                    "unknown item `{other}`; expected consts, enum, struct, arg_kinds, ret_kinds, helpers or syscall"
+                ),
             )),
         }
     }
@@ -191,7 +218,12 @@ impl Parser {
             for a in &aliases {
                 self.values.insert(a.clone(), value);
             }
-            out.push(Value { name: name.to_string(), value, aliases, meta });
+            out.push(Value {
+                name: name.to_string(),
+                value,
+                aliases,
+                meta,
+            });
             if body.is_empty() {
                 break;
             }
@@ -204,10 +236,16 @@ impl Parser {
     /// names defined earlier.
     fn eval(&self, e: &Expr) -> syn::Result<i128> {
         match e {
-            Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) => i.base10_parse::<i128>(),
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(i), ..
+            }) => i.base10_parse::<i128>(),
             Expr::Paren(p) => self.eval(&p.expr),
             Expr::Group(g) => self.eval(&g.expr),
-            Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), expr, .. }) => Ok(-self.eval(expr)?),
+            Expr::Unary(syn::ExprUnary {
+                op: syn::UnOp::Neg(_),
+                expr,
+                ..
+            }) => Ok(-self.eval(expr)?),
             Expr::Binary(b) => {
                 let (l, r) = (self.eval(&b.left)?, self.eval(&b.right)?);
                 let v = match b.op {
@@ -219,11 +257,13 @@ impl Parser {
                 v.ok_or_else(|| syn::Error::new(b.span(), "unsupported or overflowing operator; use <<, | or +"))
             }
             Expr::Path(p) => {
-                let id = p.path.get_ident().ok_or_else(|| syn::Error::new(p.span(), "expected a constant name"))?;
-                self.values
-                    .get(&id.to_string())
-                    .copied()
-                    .ok_or_else(|| syn::Error::new(id.span(), format!("unknown constant `{id}` (define it before use)")))
+                let id = p
+                    .path
+                    .get_ident()
+                    .ok_or_else(|| syn::Error::new(p.span(), "expected a constant name"))?;
+                self.values.get(&id.to_string()).copied().ok_or_else(|| {
+                    syn::Error::new(id.span(), format!("unknown constant `{id}` (define it before use)"))
+                })
             }
             other => Err(syn::Error::new(other.span(), "expected an integer expression")),
         }
@@ -237,7 +277,12 @@ impl Parser {
         attrs.finish()?;
         require_doc(&meta, &format!("consts `{name}`"))?;
         let values = self.values(input, meta.origin)?;
-        self.abi.consts.push(ConstGroup { name: name.to_string(), ty, values, meta });
+        self.abi.consts.push(ConstGroup {
+            name: name.to_string(),
+            ty,
+            values,
+            meta,
+        });
         Ok(())
     }
 
@@ -252,7 +297,14 @@ impl Parser {
         attrs.finish()?;
         require_doc(&meta, &format!("enum `{name}`"))?;
         let variants = self.values(input, meta.origin)?;
-        self.abi.enums.push(Enum { name: name.to_string(), ty, keep_names, c_macros, variants, meta });
+        self.abi.enums.push(Enum {
+            name: name.to_string(),
+            ty,
+            keep_names,
+            c_macros,
+            variants,
+            meta,
+        });
         Ok(())
     }
 
@@ -264,16 +316,21 @@ impl Parser {
             inner.parse::<Token![;]>()?;
             let len = if inner.peek(LitInt) {
                 let lit: LitInt = inner.parse()?;
-                ArrayLen { n: lit.base10_parse()?, name: None }
+                ArrayLen {
+                    n: lit.base10_parse()?,
+                    name: None,
+                }
             } else {
                 let id: Ident = inner.parse()?;
-                let n = self
-                    .values
-                    .get(&id.to_string())
-                    .copied()
-                    .ok_or_else(|| syn::Error::new(id.span(), format!("unknown constant `{id}` as array length")))?;
+                let n =
+                    self.values.get(&id.to_string()).copied().ok_or_else(|| {
+                        syn::Error::new(id.span(), format!("unknown constant `{id}` as array length"))
+                    })?;
                 let n = usize::try_from(n).map_err(|_| syn::Error::new(id.span(), "negative array length"))?;
-                ArrayLen { n, name: Some(id.to_string()) }
+                ArrayLen {
+                    n,
+                    name: Some(id.to_string()),
+                }
             };
             if len.n == 0 {
                 return Err(syn::Error::new(inner.span(), "zero-length arrays are not allowed"));
@@ -288,7 +345,10 @@ impl Parser {
         match s.as_str() {
             "uptr" => Ok(Type::UPtr),
             "char" => Ok(Type::Char),
-            _ => Err(syn::Error::new(id.span(), format!("unknown type `{s}`; expected u8..u64, i8..i64, uptr, char or [T; N]"))),
+            _ => Err(syn::Error::new(
+                id.span(),
+                format!("unknown type `{s}`; expected u8..u64, i8..i64, uptr, char or [T; N]"),
+            )),
         }
     }
 
@@ -320,7 +380,10 @@ impl Parser {
         attrs.finish()?;
         require_doc(&meta, &format!("struct `{name}`"))?;
         if linux != LinuxMatch::None && meta.origin != Origin::Linux {
-            return Err(syn::Error::new(name.span(), "#[linux(...)] on a struct that is not of Linux origin"));
+            return Err(syn::Error::new(
+                name.span(),
+                "#[linux(...)] on a struct that is not of Linux origin",
+            ));
         }
         let body;
         braced!(body in input);
@@ -338,7 +401,10 @@ impl Parser {
                     let list = a.parse_args_with(Punctuated::<syn::MetaNameValue, Token![,]>::parse_terminated)?;
                     let mut bits = Vec::new();
                     for nv in list {
-                        let id = nv.path.get_ident().ok_or_else(|| syn::Error::new(nv.path.span(), "expected a name"))?;
+                        let id = nv
+                            .path
+                            .get_ident()
+                            .ok_or_else(|| syn::Error::new(nv.path.span(), "expected a name"))?;
                         let w = self.eval(&nv.value)?;
                         let w = u32::try_from(w).map_err(|_| syn::Error::new(nv.value.span(), "bad bit width"))?;
                         bits.push((id.to_string(), w));
@@ -353,13 +419,29 @@ impl Parser {
             }
             body.parse::<Token![:]>()?;
             let ty = self.field_type(&body)?;
-            fields.push(Field { name: syn::ext::IdentExt::unraw(&fname).to_string(), ty, pad, aliases, bits, values, offset: 0, meta: fmeta });
+            fields.push(Field {
+                name: syn::ext::IdentExt::unraw(&fname).to_string(),
+                ty,
+                pad,
+                aliases,
+                bits,
+                values,
+                offset: 0,
+                meta: fmeta,
+            });
             if body.is_empty() {
                 break;
             }
             body.parse::<Token![,]>()?;
         }
-        self.abi.structs.push(Struct { name: name.to_string(), linux, fields, size: 0, align: 0, meta });
+        self.abi.structs.push(Struct {
+            name: name.to_string(),
+            linux,
+            fields,
+            size: 0,
+            align: 0,
+            meta,
+        });
         Ok(())
     }
 
@@ -380,7 +462,13 @@ impl Parser {
             require_doc(&meta, &format!("kind `{name}`"))?;
             body.parse::<Token![=]>()?;
             let c_type: LitStr = body.parse()?;
-            out.push(Kind { name: name.to_string(), c_type: c_type.value(), mem, size, meta });
+            out.push(Kind {
+                name: name.to_string(),
+                c_type: c_type.value(),
+                mem,
+                size,
+                meta,
+            });
             if body.is_empty() {
                 break;
             }
@@ -415,7 +503,12 @@ impl Parser {
                 args_in.parse::<Token![:]>()?;
                 let kind: Ident = args_in.parse()?;
                 let c_type = optional_c_type(&args_in)?;
-                args.push(Arg { name: an.to_string(), kind: kind.to_string(), c_type });
+                args.push(Arg {
+                    name: an.to_string(),
+                    kind: kind.to_string(),
+                    c_type,
+                    span: kind.span(),
+                });
                 if args_in.is_empty() {
                     break;
                 }
@@ -449,14 +542,25 @@ impl Parser {
         let list = Punctuated::<syn::MetaNameValue, Token![,]>::parse_terminated(&body)?;
         let mut numbers = Vec::new();
         for nv in list {
-            let id = nv.path.get_ident().ok_or_else(|| syn::Error::new(nv.path.span(), "expected an architecture"))?;
+            let id = nv
+                .path
+                .get_ident()
+                .ok_or_else(|| syn::Error::new(nv.path.span(), "expected an architecture"))?;
             let arch = Arch::from_name(&id.to_string()).ok_or_else(|| {
-                syn::Error::new(id.span(), format!("unknown architecture `{id}`; expected x86_64, riscv64, aarch64 or loongarch64"))
+                syn::Error::new(
+                    id.span(),
+                    format!("unknown architecture `{id}`; expected x86_64, riscv64, aarch64 or loongarch64"),
+                )
             })?;
-            let n = u32::try_from(self.eval(&nv.value)?).map_err(|_| syn::Error::new(nv.value.span(), "bad syscall number"))?;
+            let n = u32::try_from(self.eval(&nv.value)?)
+                .map_err(|_| syn::Error::new(nv.value.span(), "bad syscall number"))?;
             numbers.push((arch, n));
         }
-        self.abi.syscalls.push(Syscall { name: name.to_string(), numbers, meta });
+        self.abi.syscalls.push(Syscall {
+            name: name.to_string(),
+            numbers,
+            meta,
+        });
         Ok(())
     }
 }
@@ -493,7 +597,12 @@ pub fn parse_file(path: &str, text: &str) -> Result<Abi, crate::Error> {
         _ => None,
     });
     let Some(mac) = invocations.next() else {
-        return Err(crate::Error { path: path.to_string(), line: 1, column: 1, message: "no `bpf_abi! { ... }` in file".into() });
+        return Err(crate::Error {
+            path: path.to_string(),
+            line: 1,
+            column: 1,
+            message: "no `bpf_abi! { ... }` in file".into(),
+        });
     };
     if file.items.len() != 1 {
         return Err(crate::Error {
@@ -504,4 +613,65 @@ pub fn parse_file(path: &str, text: &str) -> Result<Abi, crate::Error> {
         });
     }
     parse_tokens(mac.tokens.clone()).map_err(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wrap(body: &str) -> String {
+        format!("// a test description\ncodegen_macro::bpf_abi! {{\n{body}\n}}\n")
+    }
+
+    #[test]
+    fn file_errors_name_line_and_column() {
+        let text =
+            wrap("    /// Flags.\n    consts flags: u32 {\n        /// One.\n        BPF_F_ONE = 1 << 40,\n    }");
+        let e = parse_file("x.abi", &text).unwrap_err();
+        assert_eq!((e.line, e.column), (6, 9), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "x.abi:6:9: value 1099511627776 of `BPF_F_ONE` does not fit in u32"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_name_line() {
+        let text = wrap("    /// A struct.\n    struct bpf_x {\n        /// Field.\n        a u32,\n    }");
+        let e = parse_file("x.abi", &text).unwrap_err();
+        assert_eq!(e.line, 6, "{e}");
+        assert!(e.message.contains("expected `:`"), "{e}");
+    }
+
+    #[test]
+    fn file_must_hold_one_invocation() {
+        let e = parse_file("x.abi", "fn main() {}").unwrap_err();
+        assert!(e.message.contains("bpf_abi!"), "{e}");
+        let e = parse_file("x.abi", &(wrap("") + "fn main() {}")).unwrap_err();
+        assert!(e.message.contains("exactly one"), "{e}");
+    }
+
+    #[test]
+    fn values_evaluate_expressions_and_references() {
+        let abi = parse_file(
+            "x.abi",
+            &wrap("    /// Ops.\n    consts ops: u32 {\n        /// F.\n        BPF_FETCH = 0x01,\n        /// X.\n        BPF_XCHG = 0xe0 | BPF_FETCH,\n        /// S.\n        BPF_S = (1 << 4) + 2,\n    }"),
+        )
+        .unwrap();
+        let v: Vec<i128> = abi.consts[0].values.iter().map(|v| v.value).collect();
+        assert_eq!(v, [1, 0xe1, 18]);
+    }
+
+    #[test]
+    fn layouts_are_computed() {
+        let abi = parse_file(
+            "x.abi",
+            &wrap("    /// N.\n    consts n: u32 {\n        /// L.\n        LEN = 5,\n    }\n    /// S.\n    struct bpf_s {\n        /// A.\n        a: u16,\n        /// B.\n        b: [char; LEN],\n        #[pad]\n        _p: u8,\n        /// C.\n        c: uptr,\n    }"),
+        )
+        .unwrap();
+        let s = &abi.structs[0];
+        let offsets: Vec<usize> = s.fields.iter().map(|f| f.offset).collect();
+        assert_eq!(offsets, [0, 2, 7, 8]);
+        assert_eq!((s.size, s.align), (16, 8));
+    }
 }

@@ -94,8 +94,14 @@ fn committed_files_are_regenerated() {
 #[test]
 fn build_script_headers_equal_committed() {
     let dir = user_bindings::include_dir();
-    assert_eq!(std::fs::read_to_string(dir.join("bpf_abi.h")).unwrap(), user_bindings::BPF_ABI_H);
-    assert_eq!(std::fs::read_to_string(dir.join("bpf_helpers.h")).unwrap(), user_bindings::BPF_HELPERS_H);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("bpf_abi.h")).unwrap(),
+        user_bindings::BPF_ABI_H
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("bpf_helpers.h")).unwrap(),
+        user_bindings::BPF_HELPERS_H
+    );
 }
 
 #[test]
@@ -126,11 +132,21 @@ fn rust_and_c_header_values_agree() {
 fn linux_layouts_agree() {
     let rust = rust_side::layouts();
     let linux = linux::layouts();
-    assert!(linux.len() >= 7, "only {} structs claimed Linux-compatible", linux.len());
+    assert!(
+        linux.len() >= 7,
+        "only {} structs claimed Linux-compatible",
+        linux.len()
+    );
     // Linux is the reference for what it has: compare its view against ours.
-    let ours: Vec<_> = rust.into_iter().filter(|l| linux.iter().any(|x| x.name == l.name)).collect();
+    let ours: Vec<_> = rust
+        .into_iter()
+        .filter(|l| linux.iter().any(|x| x.name == l.name))
+        .collect();
     let diffs = compare_layouts("Rust", &ours, "linux/bpf.h", &linux);
-    assert_no_drift("layouts between the abi crate and Linux's union bpf_attr / structs", &diffs);
+    assert_no_drift(
+        "layouts between the abi crate and Linux's union bpf_attr / structs",
+        &diffs,
+    );
 }
 
 #[test]
@@ -140,7 +156,10 @@ fn linux_values_agree() {
         println!("newer than the system headers, not compared: {:?}", linux::TOO_NEW);
     }
     assert!(linux.len() > 200, "only {} Linux values compared", linux.len());
-    let ours: Vec<_> = rust_side::values().into_iter().filter(|(n, _)| linux.iter().any(|(m, _)| m == n)).collect();
+    let ours: Vec<_> = rust_side::values()
+        .into_iter()
+        .filter(|(n, _)| linux.iter().any(|(m, _)| m == n))
+        .collect();
     assert_eq!(ours.len(), linux.len());
     let diffs = compare_values("Rust", &ours, "linux/bpf.h", &linux);
     assert_no_drift("values between the abi crate and Linux", &diffs);
@@ -152,10 +171,21 @@ fn drift_checks_catch_an_altered_header() {
     // changed to u16 and BPF_NOEXIST changed by 100.
     let layouts = compare_layouts("Rust", &rust_side::layouts(), "altered bpf_abi.h", &mutated::layouts());
     assert_eq!(layouts.len(), 1, "{layouts:?}");
-    assert!(layouts[0].contains("struct bpf_map_create_attr field key_size"), "{}", layouts[0]);
-    assert!(layouts[0].contains("size 4") && layouts[0].contains("size 2"), "{}", layouts[0]);
+    assert!(
+        layouts[0].contains("struct bpf_map_create_attr field key_size"),
+        "{}",
+        layouts[0]
+    );
+    assert!(
+        layouts[0].contains("size 4") && layouts[0].contains("size 2"),
+        "{}",
+        layouts[0]
+    );
     let values = compare_values("Rust", &rust_side::values(), "altered bpf_abi.h", &mutated::values());
-    assert_eq!(values, vec!["BPF_NOEXIST: 1 on the Rust side, 101 on the altered bpf_abi.h side".to_string()]);
+    assert_eq!(
+        values,
+        vec!["BPF_NOEXIST: 1 on the Rust side, 101 on the altered bpf_abi.h side".to_string()]
+    );
 }
 
 #[test]
@@ -164,10 +194,16 @@ fn drift_checks_catch_a_hand_edited_layout() {
     let insn = edited.iter_mut().find(|l| l.name == "bpf_insn").unwrap();
     insn.fields.iter_mut().find(|f| f.name == "imm").unwrap().at = Some((5, 4));
     let diffs = compare_layouts("Rust", &rust_side::layouts(), "edited", &edited);
-    assert_eq!(diffs, vec!["struct bpf_insn field imm: offset 4 size 4 on the Rust side, offset 5 size 4 on the edited side"]);
+    assert_eq!(
+        diffs,
+        vec!["struct bpf_insn field imm: offset 4 size 4 on the Rust side, offset 5 size 4 on the edited side"]
+    );
     edited.retain(|l| l.name != "bpf_map_info");
     let diffs = compare_layouts("Rust", &rust_side::layouts(), "edited", &edited);
-    assert!(diffs.contains(&"struct bpf_map_info: not compared on the edited side".to_string()), "{diffs:?}");
+    assert!(
+        diffs.contains(&"struct bpf_map_info: not compared on the edited side".to_string()),
+        "{diffs:?}"
+    );
 }
 
 fn tool(name: &str) -> Command {
@@ -207,7 +243,11 @@ int main(void) {
         .arg(dir.join("user"))
         .output()
         .expect("run cc");
-    assert!(out.status.success(), "cc failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "cc failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -250,7 +290,11 @@ char LICENSE[] SEC("license") = "GPL";
         .arg(&obj)
         .output()
         .expect("run clang (scripts/test.sh installs it)");
-    assert!(out.status.success(), "clang -target bpf failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "clang -target bpf failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let elf = std::fs::read(&obj).unwrap();
     assert_eq!(&elf[..4], b"\x7fELF");
     // e_machine at offset 18 (little-endian) is EM_BPF.

@@ -37,7 +37,9 @@ pub fn emit(abi: &Abi) -> String {
 }
 
 fn ret_type(abi: &Abi, h: &Helper) -> String {
-    h.ret_c_type.clone().unwrap_or_else(|| abi.kind_named(&h.ret).map(|k| k.c_type.clone()).unwrap_or_default())
+    h.ret_c_type
+        .clone()
+        .unwrap_or_else(|| abi.kind_named(&h.ret).map(|k| k.c_type.clone()).unwrap_or_default())
 }
 
 fn params(abi: &Abi, h: &Helper) -> String {
@@ -49,7 +51,10 @@ fn params(abi: &Abi, h: &Helper) -> String {
     let mut out: Vec<String> = args
         .iter()
         .map(|a| {
-            let ty = a.c_type.clone().unwrap_or_else(|| abi.kind_named(&a.kind).map(|k| k.c_type.clone()).unwrap_or_default());
+            let ty = a
+                .c_type
+                .clone()
+                .unwrap_or_else(|| abi.kind_named(&a.kind).map(|k| k.c_type.clone()).unwrap_or_default());
             if ty.ends_with('*') {
                 format!("{ty}{}", a.name)
             } else {

@@ -81,7 +81,11 @@ pub fn emit(abi: &Abi) -> String {
         s += "\n";
     }
 
-    let members: Vec<&Struct> = abi.structs.iter().filter(|st| matches!(st.linux, LinuxMatch::AttrAnon | LinuxMatch::AttrNamed(_))).collect();
+    let members: Vec<&Struct> = abi
+        .structs
+        .iter()
+        .filter(|st| matches!(st.linux, LinuxMatch::AttrAnon | LinuxMatch::AttrNamed(_)))
+        .collect();
     if !members.is_empty() {
         s += "/* The bpf(2) attribute union, with the members this ABI serves, as Linux lays it out. */\n";
         s += "union bpf_attr {\n";

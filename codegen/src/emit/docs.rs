@@ -24,35 +24,73 @@ fn cell(s: &str) -> String {
 pub fn emit(abi: &Abi) -> String {
     let mut s = banner("<!--", "", "-->");
     s += "\n# The bpf(2) ABI reference\n\n";
-    let _ = writeln!(s, "This page is generated from `{}`, the one description of the ABI. It holds {}.\n", crate::DESCRIPTION_PATH, counts(abi));
+    let _ = writeln!(
+        s,
+        "This page is generated from `{}`, the one description of the ABI. It holds {}.\n",
+        crate::DESCRIPTION_PATH,
+        counts(abi)
+    );
     s += "Numbers follow Linux (`include/uapi/linux/bpf.h`) wherever Linux has the concept; items marked *(rCore extension)* are rCore's own. ";
     s += "Rust names are those of the `abi` crate; C names are those of `bpf_abi.h` and `bpf_helpers.h`.\n\n";
     s += "## Contents\n\n";
-    for (title, anchor) in [("Constants", "constants"), ("Enums", "enums"), ("Structs", "structs"), ("Helpers", "helpers"), ("System calls", "system-calls")] {
+    for (title, anchor) in [
+        ("Constants", "constants"),
+        ("Enums", "enums"),
+        ("Structs", "structs"),
+        ("Helpers", "helpers"),
+        ("System calls", "system-calls"),
+    ] {
         let _ = writeln!(s, "- [{title}](#{anchor})");
     }
 
     s += "\n## Constants\n";
     for g in &abi.consts {
-        let _ = writeln!(s, "\n### `{}` ({}){}\n\n{}\n", g.name, g.ty.rust(), origin(&g.meta), g.meta.doc_line());
+        let _ = writeln!(
+            s,
+            "\n### `{}` ({}){}\n\n{}\n",
+            g.name,
+            g.ty.rust(),
+            origin(&g.meta),
+            g.meta.doc_line()
+        );
         s += "| C and Rust name | Value | Description |\n|---|---|---|\n";
         for v in &g.values {
             let mut name = format!("`{}`", v.name);
             for a in &v.aliases {
                 let _ = write!(name, ", `{a}`");
             }
-            let _ = writeln!(s, "| {name} | `{}` | {}{} |", c_literal(v.value, g.ty), cell(&v.meta.doc_line()), origin(&v.meta));
+            let _ = writeln!(
+                s,
+                "| {name} | `{}` | {}{} |",
+                c_literal(v.value, g.ty),
+                cell(&v.meta.doc_line()),
+                origin(&v.meta)
+            );
         }
     }
 
     s += "\n## Enums\n";
     for e in &abi.enums {
         let rust = names::rust_type(&e.name);
-        let _ = writeln!(s, "\n### `{}` (Rust `{rust}`, {}){}\n\n{}\n", e.name, e.ty.rust(), origin(&e.meta), e.meta.doc_line());
+        let _ = writeln!(
+            s,
+            "\n### `{}` (Rust `{rust}`, {}){}\n\n{}\n",
+            e.name,
+            e.ty.rust(),
+            origin(&e.meta),
+            e.meta.doc_line()
+        );
         s += "| Value | C name | Rust variant | Description |\n|---|---|---|---|\n";
         for (v, rv) in e.variants.iter().zip(names::variants(e)) {
             let aliases: String = v.aliases.iter().map(|a| format!(", `{a}`")).collect();
-            let _ = writeln!(s, "| {} | `{}`{aliases} | `{rust}::{rv}` | {}{} |", v.value, v.name, cell(&v.meta.doc_line()), origin(&v.meta));
+            let _ = writeln!(
+                s,
+                "| {} | `{}`{aliases} | `{rust}::{rv}` | {}{} |",
+                v.value,
+                v.name,
+                cell(&v.meta.doc_line()),
+                origin(&v.meta)
+            );
         }
     }
 
@@ -81,7 +119,11 @@ pub fn emit(abi: &Abi) -> String {
             for a in &f.aliases {
                 let _ = write!(name, " / `{a}`");
             }
-            let mut desc = if f.pad { "Padding, must be zero.".to_string() } else { f.meta.doc_line() };
+            let mut desc = if f.pad {
+                "Padding, must be zero.".to_string()
+            } else {
+                f.meta.doc_line()
+            };
             if let Some(e) = &f.values {
                 let _ = write!(desc, " Values: `{e}`.");
             }
@@ -89,7 +131,11 @@ pub fn emit(abi: &Abi) -> String {
                 let bits: Vec<String> = f.bits.iter().map(|(n, w)| format!("`{n}`:{w}")).collect();
                 let _ = write!(desc, " Bit-fields, low bits first: {}.", bits.join(", "));
             }
-            let ty = if matches!(f.ty, Type::UPtr) { "__aligned_u64 (user pointer)".to_string() } else { format!("{ty}{suffix}") };
+            let ty = if matches!(f.ty, Type::UPtr) {
+                "__aligned_u64 (user pointer)".to_string()
+            } else {
+                format!("{ty}{suffix}")
+            };
             let _ = writeln!(s, "| {} | {name} | `{ty}` | {} |", f.offset, cell(&desc));
         }
     }
@@ -121,7 +167,12 @@ pub fn emit(abi: &Abi) -> String {
 
     s += "\n## System calls\n";
     for sc in &abi.syscalls {
-        let _ = writeln!(s, "\n### `{}`\n\n{}\n\n| Architecture | Number |\n|---|---|", sc.name, sc.meta.doc_line());
+        let _ = writeln!(
+            s,
+            "\n### `{}`\n\n{}\n\n| Architecture | Number |\n|---|---|",
+            sc.name,
+            sc.meta.doc_line()
+        );
         for (a, n) in &sc.numbers {
             let _ = writeln!(s, "| {} | {n} |", a.rust());
         }

@@ -31,7 +31,11 @@ pub fn c_literal(v: i128, ty: Scalar) -> String {
         Scalar::U32 => "U",
         _ => "",
     };
-    let body = if v.unsigned_abs() >= 16 { format!("0x{:x}", v.unsigned_abs()) } else { v.unsigned_abs().to_string() };
+    let body = if v.unsigned_abs() >= 16 {
+        format!("0x{:x}", v.unsigned_abs())
+    } else {
+        v.unsigned_abs().to_string()
+    };
     if v < 0 {
         format!("(-{body}{suffix})")
     } else {

@@ -114,18 +114,26 @@ pub fn emit(abi: &Abi) -> TokenStream {
 
 fn enumeration(e: &Enum) -> TokenStream {
     let name = ident(&names::rust_type(&e.name));
-    enum_body(&name, &e.name, e.ty, &e.meta, &names::variants(e), e.variants.iter().map(|v| (v.value, &v.name, &v.meta)), {
-        let aliases = e.variants.iter().zip(names::variants(e)).flat_map(|(v, rv)| {
-            let rv = ident(&rv);
-            let name = name.clone();
-            v.aliases.iter().map(move |a| {
-                let c = ident(&names::alias_const(e, a));
-                let doc = format!(" `{a}`, the same value as `{}`.", v.name);
-                quote! { #[doc = #doc] pub const #c: #name = #name::#rv; }
-            })
-        });
-        quote! { #(#aliases)* }
-    })
+    enum_body(
+        &name,
+        &e.name,
+        e.ty,
+        &e.meta,
+        &names::variants(e),
+        e.variants.iter().map(|v| (v.value, &v.name, &v.meta)),
+        {
+            let aliases = e.variants.iter().zip(names::variants(e)).flat_map(|(v, rv)| {
+                let rv = ident(&rv);
+                let name = name.clone();
+                v.aliases.iter().map(move |a| {
+                    let c = ident(&names::alias_const(e, a));
+                    let doc = format!(" `{a}`, the same value as `{}`.", v.name);
+                    quote! { #[doc = #doc] pub const #c: #name = #name::#rv; }
+                })
+            });
+            quote! { #(#aliases)* }
+        },
+    )
 }
 
 /// A `#[repr(int)]` enum with `ALL`, `c_name`, `is_extension`, and
@@ -149,7 +157,12 @@ fn enum_body<'a>(
         quote! { #d #id = #l }
     });
     let c_names = values.iter().map(|(_, n, _)| n.as_str());
-    let ext: Vec<&Ident> = values.iter().zip(&vs).filter(|((_, _, m), _)| m.origin != Origin::Linux).map(|(_, v)| v).collect();
+    let ext: Vec<&Ident> = values
+        .iter()
+        .zip(&vs)
+        .filter(|((_, _, m), _)| m.origin != Origin::Linux)
+        .map(|(_, v)| v)
+        .collect();
     let arms = values.iter().zip(&vs).map(|((v, _, _), id)| {
         let l = lit(*v, ty);
         quote! { #l => Ok(#name::#id) }
@@ -289,8 +302,18 @@ fn bit_accessors(f: &Field) -> TokenStream {
         let set = format_ident!("set_{}", name);
         let mask = Literal::u64_unsuffixed((1u64 << width) - 1);
         let sh = Literal::u32_unsuffixed(shift);
-        let gdoc = format!(" Bits {}..{} of `{}` (C bit-field `{name}`).", shift, shift + width, f.name);
-        let sdoc = format!(" Sets bits {}..{} of `{}`; higher bits of `v` are ignored.", shift, shift + width, f.name);
+        let gdoc = format!(
+            " Bits {}..{} of `{}` (C bit-field `{name}`).",
+            shift,
+            shift + width,
+            f.name
+        );
+        let sdoc = format!(
+            " Sets bits {}..{} of `{}`; higher bits of `v` are ignored.",
+            shift,
+            shift + width,
+            f.name
+        );
         out.push(quote! {
             #[doc = #gdoc]
             pub const fn #get(&self) -> #ty { (self.#store >> #sh) & #mask }
@@ -305,8 +328,18 @@ fn bit_accessors(f: &Field) -> TokenStream {
 fn kind_enum(type_name: &str, c_enum: &str, kinds: &[Kind]) -> TokenStream {
     let name = ident(type_name);
     let vs = names::kinds(kinds);
-    let mem: Vec<Ident> = kinds.iter().zip(&vs).filter(|(k, _)| k.mem).map(|(_, v)| ident(v)).collect();
-    let size: Vec<Ident> = kinds.iter().zip(&vs).filter(|(k, _)| k.size).map(|(_, v)| ident(v)).collect();
+    let mem: Vec<Ident> = kinds
+        .iter()
+        .zip(&vs)
+        .filter(|(k, _)| k.mem)
+        .map(|(_, v)| ident(v))
+        .collect();
+    let size: Vec<Ident> = kinds
+        .iter()
+        .zip(&vs)
+        .filter(|(k, _)| k.size)
+        .map(|(_, v)| ident(v))
+        .collect();
     let pred = |list: &[Ident]| {
         if list.is_empty() {
             quote! { let _ = self; false }
@@ -315,14 +348,21 @@ fn kind_enum(type_name: &str, c_enum: &str, kinds: &[Kind]) -> TokenStream {
         }
     };
     let (is_mem, is_size) = (pred(&mem), pred(&size));
-    let meta = Meta { doc: vec![format!("The verifier's `{c_enum}` vocabulary.")], ..kinds[0].meta.clone() };
+    let meta = Meta {
+        doc: vec![format!("The verifier's `{c_enum}` vocabulary.")],
+        ..kinds[0].meta.clone()
+    };
     let extra = quote! {
         /// A pointer to memory whose size is the next argument.
         pub const fn is_mem(self) -> bool { #is_mem }
         /// The size of the previous (memory) argument.
         pub const fn is_size(self) -> bool { #is_size }
     };
-    let values: Vec<(i128, &String, &Meta)> = kinds.iter().enumerate().map(|(i, k)| (i as i128, &k.name, &k.meta)).collect();
+    let values: Vec<(i128, &String, &Meta)> = kinds
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (i as i128, &k.name, &k.meta))
+        .collect();
     enum_body(&name, c_enum, Scalar::U32, &meta, &vs, values.into_iter(), extra)
 }
 
@@ -336,7 +376,8 @@ fn helpers(abi: &Abi) -> TokenStream {
     let ret_enum = kind_enum(names::RET_KIND_TYPE, "bpf_return_type", &abi.ret_kinds);
     let arg_vs = names::kinds(&abi.arg_kinds);
     let ret_vs = names::kinds(&abi.ret_kinds);
-    let kind_of = |list: &[Kind], vs: &[String], k: &str| ident(&vs[list.iter().position(|x| x.name == k).expect("validated")]);
+    let kind_of =
+        |list: &[Kind], vs: &[String], k: &str| ident(&vs[list.iter().position(|x| x.name == k).expect("validated")]);
     let helper = ident(names::HELPER_TYPE);
     let rows = abi.helpers.iter().map(|h| {
         let id = Literal::u32_unsuffixed(h.id);
@@ -352,14 +393,22 @@ fn helpers(abi: &Abi) -> TokenStream {
         }
     });
     let hvs: Vec<String> = abi.helpers.iter().map(names::helper_variant).collect();
-    let helper_meta = Meta { doc: vec!["Helper function IDs (Linux's `enum bpf_func_id`).".into()], ..abi.helpers[0].meta.clone() };
+    let helper_meta = Meta {
+        doc: vec!["Helper function IDs (Linux's `enum bpf_func_id`).".into()],
+        ..abi.helpers[0].meta.clone()
+    };
     let index_arms = hvs.iter().enumerate().map(|(i, v)| {
         let v = ident(v);
         let i = Literal::usize_unsuffixed(i);
         quote! { #helper::#v => &HELPERS[#i] }
     });
     let consts: Vec<String> = abi.helpers.iter().map(names::helper_const).collect();
-    let values: Vec<(i128, &String, &Meta)> = abi.helpers.iter().zip(&consts).map(|(h, c)| (h.id as i128, c, &h.meta)).collect();
+    let values: Vec<(i128, &String, &Meta)> = abi
+        .helpers
+        .iter()
+        .zip(&consts)
+        .map(|(h, c)| (h.id as i128, c, &h.meta))
+        .collect();
     let helper_enum = enum_body(
         &helper,
         names::HELPER_C_ENUM,
