@@ -169,8 +169,11 @@ fn compared_fields(s: &codegen::model::Struct) -> impl Iterator<Item = &codegen:
     s.fields.iter().filter(|f| !f.pad && f.bits.is_empty())
 }
 
-/// Every value the description defines, as (C name, Rust path).
-fn values(abi: &Abi) -> Vec<(String, TokenStream, Origin, Option<(u32, u32)>)> {
+/// A described value: C name, Rust path, origin, first Linux version.
+type DescribedValue = (String, TokenStream, Origin, Option<(u32, u32)>);
+
+/// Every value the description defines.
+fn values(abi: &Abi) -> Vec<DescribedValue> {
     let mut out = Vec::new();
     for g in &abi.consts {
         for v in &g.values {

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The test command. On a fresh machine it first installs what the tests need
+# (clang for BPF programs, libclang for bindgen, the Linux uapi headers, a C
+# compiler), then checks the no_std crates and runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v cc >/dev/null 2>&1 || need+=(gcc)
+command -v clang >/dev/null 2>&1 || need+=(clang)
+[ -e /usr/include/linux/bpf.h ] || need+=(linux-libc-dev)
+compgen -G "/usr/lib/llvm-*/lib/libclang*.so*" >/dev/null || compgen -G "/usr/lib/*/libclang*.so*" >/dev/null || need+=(libclang-dev)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "test.sh: installing ${need[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# abi and kernel-bpf are no_std: they build with std off, and no crate in
+# their dependency tree turns std on.
+cargo build -q -p abi -p kernel-bpf --no-default-features
+if cargo tree -q -p abi -p kernel-bpf -e normal,features,no-proc-macro --no-default-features | grep -F 'feature "std"'; then
+  echo "test.sh: a dependency of a no_std crate enables std" >&2
+  exit 1
+fi
+
+cargo test --workspace "$@"
