@@ -281,7 +281,8 @@ pub struct Field {
     /// Other names for the same storage (`#[alias(next_key)]`), emitted in C
     /// as an anonymous union.
     pub aliases: Vec<String>,
-    /// Bit-fields packed into this field, low bits first (`#[bits(a = 4, b = 4)]`).
+    /// Bit-fields packed into this field, low bits first (`#[bits(a = 4, b = 4)]`);
+    /// names starting with `_` are reserved bits.
     pub bits: Vec<(String, u32)>,
     /// The enum whose values the field holds (`#[values(bpf_map_type)]`).
     pub values: Option<String>,

@@ -34,6 +34,8 @@ typedef signed long long __s64;
 /* Lengths of object names. */
 /* Length of map and program names, including the terminating NUL. */
 #define BPF_OBJ_NAME_LEN 0x10U
+/* Length of a program tag (a hash of its instructions). */
+#define BPF_TAG_SIZE 8U
 
 /* Instruction classes: the low 3 bits of the opcode. */
 /* Classic load (used for 64-bit immediates and legacy packet access). */
@@ -1221,6 +1223,149 @@ BPF_ABI_ASSERT(offsetof(struct bpf_map_info, btf_id) == 64, "bpf_map_info.btf_id
 BPF_ABI_ASSERT(offsetof(struct bpf_map_info, btf_key_type_id) == 68, "bpf_map_info.btf_key_type_id must be at offset 68");
 BPF_ABI_ASSERT(offsetof(struct bpf_map_info, btf_value_type_id) == 72, "bpf_map_info.btf_value_type_id must be at offset 72");
 BPF_ABI_ASSERT(offsetof(struct bpf_map_info, map_extra) == 80, "bpf_map_info.map_extra must be at offset 80");
+
+/* What BPF_OBJ_GET_INFO_BY_FD returns for a program. */
+struct bpf_prog_info {
+	/* The program type. */
+	__u32 type;
+	/* Program id. */
+	__u32 id;
+	/* Hash of the instructions. */
+	__u8 tag[BPF_TAG_SIZE];
+	/* Bytes of JIT-compiled code. */
+	__u32 jited_prog_len;
+	/* Bytes of translated instructions. */
+	__u32 xlated_prog_len;
+	/* Buffer for the JIT-compiled code. */
+	__aligned_u64 jited_prog_insns;
+	/* Buffer for the translated instructions. */
+	__aligned_u64 xlated_prog_insns;
+	/* Load time in ns since boot. */
+	__u64 load_time;
+	/* Uid of the loader. */
+	__u32 created_by_uid;
+	/* Entries of map_ids. */
+	__u32 nr_map_ids;
+	/* Buffer for the ids of the maps the program uses. */
+	__aligned_u64 map_ids;
+	/* Name, NUL-padded. */
+	char name[BPF_OBJ_NAME_LEN];
+	/* Network device. */
+	__u32 ifindex;
+	/* Bit 0: the license is GPL-compatible. */
+	__u32 gpl_compatible:1;
+	__u32 :31;
+	/* Network namespace device. */
+	__u64 netns_dev;
+	/* Network namespace inode. */
+	__u64 netns_ino;
+	/* Entries of jited_ksyms. */
+	__u32 nr_jited_ksyms;
+	/* Entries of jited_func_lens. */
+	__u32 nr_jited_func_lens;
+	/* Buffer for the JIT-compiled functions' addresses. */
+	__aligned_u64 jited_ksyms;
+	/* Buffer for the JIT-compiled functions' lengths. */
+	__aligned_u64 jited_func_lens;
+	/* BTF object id. */
+	__u32 btf_id;
+	/* Size of one func_info record. */
+	__u32 func_info_rec_size;
+	/* Buffer for func_info records. */
+	__aligned_u64 func_info;
+	/* Entries of func_info. */
+	__u32 nr_func_info;
+	/* Entries of line_info. */
+	__u32 nr_line_info;
+	/* Buffer for line_info records. */
+	__aligned_u64 line_info;
+	/* Buffer for JIT line info. */
+	__aligned_u64 jited_line_info;
+	/* Entries of jited_line_info. */
+	__u32 nr_jited_line_info;
+	/* Size of one line_info record. */
+	__u32 line_info_rec_size;
+	/* Size of one JIT line info record. */
+	__u32 jited_line_info_rec_size;
+	/* Entries of prog_tags. */
+	__u32 nr_prog_tags;
+	/* Buffer for the tags of the program's functions. */
+	__aligned_u64 prog_tags;
+	/* Total run time in ns (with BPF_ENABLE_STATS). */
+	__u64 run_time_ns;
+	/* Number of runs (with BPF_ENABLE_STATS). */
+	__u64 run_cnt;
+	/* Runs skipped because of recursion. */
+	__u64 recursion_misses;
+	/* Instructions the verifier processed. */
+	__u32 verified_insns;
+	/* BTF object id of the attach target. */
+	__u32 attach_btf_obj_id;
+	/* BTF type id of the attach target. */
+	__u32 attach_btf_id;
+	__u32 :32;	/* padding */
+} __attribute__((aligned(8)));
+BPF_ABI_ASSERT(sizeof(struct bpf_prog_info) == 232, "struct bpf_prog_info must be 232 bytes");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, type) == 0, "bpf_prog_info.type must be at offset 0");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, id) == 4, "bpf_prog_info.id must be at offset 4");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, tag) == 8, "bpf_prog_info.tag must be at offset 8");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, jited_prog_len) == 16, "bpf_prog_info.jited_prog_len must be at offset 16");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, xlated_prog_len) == 20, "bpf_prog_info.xlated_prog_len must be at offset 20");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, jited_prog_insns) == 24, "bpf_prog_info.jited_prog_insns must be at offset 24");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, xlated_prog_insns) == 32, "bpf_prog_info.xlated_prog_insns must be at offset 32");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, load_time) == 40, "bpf_prog_info.load_time must be at offset 40");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, created_by_uid) == 48, "bpf_prog_info.created_by_uid must be at offset 48");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, nr_map_ids) == 52, "bpf_prog_info.nr_map_ids must be at offset 52");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, map_ids) == 56, "bpf_prog_info.map_ids must be at offset 56");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, name) == 64, "bpf_prog_info.name must be at offset 64");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, ifindex) == 80, "bpf_prog_info.ifindex must be at offset 80");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, netns_dev) == 88, "bpf_prog_info.netns_dev must be at offset 88");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, netns_ino) == 96, "bpf_prog_info.netns_ino must be at offset 96");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, nr_jited_ksyms) == 104, "bpf_prog_info.nr_jited_ksyms must be at offset 104");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, nr_jited_func_lens) == 108, "bpf_prog_info.nr_jited_func_lens must be at offset 108");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, jited_ksyms) == 112, "bpf_prog_info.jited_ksyms must be at offset 112");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, jited_func_lens) == 120, "bpf_prog_info.jited_func_lens must be at offset 120");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, btf_id) == 128, "bpf_prog_info.btf_id must be at offset 128");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, func_info_rec_size) == 132, "bpf_prog_info.func_info_rec_size must be at offset 132");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, func_info) == 136, "bpf_prog_info.func_info must be at offset 136");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, nr_func_info) == 144, "bpf_prog_info.nr_func_info must be at offset 144");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, nr_line_info) == 148, "bpf_prog_info.nr_line_info must be at offset 148");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, line_info) == 152, "bpf_prog_info.line_info must be at offset 152");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, jited_line_info) == 160, "bpf_prog_info.jited_line_info must be at offset 160");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, nr_jited_line_info) == 168, "bpf_prog_info.nr_jited_line_info must be at offset 168");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, line_info_rec_size) == 172, "bpf_prog_info.line_info_rec_size must be at offset 172");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, jited_line_info_rec_size) == 176, "bpf_prog_info.jited_line_info_rec_size must be at offset 176");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, nr_prog_tags) == 180, "bpf_prog_info.nr_prog_tags must be at offset 180");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, prog_tags) == 184, "bpf_prog_info.prog_tags must be at offset 184");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, run_time_ns) == 192, "bpf_prog_info.run_time_ns must be at offset 192");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, run_cnt) == 200, "bpf_prog_info.run_cnt must be at offset 200");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, recursion_misses) == 208, "bpf_prog_info.recursion_misses must be at offset 208");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, verified_insns) == 216, "bpf_prog_info.verified_insns must be at offset 216");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, attach_btf_obj_id) == 220, "bpf_prog_info.attach_btf_obj_id must be at offset 220");
+BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, attach_btf_id) == 224, "bpf_prog_info.attach_btf_id must be at offset 224");
+
+/* The context of XDP programs (and of conformance runs on Linux): packet bounds as 32-bit offsets. */
+struct xdp_md {
+	/* Start of the packet data. */
+	__u32 data;
+	/* End of the packet data. */
+	__u32 data_end;
+	/* Start of the metadata before the data. */
+	__u32 data_meta;
+	/* Ingress interface. */
+	__u32 ingress_ifindex;
+	/* Receive queue. */
+	__u32 rx_queue_index;
+	/* Egress interface (devmap programs). */
+	__u32 egress_ifindex;
+} __attribute__((aligned(4)));
+BPF_ABI_ASSERT(sizeof(struct xdp_md) == 24, "struct xdp_md must be 24 bytes");
+BPF_ABI_ASSERT(offsetof(struct xdp_md, data) == 0, "xdp_md.data must be at offset 0");
+BPF_ABI_ASSERT(offsetof(struct xdp_md, data_end) == 4, "xdp_md.data_end must be at offset 4");
+BPF_ABI_ASSERT(offsetof(struct xdp_md, data_meta) == 8, "xdp_md.data_meta must be at offset 8");
+BPF_ABI_ASSERT(offsetof(struct xdp_md, ingress_ifindex) == 12, "xdp_md.ingress_ifindex must be at offset 12");
+BPF_ABI_ASSERT(offsetof(struct xdp_md, rx_queue_index) == 16, "xdp_md.rx_queue_index must be at offset 16");
+BPF_ABI_ASSERT(offsetof(struct xdp_md, egress_ifindex) == 20, "xdp_md.egress_ifindex must be at offset 20");
 
 /*
  * Legacy map definition in a BPF object's `maps` section.

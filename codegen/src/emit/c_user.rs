@@ -128,6 +128,8 @@ fn c_field(f: &Field, indent: &str) -> String {
     s += &c_doc(&f.meta, indent);
     if !f.bits.is_empty() {
         for (name, width) in &f.bits {
+            // Bits named `_...` are reserved: unnamed in C, as Linux writes them.
+            let name = if name.starts_with('_') { "" } else { name.as_str() };
             let _ = writeln!(s, "{indent}{ty} {name}:{width};");
         }
     } else if f.aliases.is_empty() {

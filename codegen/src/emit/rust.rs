@@ -298,6 +298,11 @@ fn bit_accessors(f: &Field) -> TokenStream {
     let mut shift = 0u32;
     let mut out = Vec::new();
     for (name, width) in &f.bits {
+        if name.starts_with('_') {
+            // Reserved bits get no accessors.
+            shift += width;
+            continue;
+        }
         let get = ident(name);
         let set = format_ident!("set_{}", name);
         let mask = Literal::u64_unsuffixed((1u64 << width) - 1);
