@@ -1,7 +1,8 @@
 //! Rewrites the committed generated files from `abi/bpf.abi`.
 //!
 //! `regen` writes them; `regen --check` only compares and fails on a
-//! difference; `regen --print` writes them and prints them to stdout.
+//! difference; `regen --print` writes them and prints them to stdout;
+//! `regen --rust` prints the Rust that `bpf_abi!` expands to, formatted.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,8 +11,12 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let check = args.iter().any(|a| a == "--check");
     let print = args.iter().any(|a| a == "--print");
-    if let Some(bad) = args.iter().find(|a| *a != "--check" && *a != "--print") {
-        eprintln!("regen: unknown argument `{bad}`; usage: regen [--check] [--print]");
+    let rust = args.iter().any(|a| a == "--rust");
+    if let Some(bad) = args
+        .iter()
+        .find(|a| !["--check", "--print", "--rust"].contains(&a.as_str()))
+    {
+        eprintln!("regen: unknown argument `{bad}`; usage: regen [--check] [--print] [--rust]");
         return ExitCode::from(2);
     }
     let root: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -30,6 +35,17 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if rust {
+        let tokens = codegen::emit::rust::emit(&abi);
+        match syn::parse2::<syn::File>(tokens) {
+            Ok(file) => print!("{}", prettyplease::unparse(&file)),
+            Err(e) => {
+                eprintln!("regen: the Rust expansion does not parse: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
     let mut stale = 0;
     for (rel, content) in codegen::emit::committed_files(&abi) {
         let file = root.join(rel);

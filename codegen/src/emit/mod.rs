@@ -101,3 +101,31 @@ pub fn committed_files(abi: &Abi) -> Vec<(&'static str, String)> {
         ("docs/abi.md", docs::emit(abi)),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c_literals() {
+        assert_eq!(c_literal(16, Scalar::U32), "0x10U");
+        assert_eq!(c_literal(4, Scalar::U64), "4ULL");
+        assert_eq!(c_literal(0xc0, Scalar::U8), "0xc0");
+        assert_eq!(c_literal(-1, Scalar::I32), "(-1)");
+        assert_eq!(c_literal(-32, Scalar::I64), "(-0x20LL)");
+    }
+
+    #[test]
+    fn output_is_deterministic_and_location_free() {
+        let abi = crate::description().expect("description parses");
+        let first = committed_files(&abi);
+        let again = committed_files(&crate::description().unwrap());
+        assert_eq!(first, again);
+        let root = env!("CARGO_MANIFEST_DIR");
+        for (path, text) in &first {
+            assert!(text.contains(REGEN_COMMAND), "{path} lacks the banner");
+            assert!(!text.contains(root), "{path} names an absolute path");
+        }
+        assert_eq!(rust::emit(&abi).to_string(), rust::emit(&abi).to_string());
+    }
+}
