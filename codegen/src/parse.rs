@@ -224,10 +224,7 @@ impl Parser {
                 aliases,
                 meta,
             });
-            if body.is_empty() {
-                break;
-            }
-            body.parse::<Token![,]>()?;
+            comma(&body)?;
         }
         Ok(out)
     }
@@ -429,10 +426,7 @@ impl Parser {
                 offset: 0,
                 meta: fmeta,
             });
-            if body.is_empty() {
-                break;
-            }
-            body.parse::<Token![,]>()?;
+            comma(&body)?;
         }
         self.abi.structs.push(Struct {
             name: name.to_string(),
@@ -469,10 +463,7 @@ impl Parser {
                 size,
                 meta,
             });
-            if body.is_empty() {
-                break;
-            }
-            body.parse::<Token![,]>()?;
+            comma(&body)?;
         }
         Ok(out)
     }
@@ -509,10 +500,7 @@ impl Parser {
                     c_type,
                     span: kind.span(),
                 });
-                if args_in.is_empty() {
-                    break;
-                }
-                args_in.parse::<Token![,]>()?;
+                comma(&args_in)?;
             }
             body.parse::<Token![->]>()?;
             let ret: Ident = body.parse()?;
@@ -563,6 +551,14 @@ impl Parser {
         });
         Ok(())
     }
+}
+
+/// Between entries of a list: a comma, unless the list ends here.
+fn comma(input: ParseStream) -> syn::Result<()> {
+    if !input.is_empty() {
+        input.parse::<Token![,]>()?;
+    }
+    Ok(())
 }
 
 fn optional_c_type(input: ParseStream) -> syn::Result<Option<String>> {

@@ -11,50 +11,30 @@
 //! - The checks can fail: a header emitted from an altered model is caught,
 //!   naming the struct and field and the constant.
 
-#[allow(
-    non_camel_case_types,
-    non_upper_case_globals,
-    non_snake_case,
-    dead_code,
-    unsafe_code,
-    unsafe_op_in_unsafe_fn,
-    clippy::all,
-    clippy::undocumented_unsafe_blocks,
-    reason = "bindgen output (its bit-field accessors use unsafe); only layouts and constants are read"
-)]
-mod c_header {
-    include!(concat!(env!("OUT_DIR"), "/c_header.rs"));
+/// A module of bindgen output plus the `layouts()` and `values()` that
+/// `build.rs` appended to it.
+macro_rules! bindgen_view {
+    ($name:ident, $file:literal) => {
+        #[allow(
+            non_camel_case_types,
+            non_upper_case_globals,
+            non_snake_case,
+            dead_code,
+            unsafe_code,
+            unsafe_op_in_unsafe_fn,
+            clippy::all,
+            clippy::undocumented_unsafe_blocks,
+            reason = "bindgen output (its bit-field accessors use unsafe); only layouts and constants are read"
+        )]
+        mod $name {
+            include!(concat!(env!("OUT_DIR"), "/", $file));
+        }
+    };
 }
 
-#[allow(
-    non_camel_case_types,
-    non_upper_case_globals,
-    non_snake_case,
-    dead_code,
-    unsafe_code,
-    unsafe_op_in_unsafe_fn,
-    clippy::all,
-    clippy::undocumented_unsafe_blocks,
-    reason = "bindgen output (its bit-field accessors use unsafe); only layouts and constants are read"
-)]
-mod mutated {
-    include!(concat!(env!("OUT_DIR"), "/mutated.rs"));
-}
-
-#[allow(
-    non_camel_case_types,
-    non_upper_case_globals,
-    non_snake_case,
-    dead_code,
-    unsafe_code,
-    unsafe_op_in_unsafe_fn,
-    clippy::all,
-    clippy::undocumented_unsafe_blocks,
-    reason = "bindgen output (its bit-field accessors use unsafe); only layouts and constants are read"
-)]
-mod linux {
-    include!(concat!(env!("OUT_DIR"), "/linux.rs"));
-}
+bindgen_view!(c_header, "c_header.rs");
+bindgen_view!(mutated, "mutated.rs");
+bindgen_view!(linux, "linux.rs");
 
 #[allow(clippy::all, reason = "generated")]
 mod rust_side {
