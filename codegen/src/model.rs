@@ -175,8 +175,24 @@ pub struct Value {
     pub value: i128,
     /// Other C names for the same value (`#[alias(BPF_PROG_RUN)]`).
     pub aliases: Vec<String>,
+    /// For commands: the attr struct they take (`#[attr(struct, last = field)]`).
+    pub attr: Option<AttrUse>,
     /// Docs, origin, span.
     pub meta: Meta,
+}
+
+/// Which attr struct a command reads, and up to which field. Bytes after
+/// that field (up to the size of `union bpf_attr`) must be zero, as Linux's
+/// `CHECK_ATTR` demands.
+#[derive(Clone, Debug)]
+pub struct AttrUse {
+    /// C name of the struct.
+    pub struct_name: String,
+    /// The last field the command reads; `None` means the struct's last
+    /// non-padding field.
+    pub last: Option<String>,
+    /// Bytes used: end of the last field, computed by validation.
+    pub used: usize,
 }
 
 /// A group of constants with one type (`consts NAME: TY { ... }`).
@@ -448,6 +464,22 @@ impl Abi {
         for s in &mut self.structs {
             layout(s, &enums)?;
         }
+        let structs = self.structs.clone();
+        for v in self.enums.iter_mut().flat_map(|e| e.variants.iter_mut()) {
+            if let Some(a) = &mut v.attr {
+                let Some(st) = structs.iter().find(|s| s.name == a.struct_name) else {
+                    return err(v.meta.span, format!("unknown attr struct `{}` of `{}`", a.struct_name, v.name));
+                };
+                let last = match &a.last {
+                    Some(l) => st.fields.iter().find(|f| &f.name == l && !f.pad),
+                    None => st.fields.iter().rev().find(|f| !f.pad),
+                };
+                let Some(last) = last else {
+                    return err(v.meta.span, format!("struct `{}` has no field `{}`", st.name, a.last.clone().unwrap_or_default()));
+                };
+                a.used = last.offset + last.ty.size();
+            }
+        }
         self.check_helpers()?;
         for s in &self.syscalls {
             let mut seen = Vec::new();
@@ -581,6 +613,17 @@ impl Abi {
         }
         self.helpers.sort_by_key(|h| h.id);
         Ok(())
+    }
+
+    /// Size of `union bpf_attr` as far as this ABI describes it: the largest
+    /// struct that is a member of it.
+    pub fn attr_union_size(&self) -> usize {
+        self.structs
+            .iter()
+            .filter(|s| matches!(s.linux, LinuxMatch::AttrAnon | LinuxMatch::AttrNamed(_)))
+            .map(|s| s.size)
+            .max()
+            .unwrap_or(0)
     }
 
     /// Looks up an enum by C name.

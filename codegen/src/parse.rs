@@ -6,7 +6,7 @@
 //! [`crate::Error`] turns it into `file:line:column`.
 
 use crate::model::{
-    Abi, Arch, Arg, ArrayLen, ConstGroup, Enum, Field, Helper, Kind, LinuxMatch, Meta, Origin, Scalar, Struct, Syscall,
+    Abi, Arch, Arg, ArrayLen, AttrUse, ConstGroup, Enum, Field, Helper, Kind, LinuxMatch, Meta, Origin, Scalar, Struct, Syscall,
     Type, Value,
 };
 use proc_macro2::Span;
@@ -208,6 +208,23 @@ impl Parser {
             let name: Ident = body.parse()?;
             attrs.span = name.span();
             let aliases = attrs.idents("alias")?;
+            let attr = match attrs.take("attr") {
+                None => None,
+                Some(a) => Some(a.parse_args_with(|p: ParseStream| {
+                    let st: Ident = p.parse()?;
+                    let mut last = None;
+                    if !p.is_empty() {
+                        p.parse::<Token![,]>()?;
+                        let kw: Ident = p.parse()?;
+                        if kw != "last" {
+                            return Err(syn::Error::new(kw.span(), "expected `last = field`"));
+                        }
+                        p.parse::<Token![=]>()?;
+                        last = Some(p.parse::<Ident>()?.to_string());
+                    }
+                    Ok(AttrUse { struct_name: st.to_string(), last, used: 0 })
+                })?),
+            };
             let meta = attrs.meta(origin)?;
             attrs.finish()?;
             require_doc(&meta, &format!("`{name}`"))?;
@@ -222,6 +239,7 @@ impl Parser {
                 name: name.to_string(),
                 value,
                 aliases,
+                attr,
                 meta,
             });
             comma(&body)?;

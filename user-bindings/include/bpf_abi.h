@@ -823,6 +823,13 @@ enum bpf_probe_type {
 #ifndef EOPNOTSUPP
 #define EOPNOTSUPP 95
 #endif
+/*
+ * Operation not supported by this object (Linux's kernel-internal 524, which bpf(2) returns as it is).
+ * Origin: rCore extension.
+ */
+#ifndef ENOTSUPP
+#define ENOTSUPP 524
+#endif
 
 /* Helper function IDs. */
 enum bpf_func_id {

@@ -83,9 +83,13 @@ pub fn emit(abi: &Abi) -> String {
         s += "| Value | C name | Rust variant | Description |\n|---|---|---|---|\n";
         for (v, rv) in e.variants.iter().zip(names::variants(e)) {
             let aliases: String = v.aliases.iter().map(|a| format!(", `{a}`")).collect();
+            let attr = match &v.attr {
+                Some(a) => format!(" Attr: `struct {}`, first {} bytes.", a.struct_name, a.used),
+                None => String::new(),
+            };
             let _ = writeln!(
                 s,
-                "| {} | `{}`{aliases} | `{rust}::{rv}` | {}{} |",
+                "| {} | `{}`{aliases} | `{rust}::{rv}` | {}{attr}{} |",
                 v.value,
                 v.name,
                 cell(&v.meta.doc_line()),

@@ -68,6 +68,7 @@ pub fn emit(abi: &Abi) -> TokenStream {
     let enums = abi.enums.iter().map(enumeration);
     let structs = abi.structs.iter().map(structure);
     let helpers = helpers(abi);
+    let attr_size = Literal::usize_unsuffixed(abi.attr_union_size());
     let syscalls = abi.syscalls.iter().map(|s| {
         let by_arch = format_ident!("{}_BY_ARCH", names::syscall_const(&s.name));
         let c = ident(&names::syscall_const(&s.name));
@@ -104,6 +105,9 @@ pub fn emit(abi: &Abi) -> TokenStream {
             }
         }
         impl ::core::error::Error for UnknownValue {}
+        /// Size of `union bpf_attr` as this ABI describes it: the largest of
+        /// its member structs. Bytes a caller passes beyond it must be zero.
+        pub const BPF_ATTR_SIZE: usize = #attr_size;
         #(#consts)*
         #(#enums)*
         #(#structs)*
@@ -131,9 +135,44 @@ fn enumeration(e: &Enum) -> TokenStream {
                     quote! { #[doc = #doc] pub const #c: #name = #name::#rv; }
                 })
             });
-            quote! { #(#aliases)* }
+            let attrs = attr_fns(e, &name);
+            quote! { #(#aliases)* #attrs }
         },
     )
+}
+
+/// `attr_struct()` and `attr_size()` for enums whose values name the attr
+/// struct they read (commands).
+fn attr_fns(e: &Enum, name: &Ident) -> TokenStream {
+    if e.variants.iter().all(|v| v.attr.is_none()) {
+        return quote! {};
+    }
+    let vs: Vec<Ident> = names::variants(e).iter().map(|v| ident(v)).collect();
+    let structs = e.variants.iter().zip(&vs).map(|(v, id)| match &v.attr {
+        Some(a) => {
+            let s = &a.struct_name;
+            quote! { #name::#id => Some(#s) }
+        }
+        None => quote! { #name::#id => None },
+    });
+    let sizes = e.variants.iter().zip(&vs).map(|(v, id)| match &v.attr {
+        Some(a) => {
+            let n = Literal::usize_unsuffixed(a.used);
+            quote! { #name::#id => Some(#n) }
+        }
+        None => quote! { #name::#id => None },
+    });
+    quote! {
+        /// The C name of the attr struct this command reads, if described.
+        pub const fn attr_struct(self) -> Option<&'static str> {
+            match self { #(#structs,)* }
+        }
+        /// Bytes of the attr this command reads; the rest of `union bpf_attr`
+        /// (up to [`BPF_ATTR_SIZE`]) must be zero, as Linux's `CHECK_ATTR` demands.
+        pub const fn attr_size(self) -> Option<usize> {
+            match self { #(#sizes,)* }
+        }
+    }
 }
 
 /// A `#[repr(int)]` enum with `ALL`, `c_name`, `is_extension`, and
