@@ -1,0 +1,343 @@
+//! The hosted platform: kernel-bpf in a normal process, for tests,
+//! benchmarks, the demo and the in-process user backend.
+//!
+//! "User memory" is memory of this process that was handed out as
+//! [`UserMem`] and is still alive: a user pointer is valid only inside such a
+//! block, so null, dangling and stray pointers are `EFAULT`, never a crash.
+//! CPUs are simulated: each thread runs on one of `cpus` CPUs (round-robin on
+//! first use, or chosen with [`Hosted::set_current_cpu`]). The clock is real
+//! unless fixed with [`Hosted::set_time_ns`].
+
+#![allow(unsafe_code)]
+
+use crate::error::{Error, Result};
+use crate::platform::{Platform, Task, TASK_COMM_LEN};
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::cell::Cell;
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::alloc::{alloc_zeroed, dealloc, Layout};
+use std::time::Instant;
+
+/// The registered user ranges, `[start, end)`, sorted and disjoint.
+#[derive(Default)]
+struct Ranges {
+    list: spin::RwLock<Vec<(u64, u64)>>,
+}
+
+impl Ranges {
+    /// Runs `f` while `[addr, addr + len)` is known to lie in one live block.
+    fn with_valid<T>(&self, addr: u64, len: usize, f: impl FnOnce() -> T) -> Result<T> {
+        let bad = Error::BadAddress { addr, len };
+        let end = addr.checked_add(len as u64).ok_or(bad)?;
+        let list = self.list.read();
+        let i = list.partition_point(|&(start, _)| start <= addr);
+        let ok = i > 0 && end <= list[i - 1].1;
+        if !ok {
+            return Err(bad);
+        }
+        // The read lock keeps the block alive (UserMem's Drop takes the write
+        // lock before freeing).
+        Ok(f())
+    }
+}
+
+/// A block of simulated user memory. Its addresses (`addr`, `at`) are what
+/// commands and programs receive as user pointers; it is zeroed when made.
+/// Reads and writes through this handle must not race with a command that
+/// uses the same bytes from another thread.
+pub struct UserMem {
+    ptr: NonNull<u8>,
+    len: usize,
+    ranges: Arc<Ranges>,
+}
+
+// SAFETY: UserMem owns its allocation; all access goes through raw pointers
+// with bounds checks, so moving or sharing the handle across threads is sound.
+unsafe impl Send for UserMem {}
+// SAFETY: as above; shared access only copies bytes through raw pointers.
+unsafe impl Sync for UserMem {}
+
+impl UserMem {
+    const ALIGN: usize = 8;
+
+    /// The address of the first byte.
+    pub fn addr(&self) -> u64 {
+        self.ptr.as_ptr() as u64
+    }
+
+    /// The address of byte `off` (may be one past the end).
+    ///
+    /// # Panics
+    /// If `off > len` (a test bug, not user input).
+    pub fn at(&self, off: usize) -> u64 {
+        assert!(off <= self.len, "offset {off} outside a {}-byte UserMem", self.len);
+        self.addr() + off as u64
+    }
+
+    /// Size in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the block is empty (never: blocks have at least one byte).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Writes `bytes` at `off`.
+    ///
+    /// # Panics
+    /// If the bytes do not fit (a test bug, not user input).
+    pub fn write(&self, off: usize, bytes: &[u8]) {
+        assert!(off.checked_add(bytes.len()).is_some_and(|e| e <= self.len), "write outside UserMem");
+        // SAFETY: the range was checked against the allocation just above.
+        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), self.ptr.as_ptr().add(off), bytes.len()) }
+    }
+
+    /// Reads `len` bytes at `off`.
+    ///
+    /// # Panics
+    /// If the bytes are outside the block (a test bug, not user input).
+    pub fn read(&self, off: usize, len: usize) -> Vec<u8> {
+        assert!(off.checked_add(len).is_some_and(|e| e <= self.len), "read outside UserMem");
+        let mut out = alloc::vec![0u8; len];
+        // SAFETY: the range was checked against the allocation just above.
+        unsafe { core::ptr::copy_nonoverlapping(self.ptr.as_ptr().add(off), out.as_mut_ptr(), len) }
+        out
+    }
+}
+
+impl Drop for UserMem {
+    fn drop(&mut self) {
+        let start = self.addr();
+        self.ranges.list.write().retain(|&(s, _)| s != start);
+        // SAFETY: allocated in `Hosted::user_mem` with this layout, and no
+        // longer reachable through `Ranges` (removed under the write lock).
+        unsafe { dealloc(self.ptr.as_ptr(), Layout::from_size_align_unchecked(self.len, Self::ALIGN)) }
+    }
+}
+
+std::thread_local! {
+    static CPU: Cell<Option<u32>> = const { Cell::new(None) };
+}
+static NEXT_CPU: AtomicU32 = AtomicU32::new(0);
+
+/// The hosted platform.
+pub struct Hosted {
+    ranges: Arc<Ranges>,
+    cpus: u32,
+    start: Instant,
+    fixed_time: AtomicU64,
+    time_is_fixed: AtomicBool,
+    suspended_ns: AtomicU64,
+    task: spin::Mutex<Task>,
+    console: spin::Mutex<String>,
+    echo: AtomicBool,
+    rng: AtomicU64,
+}
+
+impl Default for Hosted {
+    fn default() -> Self {
+        Hosted::new(4)
+    }
+}
+
+impl Hosted {
+    /// A platform with `cpus` simulated CPUs (at least one).
+    pub fn new(cpus: u32) -> Hosted {
+        let mut comm = [0u8; TASK_COMM_LEN];
+        comm[..6].copy_from_slice(b"hosted");
+        let pid = std::process::id();
+        Hosted {
+            ranges: Arc::default(),
+            cpus: cpus.max(1),
+            start: Instant::now(),
+            fixed_time: AtomicU64::new(0),
+            time_is_fixed: AtomicBool::new(false),
+            suspended_ns: AtomicU64::new(0),
+            task: spin::Mutex::new(Task { pid, tgid: pid, uid: 0, gid: 0, comm }),
+            console: spin::Mutex::new(String::new()),
+            echo: AtomicBool::new(false),
+            rng: AtomicU64::new(0x9e37_79b9_7f4a_7c15),
+        }
+    }
+
+    /// A zeroed block of `len` (at least 1) bytes of user memory.
+    ///
+    /// # Panics
+    /// If the process is out of memory.
+    pub fn user_mem(&self, len: usize) -> UserMem {
+        let len = len.max(1);
+        let layout = Layout::from_size_align(len, UserMem::ALIGN).expect("UserMem size");
+        // SAFETY: the layout has a non-zero size.
+        let ptr = NonNull::new(unsafe { alloc_zeroed(layout) }).expect("out of memory");
+        let start = ptr.as_ptr() as u64;
+        let mut list = self.ranges.list.write();
+        let i = list.partition_point(|&(s, _)| s < start);
+        list.insert(i, (start, start + len as u64));
+        drop(list);
+        UserMem { ptr, len, ranges: self.ranges.clone() }
+    }
+
+    /// Runs the current thread on simulated CPU `cpu` (taken modulo the count).
+    pub fn set_current_cpu(cpu: u32) {
+        CPU.with(|c| c.set(Some(cpu)));
+    }
+
+    /// Fixes the clock at `ns` (`None`: the real clock again).
+    pub fn set_time_ns(&self, ns: Option<u64>) {
+        self.fixed_time.store(ns.unwrap_or(0), Ordering::Relaxed);
+        self.time_is_fixed.store(ns.is_some(), Ordering::Relaxed);
+    }
+
+    /// Time spent "suspended": boot time runs ahead of monotonic time by it.
+    pub fn set_suspended_ns(&self, ns: u64) {
+        self.suspended_ns.store(ns, Ordering::Relaxed);
+    }
+
+    /// Sets the current task.
+    pub fn set_task(&self, task: Task) {
+        *self.task.lock() = task;
+    }
+
+    /// Seeds the random source.
+    pub fn seed(&self, seed: u64) {
+        self.rng.store(seed | 1, Ordering::Relaxed);
+    }
+
+    /// Also print console output to stdout.
+    pub fn echo_console(&self, on: bool) {
+        self.echo.store(on, Ordering::Relaxed);
+    }
+
+    /// Takes what was written to the console so far.
+    pub fn take_console(&self) -> String {
+        core::mem::take(&mut *self.console.lock())
+    }
+}
+
+impl Platform for Hosted {
+    fn copy_from_user(&self, src: u64, dst: &mut [u8]) -> Result<()> {
+        if dst.is_empty() {
+            return Ok(());
+        }
+        self.ranges.with_valid(src, dst.len(), || {
+            // SAFETY: `with_valid` checked that the source lies in a live
+            // block and keeps it alive during the copy; `dst` is a distinct
+            // Rust buffer.
+            unsafe { core::ptr::copy_nonoverlapping(src as *const u8, dst.as_mut_ptr(), dst.len()) }
+        })
+    }
+
+    fn copy_to_user(&self, dst: u64, src: &[u8]) -> Result<()> {
+        if src.is_empty() {
+            return Ok(());
+        }
+        self.ranges.with_valid(dst, src.len(), || {
+            // SAFETY: as in copy_from_user, for the destination.
+            unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), dst as *mut u8, src.len()) }
+        })
+    }
+
+    fn current_task(&self) -> Task {
+        *self.task.lock()
+    }
+
+    fn monotonic_ns(&self) -> u64 {
+        if self.time_is_fixed.load(Ordering::Relaxed) {
+            return self.fixed_time.load(Ordering::Relaxed);
+        }
+        u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    fn boot_ns(&self) -> u64 {
+        self.monotonic_ns().saturating_add(self.suspended_ns.load(Ordering::Relaxed))
+    }
+
+    fn cpu_id(&self) -> u32 {
+        let cpu = CPU.with(|c| match c.get() {
+            Some(cpu) => cpu,
+            None => {
+                let cpu = NEXT_CPU.fetch_add(1, Ordering::Relaxed);
+                c.set(Some(cpu));
+                cpu
+            }
+        });
+        cpu % self.cpus
+    }
+
+    fn cpu_count(&self) -> u32 {
+        self.cpus
+    }
+
+    fn console(&self, text: &str) {
+        if self.echo.load(Ordering::Relaxed) {
+            std::print!("{text}");
+        }
+        self.console.lock().push_str(text);
+    }
+
+    fn random_u32(&self) -> u32 {
+        // xorshift64*, one atomic step per number.
+        let step = |mut x: u64| {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            x
+        };
+        let prev = self.rng.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |x| Some(step(x))).unwrap_or(1);
+        (step(prev).wrapping_mul(0x2545_f491_4f6c_dd1d) >> 32) as u32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_memory_is_checked() {
+        let h = Hosted::new(2);
+        let m = h.user_mem(16);
+        m.write(0, b"hello");
+        let mut buf = [0u8; 5];
+        h.copy_from_user(m.addr(), &mut buf).unwrap();
+        assert_eq!(&buf, b"hello");
+        assert_eq!(h.copy_from_user(0, &mut buf), Err(Error::BadAddress { addr: 0, len: 5 }));
+        assert_eq!(h.copy_from_user(m.at(12), &mut buf), Err(Error::BadAddress { addr: m.at(12), len: 5 }));
+        assert!(h.copy_from_user(u64::MAX - 2, &mut buf).is_err());
+        h.copy_to_user(m.at(11), b"world").unwrap();
+        assert_eq!(m.read(11, 5), b"world");
+        let addr = m.addr();
+        drop(m);
+        assert!(h.copy_from_user(addr, &mut buf).is_err(), "freed memory stays invalid");
+        assert!(h.copy_from_user(addr, &mut []).is_ok(), "empty copies need no memory");
+    }
+
+    #[test]
+    fn user_strings_are_bounded() {
+        let h = Hosted::new(1);
+        let m = h.user_mem(8);
+        m.write(0, b"abc\0");
+        let mut buf = [0u8; 8];
+        assert_eq!(h.read_user_str(m.addr(), &mut buf), Ok(3));
+        m.write(0, b"abcdefgh");
+        assert_eq!(h.read_user_str(m.addr(), &mut buf), Err(Error::InvalidArgument));
+        assert!(matches!(h.read_user_str(m.addr(), &mut [0u8; 9]), Err(Error::BadAddress { .. })));
+    }
+
+    #[test]
+    fn clock_cpus_and_random() {
+        let h = Hosted::new(3);
+        h.set_time_ns(Some(42));
+        assert_eq!(h.monotonic_ns(), 42);
+        h.set_suspended_ns(8);
+        assert_eq!(h.boot_ns(), 50);
+        Hosted::set_current_cpu(5);
+        assert_eq!(h.cpu_id(), 2);
+        let a: Vec<u32> = (0..4).map(|_| h.random_u32()).collect();
+        assert!(a.windows(2).all(|w| w[0] != w[1]), "{a:?}");
+    }
+}

@@ -1,0 +1,525 @@
+//! HASH, PERCPU_HASH, LRU_HASH and LRU_PERCPU_HASH.
+//!
+//! The shape is Linux's: `max_entries` rounded up to a power of two buckets,
+//! each the head of a chain of element slots, with a lock per bucket for
+//! writers and lock-free readers. A chain ends in a "nulls" marker naming
+//! its bucket, so a reader whose element moved to another chain notices and
+//! starts over. Each slot has a sequence number, odd while the slot is free
+//! or being rewritten, which readers check around the key comparison.
+//!
+//! Slots live in chunks of 1024, allocated up front (the default, as Linux's
+//! preallocation) or on first use (`BPF_F_NO_PREALLOC`); a slot's memory is
+//! never freed while the map lives, so the pointers the helper path returns
+//! stay valid, and a deleted slot is reused, as in Linux. Free slots form a
+//! lock-free stack with a tag against ABA. Values of an existing key are
+//! updated in place (Linux does so for per-CPU hashes); a concurrent reader
+//! may see part of the old and part of the new value.
+//!
+//! LRU maps evict when full: the least recently used of up to 64 slots
+//! scanned from a rotating cursor (exact for maps of at most 64 entries,
+//! approximate above, as Linux's own LRU is).
+//!
+//! The hash is a multiply-xor over the key's words with a per-map random
+//! seed (zero with `BPF_F_ZERO_SEED`).
+
+use super::slab::{words, Words};
+use super::{access_ok, check_memory, Map, MapDef, HASH_FLAGS};
+use crate::error::{Error, Result};
+use abi::{MapCreateAttr, MapType, BPF_EXIST, BPF_F_NO_COMMON_LRU, BPF_F_NO_PREALLOC, BPF_F_NUMA_NODE, BPF_NOEXIST};
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::any::Any;
+use core::ptr::NonNull;
+use core::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
+
+const CHUNK_SHIFT: u32 = 10;
+const CHUNK: usize = 1 << CHUNK_SHIFT;
+/// Bucket head bit: a writer holds the bucket.
+const LOCK: u32 = 1 << 31;
+/// Chain entry bit: the end of a chain; the low bits name the bucket.
+const NULLS: u32 = 1 << 30;
+const INDEX: u32 = NULLS - 1;
+/// Slots an LRU eviction compares.
+const LRU_SCAN: u32 = 64;
+
+/// Linux's `htab_map_alloc_check` and the bucket limit of `htab_map_alloc`.
+pub(super) fn check(attr: &MapCreateAttr) -> Result<()> {
+    let t = attr.map_type;
+    let percpu = t == MapType::PercpuHash.raw() || t == MapType::LruPercpuHash.raw();
+    let lru = t == MapType::LruHash.raw() || t == MapType::LruPercpuHash.raw();
+    let flags = attr.map_flags;
+    let bad_flags = Error::BadFlags { flags: flags.into() };
+    if flags & !HASH_FLAGS != 0 || !access_ok(flags) {
+        return Err(bad_flags);
+    }
+    if !lru && flags & BPF_F_NO_COMMON_LRU != 0 {
+        return Err(bad_flags);
+    }
+    if lru && flags & BPF_F_NO_PREALLOC != 0 {
+        return Err(Error::NotSupported);
+    }
+    if flags & BPF_F_NUMA_NODE != 0 && (percpu || flags & BPF_F_NO_COMMON_LRU != 0) {
+        return Err(bad_flags);
+    }
+    if attr.max_entries == 0 || attr.key_size == 0 || attr.value_size == 0 {
+        return Err(Error::BadMapAttr);
+    }
+    if attr.key_size > abi::MAX_BPF_STACK {
+        return Err(Error::SizeTooLarge);
+    }
+    if u64::from(attr.value_size) >= u64::from(abi::KMALLOC_MAX_SIZE - abi::MAX_BPF_STACK) {
+        return Err(Error::SizeTooLarge);
+    }
+    if percpu && words(attr.value_size as usize) * 8 > abi::PCPU_MIN_UNIT_SIZE as usize {
+        return Err(Error::SizeTooLarge);
+    }
+    if u64::from(attr.max_entries).next_power_of_two() > u64::from(abi::HTAB_MAX_BUCKETS) {
+        return Err(Error::SizeTooLarge);
+    }
+    Ok(())
+}
+
+/// 1024 slots: keys, values, chain links and sequence numbers.
+struct Chunk {
+    keys: Words,
+    values: Words,
+    /// Next entry in the chain, or (while free) the next free slot + 1.
+    next: Box<[AtomicU32]>,
+    seq: Box<[AtomicU32]>,
+    /// LRU: the tick of the last use (empty for other maps).
+    stamp: Box<[AtomicU64]>,
+}
+
+fn atomics<T>(n: usize, make: impl FnMut() -> T) -> Result<Box<[T]>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| Error::NoMemory)?;
+    v.resize_with(n, make);
+    Ok(v.into_boxed_slice())
+}
+
+/// One of the four hash map types.
+pub(crate) struct HashMap {
+    def: MapDef,
+    seed: u32,
+    lru: bool,
+    key_words: usize,
+    value_words: usize,
+    /// Value words of one slot (all CPUs' values for per-CPU maps).
+    stride: usize,
+    buckets: Box<[AtomicU32]>,
+    mask: u32,
+    chunks: Box<[spin::Once<Chunk>]>,
+    /// Free-slot stack: low 32 bits slot + 1 (0: empty), high 32 bits a tag.
+    free: AtomicU64,
+    /// Slots never handed out start here.
+    bump: AtomicU32,
+    tick: AtomicU64,
+    cursor: AtomicU32,
+}
+
+impl HashMap {
+    pub(super) fn new(def: MapDef, seed: u32) -> Result<HashMap> {
+        let lru = matches!(def.map_type, MapType::LruHash | MapType::LruPercpuHash);
+        let key_words = words(def.key_size as usize);
+        let value_words = words(def.value_size as usize);
+        let stride = value_words * if def.is_percpu() { def.cpus as usize } else { 1 };
+        let n_buckets = u64::from(def.max_entries).next_power_of_two();
+        let n_chunks = (def.max_entries as usize).div_ceil(CHUNK);
+        let per_slot = (key_words + stride) as u128 * 8 + 8 + if lru { 8 } else { 0 };
+        check_memory(u128::from(n_buckets) * 4 + (n_chunks * CHUNK) as u128 * per_slot)?;
+        let buckets = {
+            let mut i = 0u32;
+            atomics(n_buckets as usize, || {
+                i += 1;
+                AtomicU32::new(NULLS | (i - 1))
+            })?
+        };
+        let chunks = atomics(n_chunks, spin::Once::new)?;
+        let map = HashMap {
+            lru,
+            seed,
+            key_words,
+            value_words,
+            stride,
+            buckets,
+            mask: (n_buckets - 1) as u32,
+            chunks,
+            free: AtomicU64::new(0),
+            bump: AtomicU32::new(0),
+            tick: AtomicU64::new(1),
+            cursor: AtomicU32::new(0),
+            def,
+        };
+        if map.def.flags & BPF_F_NO_PREALLOC == 0 {
+            for c in 0..n_chunks {
+                map.make_chunk(c)?;
+            }
+        }
+        Ok(map)
+    }
+
+    fn make_chunk(&self, c: usize) -> Result<&Chunk> {
+        let lru = self.lru;
+        let (kw, stride) = (self.key_words, self.stride);
+        self.chunks[c].try_call_once(|| {
+            Ok(Chunk {
+                keys: Words::new(CHUNK * kw)?,
+                values: Words::new(CHUNK * stride)?,
+                next: atomics(CHUNK, || AtomicU32::new(NULLS | INDEX))?,
+                // Odd: free until first handed out.
+                seq: atomics(CHUNK, || AtomicU32::new(1))?,
+                stamp: atomics(if lru { CHUNK } else { 0 }, || AtomicU64::new(0))?,
+            })
+        })
+    }
+
+    /// The chunk of `slot` and the slot's index in it.
+    fn at(&self, slot: u32) -> Option<(&Chunk, usize)> {
+        let c = self.chunks.get((slot >> CHUNK_SHIFT) as usize)?.get()?;
+        Some((c, slot as usize & (CHUNK - 1)))
+    }
+
+    fn hash(&self, key: &[u8]) -> u32 {
+        let mut h = u64::from(self.seed) ^ (key.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        for c in key.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..c.len()].copy_from_slice(c);
+            h = (h.rotate_left(23) ^ u64::from_le_bytes(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+        h ^= h >> 32;
+        (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as u32
+    }
+
+    /// Lock-free search: the slot holding `key`, if any.
+    fn find(&self, bucket: u32, key: &[u8]) -> Option<u32> {
+        'retry: loop {
+            let mut e = self.buckets[bucket as usize].load(Ordering::Acquire) & !LOCK;
+            while e & NULLS == 0 {
+                let (c, i) = self.at(e)?;
+                let s1 = c.seq[i].load(Ordering::Acquire);
+                if s1 & 1 == 0 && c.keys.equals(i * self.key_words, key) {
+                    fence(Ordering::Acquire);
+                    if c.seq[i].load(Ordering::Relaxed) == s1 {
+                        return Some(e);
+                    }
+                    continue 'retry;
+                }
+                e = c.next[i].load(Ordering::Acquire);
+            }
+            if e & INDEX != bucket {
+                continue 'retry;
+            }
+            return None;
+        }
+    }
+
+    fn lock(&self, bucket: u32) -> BucketGuard<'_> {
+        let head = &self.buckets[bucket as usize];
+        loop {
+            let h = head.load(Ordering::Relaxed);
+            if h & LOCK == 0 && head.compare_exchange_weak(h, h | LOCK, Ordering::Acquire, Ordering::Relaxed).is_ok() {
+                return BucketGuard { head };
+            }
+            core::hint::spin_loop();
+        }
+    }
+
+    /// Under the bucket lock: the slot of `key` and the entry before it
+    /// (`None`: the bucket head).
+    fn find_locked(&self, g: &BucketGuard<'_>, key: &[u8]) -> Option<(u32, Option<u32>)> {
+        let mut prev = None;
+        let mut e = g.first();
+        while e & NULLS == 0 {
+            let (c, i) = self.at(e)?;
+            if c.keys.equals(i * self.key_words, key) {
+                return Some((e, prev));
+            }
+            prev = Some(e);
+            e = c.next[i].load(Ordering::Relaxed);
+        }
+        None
+    }
+
+    fn alloc_slot(&self) -> Result<Option<u32>> {
+        let mut head = self.free.load(Ordering::Acquire);
+        while head as u32 != 0 {
+            let slot = head as u32 - 1;
+            let Some((c, i)) = self.at(slot) else { break };
+            let next = u64::from(c.next[i].load(Ordering::Relaxed));
+            let new = ((head >> 32).wrapping_add(1) << 32) | next;
+            match self.free.compare_exchange_weak(head, new, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return Ok(Some(slot)),
+                Err(h) => head = h,
+            }
+        }
+        let slot = self.bump.fetch_add(1, Ordering::Relaxed);
+        if slot >= self.def.max_entries {
+            self.bump.fetch_sub(1, Ordering::Relaxed);
+            return Ok(None);
+        }
+        self.make_chunk((slot >> CHUNK_SHIFT) as usize)?;
+        Ok(Some(slot))
+    }
+
+    fn free_slot(&self, slot: u32) {
+        let Some((c, i)) = self.at(slot) else { return };
+        // Odd: readers stop matching it.
+        c.seq[i].fetch_add(1, Ordering::Release);
+        let mut head = self.free.load(Ordering::Relaxed);
+        loop {
+            c.next[i].store(head as u32, Ordering::Relaxed);
+            let new = ((head >> 32).wrapping_add(1) << 32) | u64::from(slot + 1);
+            match self.free.compare_exchange_weak(head, new, Ordering::AcqRel, Ordering::Relaxed) {
+                Ok(_) => return,
+                Err(h) => head = h,
+            }
+        }
+    }
+
+    fn write_value(&self, c: &Chunk, i: usize, value: &[u8], cpu: Option<u32>, fresh: bool) {
+        let base = i * self.stride;
+        match cpu {
+            Some(cpu) if self.def.is_percpu() => {
+                if fresh {
+                    c.values.zero(base, self.stride);
+                }
+                c.values.write(base + (cpu % self.def.cpus) as usize * self.value_words, value);
+            }
+            _ => c.values.write(base, value),
+        }
+    }
+
+    fn touch(&self, c: &Chunk, i: usize) {
+        if self.lru {
+            c.stamp[i].store(self.tick.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
+        }
+    }
+
+    fn unlink(&self, g: &BucketGuard<'_>, slot: u32, prev: Option<u32>) {
+        let Some((c, i)) = self.at(slot) else { return };
+        let next = c.next[i].load(Ordering::Relaxed);
+        match prev.and_then(|p| self.at(p)) {
+            Some((pc, pi)) => pc.next[pi].store(next, Ordering::Release),
+            None => g.set_first(next),
+        }
+    }
+
+    /// Evicts the least recently used of the slots scanned.
+    fn evict(&self) -> bool {
+        let used = self.bump.load(Ordering::Relaxed).min(self.def.max_entries);
+        if used == 0 {
+            return false;
+        }
+        let start = self.cursor.fetch_add(LRU_SCAN, Ordering::Relaxed) % used;
+        let mut best: Option<(u64, u32)> = None;
+        for k in 0..LRU_SCAN.min(used) {
+            let slot = (start + k) % used;
+            let Some((c, i)) = self.at(slot) else { continue };
+            if c.seq[i].load(Ordering::Acquire) & 1 != 0 {
+                continue;
+            }
+            let stamp = c.stamp[i].load(Ordering::Relaxed);
+            if best.is_none_or(|(s, _)| stamp < s) {
+                best = Some((stamp, slot));
+            }
+        }
+        let Some((_, slot)) = best else { return false };
+        let Some((c, i)) = self.at(slot) else { return false };
+        let mut key = alloc::vec![0u8; self.def.key_size as usize];
+        c.keys.read(i * self.key_words, &mut key);
+        let g = self.lock(self.hash(&key) & self.mask);
+        match self.find_locked(&g, &key) {
+            Some((s, prev)) if s == slot => {
+                self.unlink(&g, s, prev);
+                drop(g);
+                self.free_slot(s);
+                true
+            }
+            // It changed under us; the caller tries again.
+            _ => true,
+        }
+    }
+
+    /// Copies out and removes, under the bucket lock.
+    fn remove(&self, key: &[u8], out: Option<&mut [u8]>) -> Result<()> {
+        let g = self.lock(self.hash(key) & self.mask);
+        let (slot, prev) = self.find_locked(&g, key).ok_or(Error::NotFound)?;
+        if let (Some(out), Some((c, i))) = (out, self.at(slot)) {
+            c.values.read(i * self.stride, out);
+        }
+        self.unlink(&g, slot, prev);
+        drop(g);
+        self.free_slot(slot);
+        Ok(())
+    }
+
+    /// The first key of bucket `b` or a later one.
+    fn first_from(&self, mut b: u64, out: &mut [u8]) -> Result<()> {
+        while b <= u64::from(self.mask) {
+            let g = self.lock(b as u32);
+            let e = g.first();
+            if e & NULLS == 0 {
+                if let Some((c, i)) = self.at(e) {
+                    c.keys.read(i * self.key_words, out);
+                    return Ok(());
+                }
+            }
+            drop(g);
+            b += 1;
+        }
+        Err(Error::NotFound)
+    }
+
+    /// Number of buckets (batch positions are bucket numbers, as in Linux).
+    pub(crate) fn buckets(&self) -> u32 {
+        self.mask + 1
+    }
+
+    /// The keys and values in bucket `b`, for batch operations; deletes them
+    /// if `delete`. Values are in the syscall layout.
+    pub(crate) fn bucket_entries(&self, b: u32, delete: bool) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let g = self.lock(b);
+        let mut out = Vec::new();
+        let mut e = g.first();
+        while e & NULLS == 0 {
+            let Some((c, i)) = self.at(e) else { break };
+            let mut k = alloc::vec![0u8; self.def.key_size as usize];
+            let mut v = alloc::vec![0u8; self.def.syscall_value_size()];
+            c.keys.read(i * self.key_words, &mut k);
+            c.values.read(i * self.stride, &mut v);
+            out.push((k, v));
+            e = c.next[i].load(Ordering::Relaxed);
+        }
+        if delete {
+            let mut e = g.first();
+            g.set_first(NULLS | b);
+            drop(g);
+            while e & NULLS == 0 {
+                let Some((c, i)) = self.at(e) else { break };
+                let next = c.next[i].load(Ordering::Relaxed);
+                self.free_slot(e);
+                e = next;
+            }
+        }
+        out
+    }
+}
+
+/// A held bucket lock; dropping it releases the lock.
+struct BucketGuard<'a> {
+    head: &'a AtomicU32,
+}
+
+impl BucketGuard<'_> {
+    fn first(&self) -> u32 {
+        self.head.load(Ordering::Relaxed) & !LOCK
+    }
+
+    fn set_first(&self, e: u32) {
+        self.head.store(e | LOCK, Ordering::Release);
+    }
+}
+
+impl Drop for BucketGuard<'_> {
+    fn drop(&mut self) {
+        self.head.fetch_and(!LOCK, Ordering::Release);
+    }
+}
+
+impl Map for HashMap {
+    fn def(&self) -> &MapDef {
+        &self.def
+    }
+
+    fn lookup(&self, key: &[u8], out: &mut [u8]) -> Result<()> {
+        let slot = self.find(self.hash(key) & self.mask, key).ok_or(Error::NotFound)?;
+        let (c, i) = self.at(slot).ok_or(Error::NotFound)?;
+        c.values.read(i * self.stride, out);
+        self.touch(c, i);
+        Ok(())
+    }
+
+    fn update(&self, key: &[u8], value: &[u8], flags: u64, cpu: Option<u32>) -> Result<()> {
+        if flags > BPF_EXIST {
+            return Err(Error::BadFlags { flags });
+        }
+        let bucket = self.hash(key) & self.mask;
+        loop {
+            let g = self.lock(bucket);
+            if let Some((slot, _)) = self.find_locked(&g, key) {
+                if flags == BPF_NOEXIST {
+                    return Err(Error::Exists);
+                }
+                let (c, i) = self.at(slot).ok_or(Error::NotFound)?;
+                self.write_value(c, i, value, cpu, false);
+                self.touch(c, i);
+                return Ok(());
+            }
+            if flags == BPF_EXIST {
+                return Err(Error::NotFound);
+            }
+            let Some(slot) = self.alloc_slot()? else {
+                drop(g);
+                if self.lru && self.evict() {
+                    continue;
+                }
+                return Err(Error::MapFull);
+            };
+            let (c, i) = self.at(slot).ok_or(Error::NoMemory)?;
+            c.keys.write(i * self.key_words, key);
+            self.write_value(c, i, value, cpu, true);
+            self.touch(c, i);
+            c.next[i].store(g.first(), Ordering::Relaxed);
+            // Even: a live element; then publish it at the head.
+            c.seq[i].fetch_add(1, Ordering::Release);
+            g.set_first(slot);
+            return Ok(());
+        }
+    }
+
+    fn delete(&self, key: &[u8]) -> Result<()> {
+        self.remove(key, None)
+    }
+
+    fn next_key(&self, key: Option<&[u8]>, out: &mut [u8]) -> Result<()> {
+        let Some(key) = key else { return self.first_from(0, out) };
+        let bucket = self.hash(key) & self.mask;
+        let g = self.lock(bucket);
+        let Some((slot, _)) = self.find_locked(&g, key) else {
+            drop(g);
+            return self.first_from(0, out);
+        };
+        let (c, i) = self.at(slot).ok_or(Error::NotFound)?;
+        let next = c.next[i].load(Ordering::Relaxed);
+        if next & NULLS == 0 {
+            if let Some((nc, ni)) = self.at(next) {
+                nc.keys.read(ni * self.key_words, out);
+                return Ok(());
+            }
+        }
+        drop(g);
+        self.first_from(u64::from(bucket) + 1, out)
+    }
+
+    fn lookup_and_delete(&self, key: &[u8], out: &mut [u8]) -> Result<()> {
+        self.remove(key, Some(out))
+    }
+
+    fn lookup_ptr(&self, key: &[u8], cpu: u32) -> Option<NonNull<u8>> {
+        let slot = self.find(self.hash(key) & self.mask, key)?;
+        let (c, i) = self.at(slot)?;
+        self.touch(c, i);
+        let cpu_off = if self.def.is_percpu() { (cpu % self.def.cpus) as usize * self.value_words } else { 0 };
+        NonNull::new(c.values.ptr(i * self.stride + cpu_off))
+    }
+
+    fn memory_bytes(&self) -> usize {
+        let per_slot = (self.key_words + self.stride) * 8 + 8 + if self.lru { 8 } else { 0 };
+        let chunks = self.chunks.iter().filter(|c| c.get().is_some()).count();
+        self.buckets.len() * 4 + chunks * CHUNK * per_slot
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}

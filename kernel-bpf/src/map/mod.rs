@@ -1,0 +1,268 @@
+//! Maps: one trait for what the kernel does with them, one file per type.
+//!
+//! Two paths reach a map. The syscall path copies keys and values in and
+//! out ([`Map::lookup`], [`Map::update`], ...). The helper path, used by
+//! programs, gets a pointer into the value storage ([`Map::lookup_ptr`])
+//! that stays valid while the map lives (a running program holds it), as in
+//! Linux; values are atomic words (see `slab`), so concurrent access is sound.
+//!
+//! Map creation checks the attr the way Linux's `map_alloc_check` functions
+//! do, with the same errnos.
+
+mod array;
+mod hash;
+pub(crate) mod prog_array;
+mod queue;
+mod ringbuf;
+pub(crate) mod slab;
+
+pub(crate) use hash::HashMap;
+pub use prog_array::{ProgArray, ProgEntry};
+pub use ringbuf::{RingBuf, RingRecord};
+
+use crate::error::{Error, Result};
+use abi::{
+    MapCreateAttr, MapType, BPF_F_INNER_MAP, BPF_F_MMAPABLE, BPF_F_NO_COMMON_LRU, BPF_F_NO_PREALLOC, BPF_F_NUMA_NODE,
+    BPF_F_PRESERVE_ELEMS, BPF_F_RDONLY, BPF_F_RDONLY_PROG, BPF_F_WRONLY, BPF_F_WRONLY_PROG, BPF_F_ZERO_SEED,
+    BPF_OBJ_NAME_LEN,
+};
+use alloc::sync::Arc;
+use core::any::Any;
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+/// Access flags: who may read and write (Linux BPF_F_ACCESS_MASK).
+const ACCESS_MASK: u32 = BPF_F_RDONLY | BPF_F_RDONLY_PROG | BPF_F_WRONLY | BPF_F_WRONLY_PROG;
+
+/// What every map is: its creation attributes, and whether it is frozen.
+#[derive(Debug)]
+pub struct MapDef {
+    /// The type.
+    pub map_type: MapType,
+    /// Key size in bytes.
+    pub key_size: u32,
+    /// Value size in bytes (as a program sees one value).
+    pub value_size: u32,
+    /// Maximum number of entries.
+    pub max_entries: u32,
+    /// BPF_F_* creation flags.
+    pub flags: u32,
+    /// Name, NUL-padded.
+    pub name: [u8; BPF_OBJ_NAME_LEN as usize],
+    /// Map id (for OBJ_GET_INFO_BY_FD).
+    pub id: u32,
+    /// Number of CPUs, for per-CPU maps.
+    pub cpus: u32,
+    frozen: AtomicBool,
+}
+
+impl MapDef {
+    /// Whether the map holds one value per CPU.
+    pub fn is_percpu(&self) -> bool {
+        matches!(self.map_type, MapType::PercpuArray | MapType::PercpuHash | MapType::LruPercpuHash)
+    }
+
+    /// Bytes of a value as the syscall side sees it: per-CPU maps carry one
+    /// 8-byte-aligned value per CPU, as in Linux.
+    pub fn syscall_value_size(&self) -> usize {
+        if self.is_percpu() {
+            slab::words(self.value_size as usize) * 8 * self.cpus as usize
+        } else {
+            self.value_size as usize
+        }
+    }
+
+    /// Whether the syscall side may read.
+    pub fn sys_can_read(&self) -> bool {
+        self.flags & BPF_F_WRONLY == 0
+    }
+
+    /// Whether the syscall side may write (not read-only, not frozen).
+    pub fn sys_can_write(&self) -> bool {
+        self.flags & BPF_F_RDONLY == 0 && !self.frozen.load(Ordering::Acquire)
+    }
+
+    /// Whether programs may read.
+    pub fn prog_can_read(&self) -> bool {
+        self.flags & BPF_F_WRONLY_PROG == 0
+    }
+
+    /// Whether programs may write.
+    pub fn prog_can_write(&self) -> bool {
+        self.flags & BPF_F_RDONLY_PROG == 0
+    }
+
+    /// Freezes the map for the syscall side (BPF_MAP_FREEZE).
+    ///
+    /// # Errors
+    /// [`Error::Busy`] if it is already frozen.
+    pub fn freeze(&self) -> Result<()> {
+        if self.frozen.swap(true, Ordering::AcqRel) {
+            return Err(Error::Busy);
+        }
+        Ok(())
+    }
+
+    /// Whether the map is frozen.
+    pub fn is_frozen(&self) -> bool {
+        self.frozen.load(Ordering::Acquire)
+    }
+}
+
+/// The kernel-side operations of a map.
+///
+/// `key` slices are exactly `key_size` bytes; syscall-path values are
+/// [`MapDef::syscall_value_size`] bytes, helper-path values `value_size`.
+pub trait Map: Send + Sync + Any {
+    /// Creation attributes.
+    fn def(&self) -> &MapDef;
+
+    /// Copies the value of `key` into `out` (queues and stacks: peek).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] if there is no such element.
+    fn lookup(&self, key: &[u8], out: &mut [u8]) -> Result<()>;
+
+    /// Creates or updates an element; `cpu` is `None` on the syscall path
+    /// (per-CPU maps then take every CPU's value) and the running CPU on the
+    /// helper path. Queues and stacks push.
+    ///
+    /// # Errors
+    /// [`Error::BadFlags`], [`Error::Exists`], [`Error::NotFound`],
+    /// [`Error::MapFull`] as Linux gives them.
+    fn update(&self, key: &[u8], value: &[u8], flags: u64, cpu: Option<u32>) -> Result<()>;
+
+    /// Deletes an element.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], or [`Error::InvalidArgument`] for types whose
+    /// elements cannot be deleted.
+    fn delete(&self, key: &[u8]) -> Result<()>;
+
+    /// Writes the key after `key` (the first key for `None` or, in hash
+    /// maps, a missing key) into `out`.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] after the last key.
+    fn next_key(&self, key: Option<&[u8]>, out: &mut [u8]) -> Result<()>;
+
+    /// Copies out and deletes (queues and stacks: pop).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], or [`Error::NotSupported`] for types without it.
+    fn lookup_and_delete(&self, key: &[u8], out: &mut [u8]) -> Result<()> {
+        let _ = (key, out);
+        Err(Error::NotSupported)
+    }
+
+    /// The helper path: a pointer to the value of `key` for CPU `cpu`, valid
+    /// while the map lives. `None` if missing (or the type has no values
+    /// programs may point into).
+    fn lookup_ptr(&self, key: &[u8], cpu: u32) -> Option<NonNull<u8>>;
+
+    /// Bytes of memory the map holds, for accounting and benchmarks.
+    fn memory_bytes(&self) -> usize;
+
+    /// The map as `Any`, to reach type-specific APIs (ring buffer consumer).
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// Checks a BPF_MAP_CREATE attr and makes the map.
+///
+/// # Errors
+/// As Linux: [`Error::UnsupportedMapType`], [`Error::BadMapAttr`],
+/// [`Error::BadFlags`], [`Error::SizeTooLarge`], [`Error::NoMemory`],
+/// [`Error::NotSupported`] (LRU without preallocation), and
+/// [`Error::InvalidArgument`] for a bad name.
+pub fn create(attr: &MapCreateAttr, id: u32, cpus: u32, seed: u32) -> Result<Arc<dyn Map>> {
+    let map_type = MapType::try_from(attr.map_type).map_err(|_| Error::UnsupportedMapType { map_type: attr.map_type })?;
+    check_common(attr)?;
+    let def = |name| MapDef {
+        map_type,
+        key_size: attr.key_size,
+        value_size: attr.value_size,
+        max_entries: attr.max_entries,
+        flags: attr.map_flags,
+        name,
+        id,
+        cpus: cpus.max(1),
+        frozen: AtomicBool::new(false),
+    };
+    // Type checks first, then allocation, then the name: Linux's order.
+    let checked: fn(&MapCreateAttr) -> Result<()> = match map_type {
+        MapType::Array | MapType::PercpuArray => array::check,
+        MapType::ProgArray => prog_array::check,
+        MapType::Hash | MapType::PercpuHash | MapType::LruHash | MapType::LruPercpuHash => hash::check,
+        MapType::Queue | MapType::Stack => queue::check,
+        MapType::Ringbuf => ringbuf::check,
+        _ => return Err(Error::UnsupportedMapType { map_type: attr.map_type }),
+    };
+    checked(attr)?;
+    let name = map_name(&attr.map_name);
+    let d = def(name.unwrap_or_default());
+    let map: Arc<dyn Map> = match map_type {
+        MapType::Array | MapType::PercpuArray => Arc::new(array::ArrayMap::new(d)?),
+        MapType::ProgArray => Arc::new(prog_array::ProgArray::new(d)?),
+        MapType::Queue | MapType::Stack => Arc::new(queue::QueueMap::new(d)?),
+        MapType::Ringbuf => Arc::new(ringbuf::RingBuf::new(d)?),
+        _ => Arc::new(hash::HashMap::new(d, if attr.map_flags & BPF_F_ZERO_SEED != 0 { 0 } else { seed })?),
+    };
+    name?;
+    Ok(map)
+}
+
+/// Checks Linux applies to every map type.
+fn check_common(attr: &MapCreateAttr) -> Result<()> {
+    if attr.btf_vmlinux_value_type_id != 0 || attr.btf_key_type_id != 0 || attr.btf_value_type_id != 0 {
+        // No BTF support: as Linux without the BTF object.
+        return Err(Error::InvalidArgument);
+    }
+    if attr.map_extra != 0 || attr.map_ifindex != 0 {
+        return Err(Error::InvalidArgument);
+    }
+    if attr.map_flags & BPF_F_RDONLY != 0 && attr.map_flags & BPF_F_WRONLY != 0 {
+        return Err(Error::BadFlags { flags: attr.map_flags.into() });
+    }
+    if attr.map_flags & BPF_F_NUMA_NODE != 0 && attr.numa_node != 0 {
+        // One NUMA node, number 0.
+        return Err(Error::InvalidArgument);
+    }
+    Ok(())
+}
+
+/// Linux's `bpf_map_flags_access_ok`: programs cannot be both read-only and write-only.
+fn access_ok(flags: u32) -> bool {
+    flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG) != (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)
+}
+
+/// Flags each family accepts at creation.
+const ARRAY_FLAGS: u32 = BPF_F_NUMA_NODE | BPF_F_MMAPABLE | ACCESS_MASK | BPF_F_PRESERVE_ELEMS | BPF_F_INNER_MAP;
+const HASH_FLAGS: u32 = BPF_F_NO_PREALLOC | BPF_F_NO_COMMON_LRU | BPF_F_NUMA_NODE | ACCESS_MASK | BPF_F_ZERO_SEED;
+const QUEUE_FLAGS: u32 = BPF_F_NUMA_NODE | ACCESS_MASK;
+const RINGBUF_FLAGS: u32 = BPF_F_NUMA_NODE;
+
+/// A map name: alphanumerics, `_` and `.`, NUL-terminated within the field.
+fn map_name(raw: &[u8; BPF_OBJ_NAME_LEN as usize]) -> Result<[u8; BPF_OBJ_NAME_LEN as usize]> {
+    let mut out = [0u8; BPF_OBJ_NAME_LEN as usize];
+    for (i, &c) in raw.iter().enumerate() {
+        if c == 0 {
+            return Ok(out);
+        }
+        if !(c.is_ascii_alphanumeric() || c == b'_' || c == b'.') {
+            return Err(Error::InvalidArgument);
+        }
+        out[i] = c;
+    }
+    Err(Error::InvalidArgument)
+}
+
+/// Checks a total allocation against the per-map memory limit.
+fn check_memory(bytes: u128) -> Result<usize> {
+    if bytes > u128::from(abi::BPF_MAP_MEMORY_LIMIT) {
+        return Err(Error::NoMemory);
+    }
+    Ok(bytes as usize)
+}
+
+#[cfg(test)]
+mod tests;
