@@ -275,6 +275,10 @@ impl<P: Platform> Bpf<P> {
     fn map_freeze(&self, buf: &AttrBytes) -> Result<usize> {
         let a = Self::elem_attr(buf)?;
         let m = self.objects.map(a.map_fd)?;
+        // Linux checks write permission first, so freezing twice is EPERM.
+        if !m.def().sys_can_write() {
+            return Err(Error::PermissionDenied);
+        }
         m.def().freeze()?;
         Ok(0)
     }

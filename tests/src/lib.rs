@@ -96,3 +96,33 @@ pub fn assert_no_drift(what: &str, diffs: &[String]) {
     }
     panic!("{msg}");
 }
+
+/// Number of possible CPUs of this machine (Linux sizes per-CPU values by
+/// it), from `/sys/devices/system/cpu/possible` ("0-3" or "0").
+pub fn possible_cpus() -> u32 {
+    let text = std::fs::read_to_string("/sys/devices/system/cpu/possible").unwrap_or_default();
+    text.trim()
+        .split(',')
+        .map(|r| match r.split_once('-') {
+            Some((a, b)) => b.parse::<u32>().unwrap_or(0) - a.parse::<u32>().unwrap_or(0) + 1,
+            None => u32::from(!r.is_empty()),
+        })
+        .sum::<u32>()
+        .max(1)
+}
+
+/// The real bpf(2), or `None` after printing why it cannot be used here.
+pub fn linux_bpf(test: &str) -> Option<user_bindings::Client<user_bindings::sys::Syscall>> {
+    match user_bindings::sys::Syscall::probe() {
+        Ok(s) => Some(user_bindings::Client::new(s)),
+        Err(why) => {
+            println!("SKIP {test}: the real bpf(2) is refused here ({why})");
+            None
+        }
+    }
+}
+
+/// A hosted kernel with as many CPUs as this machine, behind a client.
+pub fn hosted() -> user_bindings::Client<user_bindings::hosted::HostedBackend> {
+    user_bindings::Client::new(user_bindings::hosted::HostedBackend::new(possible_cpus()))
+}

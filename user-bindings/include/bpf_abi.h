@@ -232,6 +232,31 @@ typedef signed long long __s64;
  * Origin: rCore extension.
  */
 #define MAX_TAIL_CALL_CNT 0x21U
+/*
+ * Page size for ring buffer layouts and limits.
+ * Origin: rCore extension.
+ */
+#define PAGE_SIZE 0x1000U
+/*
+ * Largest single allocation; map keys plus values must stay below it (Linux KMALLOC_MAX_SIZE on x86_64).
+ * Origin: rCore extension.
+ */
+#define KMALLOC_MAX_SIZE 0x400000U
+/*
+ * Largest per-CPU value, rounded up to 8 bytes (Linux PCPU_MIN_UNIT_SIZE).
+ * Origin: rCore extension.
+ */
+#define PCPU_MIN_UNIT_SIZE 0x8000U
+/*
+ * Most hash buckets (max_entries rounded up to a power of two); more is E2BIG as in Linux.
+ * Origin: rCore extension.
+ */
+#define HTAB_MAX_BUCKETS 0x10000000U
+/*
+ * Bytes one map may allocate; more is ENOMEM (in Linux, the memory cgroup's limit).
+ * Origin: rCore extension.
+ */
+#define BPF_MAP_MEMORY_LIMIT 0x40000000U
 
 /* Flags of BPF_MAP_UPDATE_ELEM (and the batch and helper updates). */
 /* Create a new element or update an existing one. */
@@ -766,6 +791,10 @@ enum bpf_probe_type {
 /* Try again (probe point busy). */
 #ifndef EAGAIN
 #define EAGAIN 11
+#endif
+/* File descriptor in bad state (OBJ_GET_INFO_BY_FD on an fd that is not open). */
+#ifndef EBADFD
+#define EBADFD 77
 #endif
 /* Out of memory. */
 #ifndef ENOMEM

@@ -64,9 +64,6 @@ pub(super) fn check(attr: &MapCreateAttr) -> Result<()> {
     if attr.max_entries == 0 || attr.key_size == 0 || attr.value_size == 0 {
         return Err(Error::BadMapAttr);
     }
-    if attr.key_size > abi::MAX_BPF_STACK {
-        return Err(Error::SizeTooLarge);
-    }
     if u64::from(attr.value_size) >= u64::from(abi::KMALLOC_MAX_SIZE - abi::MAX_BPF_STACK) {
         return Err(Error::SizeTooLarge);
     }

@@ -17,9 +17,7 @@ pub(super) fn check(attr: &MapCreateAttr) -> Result<()> {
     if attr.value_size != 4 || attr.map_flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG) != 0 {
         return Err(Error::BadMapAttr);
     }
-    let mut as_array = *attr;
-    as_array.map_type = abi::MapType::Array.raw();
-    array::check(&as_array)
+    array::check(attr)
 }
 
 /// A program held by a PROG_ARRAY slot: its id and the object itself.

@@ -1,0 +1,258 @@
+//! Typed bpf(2) commands over any [`Backend`].
+
+use crate::{Backend, Errno, UserBuffer};
+use abi::{Cmd, MapBatchAttr, MapCreateAttr, MapElemAttr, MapInfo, ObjInfoAttr};
+use zerocopy::{FromBytes, Immutable, IntoBytes};
+
+/// What a batch lookup returned.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BatchOut {
+    /// Keys, one per element.
+    pub keys: Vec<Vec<u8>>,
+    /// Values, one per element.
+    pub values: Vec<Vec<u8>>,
+    /// The position to continue from.
+    pub out_batch: Vec<u8>,
+}
+
+/// Typed commands over a backend.
+pub struct Client<B: Backend> {
+    backend: B,
+}
+
+/// Offset of the value area in the scratch buffer of one command.
+const VALUE: usize = 1024;
+
+impl<B: Backend> Client<B> {
+    /// A client of `backend`.
+    pub fn new(backend: B) -> Client<B> {
+        Client { backend }
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    /// Runs `cmd` with `attr` placed in `buf` at offset 0, and reads the
+    /// attr back (commands write output fields into it).
+    fn run<T: IntoBytes + FromBytes + Immutable>(&self, cmd: Cmd, attr: &mut T, buf: &dyn UserBuffer) -> Result<u32, Errno> {
+        let bytes = attr.as_bytes();
+        buf.write(0, bytes);
+        let r = self.backend.bpf(cmd.raw(), buf.addr(), bytes.len() as u32);
+        if let Ok(back) = T::read_from_bytes(&buf.read(0, bytes.len())) {
+            *attr = back;
+        }
+        r
+    }
+
+    /// Runs `cmd` with raw attr bytes at a raw address and size, for tests
+    /// of bad input.
+    ///
+    /// # Errors
+    /// The errno.
+    pub fn raw(&self, cmd: u32, attr: u64, size: u32) -> Result<u32, Errno> {
+        self.backend.bpf(cmd, attr, size)
+    }
+
+    /// A scratch buffer for a command with a key and a value of these sizes.
+    fn scratch(&self, value_len: usize) -> Box<dyn UserBuffer> {
+        self.backend.buffer(VALUE + value_len.max(8))
+    }
+
+    /// BPF_MAP_CREATE.
+    ///
+    /// # Errors
+    /// The errno.
+    pub fn map_create(&self, attr: &MapCreateAttr) -> Result<u32, Errno> {
+        let buf = self.backend.buffer(std::mem::size_of::<MapCreateAttr>());
+        let mut a = *attr;
+        self.run(Cmd::MapCreate, &mut a, &*buf)
+    }
+
+    fn elem(&self, cmd: Cmd, fd: u32, key: Option<&[u8]>, value: &[u8], out_len: usize, flags: u64) -> Result<Vec<u8>, Errno> {
+        let buf = self.scratch(value.len().max(out_len));
+        let key_addr = match key {
+            Some(k) => {
+                let kb = self.backend.buffer(k.len());
+                kb.write(0, k);
+                Some(kb)
+            }
+            None => None,
+        };
+        buf.write(VALUE, value);
+        let mut a = MapElemAttr {
+            map_fd: fd,
+            key: key_addr.as_ref().map_or(0, |k| k.addr()),
+            value: if out_len > 0 || !value.is_empty() { buf.at(VALUE) } else { 0 },
+            flags,
+            ..Default::default()
+        };
+        self.run(cmd, &mut a, &*buf)?;
+        Ok(buf.read(VALUE, out_len))
+    }
+
+    /// BPF_MAP_LOOKUP_ELEM: the value (of `value_len` bytes) of `key`.
+    ///
+    /// # Errors
+    /// The errno (ENOENT for a missing key).
+    pub fn lookup(&self, fd: u32, key: Option<&[u8]>, value_len: usize) -> Result<Vec<u8>, Errno> {
+        self.elem(Cmd::MapLookupElem, fd, key, &[], value_len, 0)
+    }
+
+    /// BPF_MAP_UPDATE_ELEM.
+    ///
+    /// # Errors
+    /// The errno.
+    pub fn update(&self, fd: u32, key: Option<&[u8]>, value: &[u8], flags: u64) -> Result<(), Errno> {
+        self.elem(Cmd::MapUpdateElem, fd, key, value, 0, flags).map(|_| ())
+    }
+
+    /// BPF_MAP_DELETE_ELEM.
+    ///
+    /// # Errors
+    /// The errno.
+    pub fn delete(&self, fd: u32, key: Option<&[u8]>) -> Result<(), Errno> {
+        let kb = key.map(|k| {
+            let b = self.backend.buffer(k.len());
+            b.write(0, k);
+            b
+        });
+        let buf = self.backend.buffer(64);
+        let mut a = MapElemAttr { map_fd: fd, key: kb.as_ref().map_or(0, |k| k.addr()), ..Default::default() };
+        self.run(Cmd::MapDeleteElem, &mut a, &*buf).map(|_| ())
+    }
+
+    /// BPF_MAP_GET_NEXT_KEY: the key after `key` (the first for `None`).
+    ///
+    /// # Errors
+    /// The errno (ENOENT after the last key).
+    pub fn next_key(&self, fd: u32, key: Option<&[u8]>, key_len: usize) -> Result<Vec<u8>, Errno> {
+        let kb = key.map(|k| {
+            let b = self.backend.buffer(k.len());
+            b.write(0, k);
+            b
+        });
+        let buf = self.scratch(key_len);
+        let mut a = MapElemAttr {
+            map_fd: fd,
+            key: kb.as_ref().map_or(0, |k| k.addr()),
+            value: buf.at(VALUE),
+            ..Default::default()
+        };
+        self.run(Cmd::MapGetNextKey, &mut a, &*buf)?;
+        Ok(buf.read(VALUE, key_len))
+    }
+
+    /// BPF_MAP_LOOKUP_AND_DELETE_ELEM (pop, for queues and stacks).
+    ///
+    /// # Errors
+    /// The errno.
+    pub fn lookup_and_delete(&self, fd: u32, key: Option<&[u8]>, value_len: usize) -> Result<Vec<u8>, Errno> {
+        self.elem(Cmd::MapLookupAndDeleteElem, fd, key, &[], value_len, 0)
+    }
+
+    /// BPF_MAP_FREEZE.
+    ///
+    /// # Errors
+    /// The errno.
+    pub fn freeze(&self, fd: u32) -> Result<(), Errno> {
+        let buf = self.backend.buffer(64);
+        let mut a = MapElemAttr { map_fd: fd, ..Default::default() };
+        self.run(Cmd::MapFreeze, &mut a, &*buf).map(|_| ())
+    }
+
+    /// BPF_OBJ_GET_INFO_BY_FD for a map.
+    ///
+    /// # Errors
+    /// The errno.
+    pub fn map_info(&self, fd: u32) -> Result<MapInfo, Errno> {
+        let buf = self.scratch(std::mem::size_of::<MapInfo>());
+        let mut a = ObjInfoAttr { bpf_fd: fd, info_len: std::mem::size_of::<MapInfo>() as u32, info: buf.at(VALUE) };
+        self.run(Cmd::ObjGetInfoByFd, &mut a, &*buf)?;
+        MapInfo::read_from_bytes(&buf.read(VALUE, std::mem::size_of::<MapInfo>())).map_err(|_| abi::Errno::EFAULT.raw())
+    }
+
+    /// BPF_MAP_LOOKUP_BATCH, or LOOKUP_AND_DELETE_BATCH with `delete`:
+    /// up to `count` elements after position `in_batch` (`None`: from the
+    /// start); positions are `batch_len` bytes. Returns the command's result
+    /// and what it wrote (also on ENOENT, which ends an iteration).
+    #[allow(clippy::too_many_arguments, reason = "one parameter per attr field")]
+    pub fn lookup_batch(
+        &self,
+        fd: u32,
+        in_batch: Option<&[u8]>,
+        batch_len: usize,
+        count: u32,
+        key_len: usize,
+        value_len: usize,
+        delete: bool,
+    ) -> (Result<(), Errno>, BatchOut) {
+        let n = count as usize;
+        let keys = self.backend.buffer(n * key_len);
+        let values = self.backend.buffer(n * value_len);
+        let batch = self.backend.buffer(batch_len * 2);
+        if let Some(b) = in_batch {
+            batch.write(0, b);
+        }
+        let buf = self.backend.buffer(128);
+        let mut a = MapBatchAttr {
+            in_batch: if in_batch.is_some() { batch.addr() } else { 0 },
+            out_batch: batch.at(batch_len),
+            keys: keys.addr(),
+            values: values.addr(),
+            count,
+            map_fd: fd,
+            ..Default::default()
+        };
+        let cmd = if delete { Cmd::MapLookupAndDeleteBatch } else { Cmd::MapLookupBatch };
+        let r = self.run(cmd, &mut a, &*buf).map(|_| ());
+        let got = (a.count as usize).min(n);
+        let out = BatchOut {
+            keys: (0..got).map(|i| keys.read(i * key_len, key_len)).collect(),
+            values: (0..got).map(|i| values.read(i * value_len, value_len)).collect(),
+            out_batch: batch.read(batch_len, batch_len),
+        };
+        (r, out)
+    }
+
+    /// BPF_MAP_UPDATE_BATCH; returns the result and how many were updated.
+    pub fn update_batch(&self, fd: u32, keys: &[Vec<u8>], values: &[Vec<u8>], elem_flags: u64) -> (Result<(), Errno>, u32) {
+        let (kb, vb) = (concat(&self.backend, keys), concat(&self.backend, values));
+        let buf = self.backend.buffer(128);
+        let mut a = MapBatchAttr {
+            keys: kb.addr(),
+            values: vb.addr(),
+            count: keys.len() as u32,
+            map_fd: fd,
+            elem_flags,
+            ..Default::default()
+        };
+        let r = self.run(Cmd::MapUpdateBatch, &mut a, &*buf).map(|_| ());
+        (r, a.count)
+    }
+
+    /// BPF_MAP_DELETE_BATCH; returns the result and how many were deleted.
+    pub fn delete_batch(&self, fd: u32, keys: &[Vec<u8>]) -> (Result<(), Errno>, u32) {
+        let kb = concat(&self.backend, keys);
+        let buf = self.backend.buffer(128);
+        let mut a = MapBatchAttr { keys: kb.addr(), count: keys.len() as u32, map_fd: fd, ..Default::default() };
+        let r = self.run(Cmd::MapDeleteBatch, &mut a, &*buf).map(|_| ());
+        (r, a.count)
+    }
+
+    /// Closes an fd.
+    ///
+    /// # Errors
+    /// The errno.
+    pub fn close(&self, fd: u32) -> Result<(), Errno> {
+        self.backend.close(fd)
+    }
+}
+
+fn concat<B: Backend>(backend: &B, parts: &[Vec<u8>]) -> Box<dyn UserBuffer> {
+    let all: Vec<u8> = parts.concat();
+    let b = backend.buffer(all.len());
+    b.write(0, &all);
+    b
+}

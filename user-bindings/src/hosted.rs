@@ -1,0 +1,52 @@
+//! The in-process backend: a hosted kernel-bpf.
+
+use crate::{Backend, Errno, UserBuffer};
+use kernel_bpf::hosted::{Hosted, UserMem};
+use kernel_bpf::Bpf;
+use std::sync::Arc;
+
+impl UserBuffer for UserMem {
+    fn addr(&self) -> u64 {
+        UserMem::addr(self)
+    }
+    fn len(&self) -> usize {
+        UserMem::len(self)
+    }
+    fn write(&self, off: usize, src: &[u8]) {
+        UserMem::write(self, off, src)
+    }
+    fn read(&self, off: usize, len: usize) -> Vec<u8> {
+        UserMem::read(self, off, len)
+    }
+}
+
+/// bpf(2) served by a kernel-bpf in this process.
+#[derive(Clone)]
+pub struct HostedBackend {
+    /// The kernel.
+    pub bpf: Arc<Bpf<Hosted>>,
+}
+
+impl HostedBackend {
+    /// A new kernel with `cpus` simulated CPUs.
+    pub fn new(cpus: u32) -> HostedBackend {
+        HostedBackend { bpf: Arc::new(Bpf::new(Hosted::new(cpus))) }
+    }
+}
+
+impl Backend for HostedBackend {
+    fn buffer(&self, len: usize) -> Box<dyn UserBuffer> {
+        Box::new(self.bpf.platform().user_mem(len))
+    }
+
+    fn bpf(&self, cmd: u32, attr: u64, size: u32) -> Result<u32, Errno> {
+        match self.bpf.sys_bpf(cmd, attr, size) {
+            Ok(v) => Ok(v as u32),
+            Err(e) => Err(e.raw()),
+        }
+    }
+
+    fn close(&self, fd: u32) -> Result<(), Errno> {
+        self.bpf.close(fd).map_err(|e| e.errno().raw())
+    }
+}
