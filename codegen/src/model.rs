@@ -468,14 +468,24 @@ impl Abi {
         for v in self.enums.iter_mut().flat_map(|e| e.variants.iter_mut()) {
             if let Some(a) = &mut v.attr {
                 let Some(st) = structs.iter().find(|s| s.name == a.struct_name) else {
-                    return err(v.meta.span, format!("unknown attr struct `{}` of `{}`", a.struct_name, v.name));
+                    return err(
+                        v.meta.span,
+                        format!("unknown attr struct `{}` of `{}`", a.struct_name, v.name),
+                    );
                 };
                 let last = match &a.last {
                     Some(l) => st.fields.iter().find(|f| &f.name == l && !f.pad),
                     None => st.fields.iter().rev().find(|f| !f.pad),
                 };
                 let Some(last) = last else {
-                    return err(v.meta.span, format!("struct `{}` has no field `{}`", st.name, a.last.clone().unwrap_or_default()));
+                    return err(
+                        v.meta.span,
+                        format!(
+                            "struct `{}` has no field `{}`",
+                            st.name,
+                            a.last.clone().unwrap_or_default()
+                        ),
+                    );
                 };
                 a.used = last.offset + last.ty.size();
             }

@@ -6,8 +6,8 @@
 //! [`crate::Error`] turns it into `file:line:column`.
 
 use crate::model::{
-    Abi, Arch, Arg, ArrayLen, AttrUse, ConstGroup, Enum, Field, Helper, Kind, LinuxMatch, Meta, Origin, Scalar, Struct, Syscall,
-    Type, Value,
+    Abi, Arch, Arg, ArrayLen, AttrUse, ConstGroup, Enum, Field, Helper, Kind, LinuxMatch, Meta, Origin, Scalar, Struct,
+    Syscall, Type, Value,
 };
 use proc_macro2::Span;
 use quote::ToTokens;
@@ -222,7 +222,11 @@ impl Parser {
                         p.parse::<Token![=]>()?;
                         last = Some(p.parse::<Ident>()?.to_string());
                     }
-                    Ok(AttrUse { struct_name: st.to_string(), last, used: 0 })
+                    Ok(AttrUse {
+                        struct_name: st.to_string(),
+                        last,
+                        used: 0,
+                    })
                 })?),
             };
             let meta = attrs.meta(origin)?;

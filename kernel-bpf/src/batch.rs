@@ -26,7 +26,10 @@ fn count_offset() -> usize {
 }
 
 fn is_hash(d: &MapDef) -> bool {
-    matches!(d.map_type, MapType::Hash | MapType::PercpuHash | MapType::LruHash | MapType::LruPercpuHash)
+    matches!(
+        d.map_type,
+        MapType::Hash | MapType::PercpuHash | MapType::LruHash | MapType::LruPercpuHash
+    )
 }
 
 fn is_array(d: &MapDef) -> bool {
@@ -34,7 +37,12 @@ fn is_array(d: &MapDef) -> bool {
 }
 
 impl<P: Platform> Bpf<P> {
-    fn batch_attr(&self, buf: &AttrBytes, read: bool, write: bool) -> Result<(MapBatchAttr, alloc::sync::Arc<dyn Map>)> {
+    fn batch_attr(
+        &self,
+        buf: &AttrBytes,
+        read: bool,
+        write: bool,
+    ) -> Result<(MapBatchAttr, alloc::sync::Arc<dyn Map>)> {
         let (a, _) = MapBatchAttr::read_from_prefix(buf).map_err(|_| Error::InvalidArgument)?;
         let m = self.objects.map(a.map_fd)?;
         let d = m.def();
@@ -87,7 +95,11 @@ impl<P: Platform> Bpf<P> {
             return Ok(0);
         }
         self.put_count(uattr, 0)?;
-        let mut prev = if a.in_batch != 0 { Some(self.copy_key(a.in_batch, d.key_size)?) } else { None };
+        let mut prev = if a.in_batch != 0 {
+            Some(self.copy_key(a.in_batch, d.key_size)?)
+        } else {
+            None
+        };
         let mut key = buffer(ks)?;
         let mut value = buffer(vs)?;
         let mut cp = 0u32;
@@ -112,7 +124,8 @@ impl<P: Platform> Bpf<P> {
             }
             let at = cp as u64;
             self.platform.copy_to_user(a.keys.wrapping_add(at * ks as u64), &key)?;
-            self.platform.copy_to_user(a.values.wrapping_add(at * vs as u64), &value)?;
+            self.platform
+                .copy_to_user(a.values.wrapping_add(at * vs as u64), &value)?;
             prev = Some(key.clone());
             retry = LOOKUP_RETRIES;
             cp += 1;
@@ -131,7 +144,10 @@ impl<P: Platform> Bpf<P> {
         if a.flags != 0 {
             return Err(Error::BadFlags { flags: a.flags });
         }
-        let h = m.as_any().downcast_ref::<crate::map::HashMap>().ok_or(Error::NotSupported)?;
+        let h = m
+            .as_any()
+            .downcast_ref::<crate::map::HashMap>()
+            .ok_or(Error::NotSupported)?;
         let d = m.def();
         let (ks, vs) = (d.key_size as u64, d.syscall_value_size() as u64);
         if a.count == 0 {
@@ -230,7 +246,10 @@ impl<P: Platform> Bpf<P> {
             let read = self
                 .platform
                 .copy_from_user(a.keys.wrapping_add(i * ks as u64), &mut key)
-                .and_then(|()| self.platform.copy_from_user(a.values.wrapping_add(i * vs as u64), &mut value));
+                .and_then(|()| {
+                    self.platform
+                        .copy_from_user(a.values.wrapping_add(i * vs as u64), &mut value)
+                });
             if let Err(e) = read.and_then(|()| self.update_value(&*m, &key, &value, a.elem_flags)) {
                 end = Err(e);
                 break;

@@ -92,7 +92,10 @@ impl UserMem {
     /// # Panics
     /// If the bytes do not fit (a test bug, not user input).
     pub fn write(&self, off: usize, bytes: &[u8]) {
-        assert!(off.checked_add(bytes.len()).is_some_and(|e| e <= self.len), "write outside UserMem");
+        assert!(
+            off.checked_add(bytes.len()).is_some_and(|e| e <= self.len),
+            "write outside UserMem"
+        );
         // SAFETY: the range was checked against the allocation just above.
         unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), self.ptr.as_ptr().add(off), bytes.len()) }
     }
@@ -102,7 +105,10 @@ impl UserMem {
     /// # Panics
     /// If the bytes are outside the block (a test bug, not user input).
     pub fn read(&self, off: usize, len: usize) -> Vec<u8> {
-        assert!(off.checked_add(len).is_some_and(|e| e <= self.len), "read outside UserMem");
+        assert!(
+            off.checked_add(len).is_some_and(|e| e <= self.len),
+            "read outside UserMem"
+        );
         let mut out = alloc::vec![0u8; len];
         // SAFETY: the range was checked against the allocation just above.
         unsafe { core::ptr::copy_nonoverlapping(self.ptr.as_ptr().add(off), out.as_mut_ptr(), len) }
@@ -116,7 +122,12 @@ impl Drop for UserMem {
         self.ranges.list.write().retain(|&(s, _)| s != start);
         // SAFETY: allocated in `Hosted::user_mem` with this layout, and no
         // longer reachable through `Ranges` (removed under the write lock).
-        unsafe { dealloc(self.ptr.as_ptr(), Layout::from_size_align_unchecked(self.len, Self::ALIGN)) }
+        unsafe {
+            dealloc(
+                self.ptr.as_ptr(),
+                Layout::from_size_align_unchecked(self.len, Self::ALIGN),
+            )
+        }
     }
 }
 
@@ -158,7 +169,13 @@ impl Hosted {
             fixed_time: AtomicU64::new(0),
             time_is_fixed: AtomicBool::new(false),
             suspended_ns: AtomicU64::new(0),
-            task: spin::Mutex::new(Task { pid, tgid: pid, uid: 0, gid: 0, comm }),
+            task: spin::Mutex::new(Task {
+                pid,
+                tgid: pid,
+                uid: 0,
+                gid: 0,
+                comm,
+            }),
             console: spin::Mutex::new(String::new()),
             echo: AtomicBool::new(false),
             rng: AtomicU64::new(0x9e37_79b9_7f4a_7c15),
@@ -179,7 +196,11 @@ impl Hosted {
         let i = list.partition_point(|&(s, _)| s < start);
         list.insert(i, (start, start + len as u64));
         drop(list);
-        UserMem { ptr, len, ranges: self.ranges.clone() }
+        UserMem {
+            ptr,
+            len,
+            ranges: self.ranges.clone(),
+        }
     }
 
     /// Runs the current thread on simulated CPU `cpu` (taken modulo the count).
@@ -254,7 +275,8 @@ impl Platform for Hosted {
     }
 
     fn boot_ns(&self) -> u64 {
-        self.monotonic_ns().saturating_add(self.suspended_ns.load(Ordering::Relaxed))
+        self.monotonic_ns()
+            .saturating_add(self.suspended_ns.load(Ordering::Relaxed))
     }
 
     fn cpu_id(&self) -> u32 {
@@ -288,7 +310,10 @@ impl Platform for Hosted {
             x ^= x >> 27;
             x
         };
-        let prev = self.rng.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |x| Some(step(x))).unwrap_or(1);
+        let prev = self
+            .rng
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |x| Some(step(x)))
+            .unwrap_or(1);
         (step(prev).wrapping_mul(0x2545_f491_4f6c_dd1d) >> 32) as u32
     }
 }
@@ -305,8 +330,14 @@ mod tests {
         let mut buf = [0u8; 5];
         h.copy_from_user(m.addr(), &mut buf).unwrap();
         assert_eq!(&buf, b"hello");
-        assert_eq!(h.copy_from_user(0, &mut buf), Err(Error::BadAddress { addr: 0, len: 5 }));
-        assert_eq!(h.copy_from_user(m.at(12), &mut buf), Err(Error::BadAddress { addr: m.at(12), len: 5 }));
+        assert_eq!(
+            h.copy_from_user(0, &mut buf),
+            Err(Error::BadAddress { addr: 0, len: 5 })
+        );
+        assert_eq!(
+            h.copy_from_user(m.at(12), &mut buf),
+            Err(Error::BadAddress { addr: m.at(12), len: 5 })
+        );
         assert!(h.copy_from_user(u64::MAX - 2, &mut buf).is_err());
         h.copy_to_user(m.at(11), b"world").unwrap();
         assert_eq!(m.read(11, 5), b"world");
@@ -325,7 +356,10 @@ mod tests {
         assert_eq!(h.read_user_str(m.addr(), &mut buf), Ok(3));
         m.write(0, b"abcdefgh");
         assert_eq!(h.read_user_str(m.addr(), &mut buf), Err(Error::InvalidArgument));
-        assert!(matches!(h.read_user_str(m.addr(), &mut [0u8; 9]), Err(Error::BadAddress { .. })));
+        assert!(matches!(
+            h.read_user_str(m.addr(), &mut [0u8; 9]),
+            Err(Error::BadAddress { .. })
+        ));
     }
 
     #[test]

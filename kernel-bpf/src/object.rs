@@ -29,7 +29,11 @@ pub struct Objects {
 impl Objects {
     /// An empty table whose first fd is `first_fd`.
     pub fn new(first_fd: u32) -> Objects {
-        Objects { table: spin::RwLock::new(BTreeMap::new()), next_fd: AtomicU32::new(first_fd), next_id: AtomicU32::new(1) }
+        Objects {
+            table: spin::RwLock::new(BTreeMap::new()),
+            next_fd: AtomicU32::new(first_fd),
+            next_id: AtomicU32::new(1),
+        }
     }
 
     /// A new object id (ids are separate from fds, as in Linux).
@@ -44,7 +48,9 @@ impl Objects {
     pub fn insert(&self, obj: Object) -> Result<u32> {
         let fd = self
             .next_fd
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |fd| (fd < i32::MAX as u32).then_some(fd + 1))
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |fd| {
+                (fd < i32::MAX as u32).then_some(fd + 1)
+            })
             .map_err(|_| Error::TooManyObjects)?;
         self.table.write().insert(fd, obj);
         Ok(fd)

@@ -46,7 +46,9 @@ pub trait Platform: Send + Sync + 'static {
     /// if no NUL is found within `buf.len()` bytes.
     fn read_user_str(&self, src: u64, buf: &mut [u8]) -> Result<usize> {
         for i in 0..buf.len() {
-            let addr = src.checked_add(i as u64).ok_or(Error::BadAddress { addr: src, len: i + 1 })?;
+            let addr = src
+                .checked_add(i as u64)
+                .ok_or(Error::BadAddress { addr: src, len: i + 1 })?;
             self.copy_from_user(addr, &mut buf[i..=i])?;
             if buf[i] == 0 {
                 return Ok(i);

@@ -39,7 +39,10 @@ impl<P: Platform> Bpf<P> {
     /// A subsystem with no objects yet.
     pub fn new(platform: P) -> Bpf<P> {
         let first = platform.first_fd();
-        Bpf { platform, objects: Objects::new(first) }
+        Bpf {
+            platform,
+            objects: Objects::new(first),
+        }
     }
 
     /// The platform.
@@ -119,7 +122,9 @@ impl<P: Platform> Bpf<P> {
             let mut off = BPF_ATTR_SIZE;
             while off < size {
                 let n = (size - off).min(tail.len());
-                let addr = ptr.checked_add(off as u64).ok_or(Error::BadAddress { addr: ptr, len: size })?;
+                let addr = ptr
+                    .checked_add(off as u64)
+                    .ok_or(Error::BadAddress { addr: ptr, len: size })?;
                 self.platform.copy_from_user(addr, &mut tail[..n])?;
                 if tail[..n].iter().any(|&b| b != 0) {
                     return Err(Error::AttrTooBig { size: size as u32 });
@@ -135,14 +140,21 @@ impl<P: Platform> Bpf<P> {
 
     /// Writes `bytes` at `offset` of the caller's attr (output fields).
     pub(crate) fn write_attr(&self, attr: u64, offset: usize, bytes: &[u8]) -> Result<()> {
-        let addr = attr.checked_add(offset as u64).ok_or(Error::BadAddress { addr: attr, len: bytes.len() })?;
+        let addr = attr.checked_add(offset as u64).ok_or(Error::BadAddress {
+            addr: attr,
+            len: bytes.len(),
+        })?;
         self.platform.copy_to_user(addr, bytes)
     }
 
     /// A key from user memory; keyless maps take only a NULL key.
     pub(crate) fn copy_key(&self, ukey: u64, size: u32) -> Result<Vec<u8>> {
         if size == 0 {
-            return if ukey == 0 { Ok(Vec::new()) } else { Err(Error::InvalidArgument) };
+            return if ukey == 0 {
+                Ok(Vec::new())
+            } else {
+                Err(Error::InvalidArgument)
+            };
         }
         let mut key = buffer(size as usize)?;
         self.platform.copy_from_user(ukey, &mut key)?;
@@ -157,7 +169,9 @@ impl<P: Platform> Bpf<P> {
     }
 
     fn elem_attr(buf: &AttrBytes) -> Result<MapElemAttr> {
-        Ok(MapElemAttr::read_from_prefix(buf).map_err(|_| Error::InvalidArgument)?.0)
+        Ok(MapElemAttr::read_from_prefix(buf)
+            .map_err(|_| Error::InvalidArgument)?
+            .0)
     }
 
     fn map_lookup(&self, buf: &AttrBytes) -> Result<usize> {
@@ -236,7 +250,11 @@ impl<P: Platform> Bpf<P> {
         if !d.sys_can_read() {
             return Err(Error::PermissionDenied);
         }
-        let key = if a.key == 0 { None } else { Some(self.copy_key(a.key, d.key_size)?) };
+        let key = if a.key == 0 {
+            None
+        } else {
+            Some(self.copy_key(a.key, d.key_size)?)
+        };
         let mut next = buffer(d.key_size as usize)?;
         m.next_key(key.as_deref(), &mut next)?;
         self.platform.copy_to_user(a.value, &next)?;
@@ -260,7 +278,12 @@ impl<P: Platform> Bpf<P> {
         let mut value = buffer(d.syscall_value_size())?;
         if !matches!(
             d.map_type,
-            MapType::Queue | MapType::Stack | MapType::Hash | MapType::PercpuHash | MapType::LruHash | MapType::LruPercpuHash
+            MapType::Queue
+                | MapType::Stack
+                | MapType::Hash
+                | MapType::PercpuHash
+                | MapType::LruHash
+                | MapType::LruPercpuHash
         ) {
             return Err(Error::NotSupported);
         }
@@ -285,7 +308,10 @@ impl<P: Platform> Bpf<P> {
 
     fn obj_info(&self, buf: &AttrBytes, uattr: u64) -> Result<usize> {
         let (a, _) = ObjInfoAttr::read_from_prefix(buf).map_err(|_| Error::InvalidArgument)?;
-        let obj = self.objects.get(a.bpf_fd).map_err(|_| Error::InfoBadFd { fd: a.bpf_fd })?;
+        let obj = self
+            .objects
+            .get(a.bpf_fd)
+            .map_err(|_| Error::InfoBadFd { fd: a.bpf_fd })?;
         let Object::Map(m) = obj;
         let d = m.def();
         let full = core::mem::size_of::<MapInfo>();
@@ -312,7 +338,11 @@ impl<P: Platform> Bpf<P> {
         };
         let n = len.min(full);
         self.platform.copy_to_user(a.info, &info.as_bytes()[..n])?;
-        self.write_attr(uattr, core::mem::offset_of!(ObjInfoAttr, info_len), &(n as u32).to_ne_bytes())?;
+        self.write_attr(
+            uattr,
+            core::mem::offset_of!(ObjInfoAttr, info_len),
+            &(n as u32).to_ne_bytes(),
+        )?;
         Ok(0)
     }
 }

@@ -38,13 +38,19 @@ impl Spec {
         }
     }
     fn is_hash(&self) -> bool {
-        matches!(self.map_type, MapType::Hash | MapType::LruHash | MapType::PercpuHash | MapType::LruPercpuHash)
+        matches!(
+            self.map_type,
+            MapType::Hash | MapType::LruHash | MapType::PercpuHash | MapType::LruPercpuHash
+        )
     }
     fn keyless(&self) -> bool {
         self.key_size == 0
     }
     fn value_len(&self, cpus: u32) -> usize {
-        if matches!(self.map_type, MapType::PercpuArray | MapType::PercpuHash | MapType::LruPercpuHash) {
+        if matches!(
+            self.map_type,
+            MapType::PercpuArray | MapType::PercpuHash | MapType::LruPercpuHash
+        ) {
             (self.value_size as usize).div_ceil(8) * 8 * cpus as usize
         } else {
             self.value_size as usize
@@ -173,29 +179,45 @@ fn contents<B: Backend>(c: &Client<B>, fd: u32, spec: &Spec, cpus: u32) -> BTree
 }
 
 fn check(spec: &Spec, ops: &[Op]) -> Result<(), TestCaseError> {
-    let Some(linux) = linux_bpf("differential") else { return Ok(()) };
+    let Some(linux) = linux_bpf("differential") else {
+        return Ok(());
+    };
     let ours = hosted();
     let cpus = tests::possible_cpus();
     let (lf, of) = (linux.map_create(&spec.attr()), ours.map_create(&spec.attr()));
-    prop_assert_eq!(lf.is_ok(), of.is_ok(), "create {:?}: linux {:?}, ours {:?}", spec, lf, of);
+    prop_assert_eq!(
+        lf.is_ok(),
+        of.is_ok(),
+        "create {:?}: linux {:?}, ours {:?}",
+        spec,
+        lf,
+        of
+    );
     let (Ok(lf), Ok(of)) = (lf, of) else { return Ok(()) };
     let mut result = Ok(());
     SEQUENCES.fetch_add(1, Ordering::Relaxed);
     for (i, op) in ops.iter().enumerate() {
         let (l, o) = (run(&linux, lf, spec, cpus, op), run(&ours, of, spec, cpus, op));
         OPS.fetch_add(1, Ordering::Relaxed);
-        if matches!(&l, Outcome::Done(Ok(())) | Outcome::Value(Ok(_)) | Outcome::Count(Ok(()), _)) {
+        if matches!(
+            &l,
+            Outcome::Done(Ok(())) | Outcome::Value(Ok(_)) | Outcome::Count(Ok(()), _)
+        ) {
             SUCCESSES.fetch_add(1, Ordering::Relaxed);
         }
         if l != o {
-            result = Err(TestCaseError::fail(format!("{spec:?}\nop {i}: {op:?}\nlinux: {l:?}\nours:  {o:?}\nops: {ops:?}")));
+            result = Err(TestCaseError::fail(format!(
+                "{spec:?}\nop {i}: {op:?}\nlinux: {l:?}\nours:  {o:?}\nops: {ops:?}"
+            )));
             break;
         }
     }
     if result.is_ok() && spec.is_hash() {
         let (l, o) = (contents(&linux, lf, spec, cpus), contents(&ours, of, spec, cpus));
         if l != o {
-            result = Err(TestCaseError::fail(format!("{spec:?}: final contents differ\nlinux: {l:?}\nours:  {o:?}")));
+            result = Err(TestCaseError::fail(format!(
+                "{spec:?}: final contents differ\nlinux: {l:?}\nours:  {o:?}"
+            )));
         }
     }
     let _ = linux.close(lf);
@@ -213,18 +235,35 @@ fn specs() -> impl Strategy<Value = Spec> {
         Just(MapType::Stack),
         Just(MapType::PercpuHash),
     ];
-    (t, prop_oneof![Just(4u32), Just(8), Just(5), Just(12)], 1..24u32, 1..9u32, any::<bool>()).prop_map(|(t, k, v, max, nopre)| {
-        let keyless = matches!(t, MapType::Queue | MapType::Stack);
-        let lru = matches!(t, MapType::LruHash);
-        Spec {
-            map_type: t,
-            key_size: if keyless { 0 } else if matches!(t, MapType::Array | MapType::PercpuArray) { 4 } else { k },
-            value_size: v,
-            // LRU: far more room than keys, so neither side evicts.
-            max_entries: if lru { 1024 } else { max },
-            flags: if nopre && matches!(t, MapType::Hash | MapType::PercpuHash) { abi::BPF_F_NO_PREALLOC } else { 0 },
-        }
-    })
+    (
+        t,
+        prop_oneof![Just(4u32), Just(8), Just(5), Just(12)],
+        1..24u32,
+        1..9u32,
+        any::<bool>(),
+    )
+        .prop_map(|(t, k, v, max, nopre)| {
+            let keyless = matches!(t, MapType::Queue | MapType::Stack);
+            let lru = matches!(t, MapType::LruHash);
+            Spec {
+                map_type: t,
+                key_size: if keyless {
+                    0
+                } else if matches!(t, MapType::Array | MapType::PercpuArray) {
+                    4
+                } else {
+                    k
+                },
+                value_size: v,
+                // LRU: far more room than keys, so neither side evicts.
+                max_entries: if lru { 1024 } else { max },
+                flags: if nopre && matches!(t, MapType::Hash | MapType::PercpuHash) {
+                    abi::BPF_F_NO_PREALLOC
+                } else {
+                    0
+                },
+            }
+        })
 }
 
 #[test]
@@ -232,7 +271,11 @@ fn map_commands_match_linux() {
     if linux_bpf("map_commands_match_linux").is_none() {
         return;
     }
-    let config = ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() };
+    let config = ProptestConfig {
+        cases: 300,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
     let mut runner = proptest::test_runner::TestRunner::new(config);
     let strategy = (specs(), proptest::collection::vec(op(10), 1..40));
     if let Err(e) = runner.run(&strategy, |(spec, ops)| check(&spec, &ops)) {
@@ -248,7 +291,9 @@ fn map_commands_match_linux() {
 
 #[test]
 fn creation_matches_linux() {
-    let Some(linux) = linux_bpf("creation_matches_linux") else { return };
+    let Some(linux) = linux_bpf("creation_matches_linux") else {
+        return;
+    };
     let ours = hosted();
     let types = [1u32, 2, 3, 5, 6, 9, 10, 22, 23, 27, 99];
     // Sizes and counts stay small enough that Linux allocates at most a few
@@ -262,7 +307,14 @@ fn creation_matches_linux() {
             for &v in &sizes {
                 for &max in &[0u32, 1, 64] {
                     for &f in &flags {
-                        let attr = MapCreateAttr { map_type: t, key_size: k, value_size: v, max_entries: max, map_flags: f, ..Default::default() };
+                        let attr = MapCreateAttr {
+                            map_type: t,
+                            key_size: k,
+                            value_size: v,
+                            max_entries: max,
+                            map_flags: f,
+                            ..Default::default()
+                        };
                         let (l, o) = (linux.map_create(&attr), ours.map_create(&attr));
                         n += 1;
                         if let Ok(fd) = l {
@@ -273,15 +325,29 @@ fn creation_matches_linux() {
                         }
                         let (l, o) = (l.map(|_| ()), o.map(|_| ()));
                         if l != o {
-                            diffs.push(format!("type {t} key {k} value {v} max {max} flags {f:#x}: linux {l:?}, ours {o:?}"));
+                            diffs.push(format!(
+                                "type {t} key {k} value {v} max {max} flags {f:#x}: linux {l:?}, ours {o:?}"
+                            ));
                         }
                     }
                 }
             }
         }
     }
-    for (t, k, v, max) in [(1u32, 4u32, 8u32, 1u32 << 29), (5, 4, 1 << 16, 1), (6, 4, 1 << 16, 1), (2, 4, 1 << 22, 1), (22, 0, 1 << 23, 1)] {
-        let attr = MapCreateAttr { map_type: t, key_size: k, value_size: v, max_entries: max, ..Default::default() };
+    for (t, k, v, max) in [
+        (1u32, 4u32, 8u32, 1u32 << 29),
+        (5, 4, 1 << 16, 1),
+        (6, 4, 1 << 16, 1),
+        (2, 4, 1 << 22, 1),
+        (22, 0, 1 << 23, 1),
+    ] {
+        let attr = MapCreateAttr {
+            map_type: t,
+            key_size: k,
+            value_size: v,
+            max_entries: max,
+            ..Default::default()
+        };
         let (l, o) = (linux.map_create(&attr), ours.map_create(&attr));
         n += 1;
         if let Ok(fd) = l {
@@ -299,5 +365,10 @@ fn creation_matches_linux() {
     for d in &diffs {
         println!("DIFF {d}");
     }
-    assert!(diffs.is_empty(), "{} of {n} differ:\n{}", diffs.len(), diffs[..diffs.len().min(40)].join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "{} of {n} differ:\n{}",
+        diffs.len(),
+        diffs[..diffs.len().min(40)].join("\n")
+    );
 }

@@ -36,7 +36,12 @@ impl<B: Backend> Client<B> {
 
     /// Runs `cmd` with `attr` placed in `buf` at offset 0, and reads the
     /// attr back (commands write output fields into it).
-    fn run<T: IntoBytes + FromBytes + Immutable>(&self, cmd: Cmd, attr: &mut T, buf: &dyn UserBuffer) -> Result<u32, Errno> {
+    fn run<T: IntoBytes + FromBytes + Immutable>(
+        &self,
+        cmd: Cmd,
+        attr: &mut T,
+        buf: &dyn UserBuffer,
+    ) -> Result<u32, Errno> {
         let bytes = attr.as_bytes();
         buf.write(0, bytes);
         let r = self.backend.bpf(cmd.raw(), buf.addr(), bytes.len() as u32);
@@ -70,7 +75,15 @@ impl<B: Backend> Client<B> {
         self.run(Cmd::MapCreate, &mut a, &*buf)
     }
 
-    fn elem(&self, cmd: Cmd, fd: u32, key: Option<&[u8]>, value: &[u8], out_len: usize, flags: u64) -> Result<Vec<u8>, Errno> {
+    fn elem(
+        &self,
+        cmd: Cmd,
+        fd: u32,
+        key: Option<&[u8]>,
+        value: &[u8],
+        out_len: usize,
+        flags: u64,
+    ) -> Result<Vec<u8>, Errno> {
         let buf = self.scratch(value.len().max(out_len));
         let key_addr = match key {
             Some(k) => {
@@ -84,7 +97,11 @@ impl<B: Backend> Client<B> {
         let mut a = MapElemAttr {
             map_fd: fd,
             key: key_addr.as_ref().map_or(0, |k| k.addr()),
-            value: if out_len > 0 || !value.is_empty() { buf.at(VALUE) } else { 0 },
+            value: if out_len > 0 || !value.is_empty() {
+                buf.at(VALUE)
+            } else {
+                0
+            },
             flags,
             ..Default::default()
         };
@@ -119,7 +136,11 @@ impl<B: Backend> Client<B> {
             b
         });
         let buf = self.backend.buffer(64);
-        let mut a = MapElemAttr { map_fd: fd, key: kb.as_ref().map_or(0, |k| k.addr()), ..Default::default() };
+        let mut a = MapElemAttr {
+            map_fd: fd,
+            key: kb.as_ref().map_or(0, |k| k.addr()),
+            ..Default::default()
+        };
         self.run(Cmd::MapDeleteElem, &mut a, &*buf).map(|_| ())
     }
 
@@ -158,7 +179,10 @@ impl<B: Backend> Client<B> {
     /// The errno.
     pub fn freeze(&self, fd: u32) -> Result<(), Errno> {
         let buf = self.backend.buffer(64);
-        let mut a = MapElemAttr { map_fd: fd, ..Default::default() };
+        let mut a = MapElemAttr {
+            map_fd: fd,
+            ..Default::default()
+        };
         self.run(Cmd::MapFreeze, &mut a, &*buf).map(|_| ())
     }
 
@@ -168,7 +192,11 @@ impl<B: Backend> Client<B> {
     /// The errno.
     pub fn map_info(&self, fd: u32) -> Result<MapInfo, Errno> {
         let buf = self.scratch(std::mem::size_of::<MapInfo>());
-        let mut a = ObjInfoAttr { bpf_fd: fd, info_len: std::mem::size_of::<MapInfo>() as u32, info: buf.at(VALUE) };
+        let mut a = ObjInfoAttr {
+            bpf_fd: fd,
+            info_len: std::mem::size_of::<MapInfo>() as u32,
+            info: buf.at(VALUE),
+        };
         self.run(Cmd::ObjGetInfoByFd, &mut a, &*buf)?;
         MapInfo::read_from_bytes(&buf.read(VALUE, std::mem::size_of::<MapInfo>())).map_err(|_| abi::Errno::EFAULT.raw())
     }
@@ -205,7 +233,11 @@ impl<B: Backend> Client<B> {
             map_fd: fd,
             ..Default::default()
         };
-        let cmd = if delete { Cmd::MapLookupAndDeleteBatch } else { Cmd::MapLookupBatch };
+        let cmd = if delete {
+            Cmd::MapLookupAndDeleteBatch
+        } else {
+            Cmd::MapLookupBatch
+        };
         let r = self.run(cmd, &mut a, &*buf).map(|_| ());
         let got = (a.count as usize).min(n);
         let out = BatchOut {
@@ -217,7 +249,13 @@ impl<B: Backend> Client<B> {
     }
 
     /// BPF_MAP_UPDATE_BATCH; returns the result and how many were updated.
-    pub fn update_batch(&self, fd: u32, keys: &[Vec<u8>], values: &[Vec<u8>], elem_flags: u64) -> (Result<(), Errno>, u32) {
+    pub fn update_batch(
+        &self,
+        fd: u32,
+        keys: &[Vec<u8>],
+        values: &[Vec<u8>],
+        elem_flags: u64,
+    ) -> (Result<(), Errno>, u32) {
         let (kb, vb) = (concat(&self.backend, keys), concat(&self.backend, values));
         let buf = self.backend.buffer(128);
         let mut a = MapBatchAttr {
@@ -236,7 +274,12 @@ impl<B: Backend> Client<B> {
     pub fn delete_batch(&self, fd: u32, keys: &[Vec<u8>]) -> (Result<(), Errno>, u32) {
         let kb = concat(&self.backend, keys);
         let buf = self.backend.buffer(128);
-        let mut a = MapBatchAttr { keys: kb.addr(), count: keys.len() as u32, map_fd: fd, ..Default::default() };
+        let mut a = MapBatchAttr {
+            keys: kb.addr(),
+            count: keys.len() as u32,
+            map_fd: fd,
+            ..Default::default()
+        };
         let r = self.run(Cmd::MapDeleteBatch, &mut a, &*buf).map(|_| ());
         (r, a.count)
     }

@@ -30,7 +30,9 @@ pub struct HostedBackend {
 impl HostedBackend {
     /// A new kernel with `cpus` simulated CPUs.
     pub fn new(cpus: u32) -> HostedBackend {
-        HostedBackend { bpf: Arc::new(Bpf::new(Hosted::new(cpus))) }
+        HostedBackend {
+            bpf: Arc::new(Bpf::new(Hosted::new(cpus))),
+        }
     }
 }
 

@@ -27,17 +27,31 @@ impl UserBuffer for HeapBuffer {
     }
 
     fn write(&self, off: usize, src: &[u8]) {
-        assert!(off.checked_add(src.len()).is_some_and(|e| e <= self.bytes.len()), "write outside buffer");
+        assert!(
+            off.checked_add(src.len()).is_some_and(|e| e <= self.bytes.len()),
+            "write outside buffer"
+        );
         // SAFETY: bounds checked above; UnsafeCell permits writes through a
         // shared reference, and no reference to the bytes is held elsewhere.
-        unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), UnsafeCell::raw_get(self.bytes.as_ptr().add(off)), src.len()) }
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                src.as_ptr(),
+                UnsafeCell::raw_get(self.bytes.as_ptr().add(off)),
+                src.len(),
+            )
+        }
     }
 
     fn read(&self, off: usize, len: usize) -> Vec<u8> {
-        assert!(off.checked_add(len).is_some_and(|e| e <= self.bytes.len()), "read outside buffer");
+        assert!(
+            off.checked_add(len).is_some_and(|e| e <= self.bytes.len()),
+            "read outside buffer"
+        );
         let mut out = vec![0u8; len];
         // SAFETY: bounds checked above; see `write`.
-        unsafe { std::ptr::copy_nonoverlapping(UnsafeCell::raw_get(self.bytes.as_ptr().add(off)), out.as_mut_ptr(), len) }
+        unsafe {
+            std::ptr::copy_nonoverlapping(UnsafeCell::raw_get(self.bytes.as_ptr().add(off)), out.as_mut_ptr(), len)
+        }
         out
     }
 }
@@ -75,13 +89,22 @@ impl Syscall {
 
 impl Backend for Syscall {
     fn buffer(&self, len: usize) -> Box<dyn UserBuffer> {
-        Box::new(HeapBuffer { bytes: (0..len.max(1)).map(|_| UnsafeCell::new(0)).collect() })
+        Box::new(HeapBuffer {
+            bytes: (0..len.max(1)).map(|_| UnsafeCell::new(0)).collect(),
+        })
     }
 
     fn bpf(&self, cmd: u32, attr: u64, size: u32) -> Result<u32, Errno> {
         // SAFETY: bpf(2) only reads and writes user memory through the
         // kernel's checked copies; a bad address is EFAULT, not UB here.
-        let r = unsafe { libc::syscall(libc::SYS_bpf, cmd as libc::c_long, attr as libc::c_long, size as libc::c_long) };
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_bpf,
+                cmd as libc::c_long,
+                attr as libc::c_long,
+                size as libc::c_long,
+            )
+        };
         if r < 0 {
             return Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0));
         }

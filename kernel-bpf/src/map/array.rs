@@ -15,17 +15,25 @@ pub(super) fn check(attr: &MapCreateAttr) -> Result<()> {
         return Err(Error::BadMapAttr);
     }
     if attr.map_flags & !ARRAY_FLAGS != 0 || !access_ok(attr.map_flags) {
-        return Err(Error::BadFlags { flags: attr.map_flags.into() });
+        return Err(Error::BadFlags {
+            flags: attr.map_flags.into(),
+        });
     }
     if percpu && attr.map_flags & abi::BPF_F_NUMA_NODE != 0 {
-        return Err(Error::BadFlags { flags: attr.map_flags.into() });
+        return Err(Error::BadFlags {
+            flags: attr.map_flags.into(),
+        });
     }
     if attr.map_type != MapType::Array.raw() && attr.map_flags & (BPF_F_MMAPABLE | BPF_F_INNER_MAP) != 0 {
-        return Err(Error::BadFlags { flags: attr.map_flags.into() });
+        return Err(Error::BadFlags {
+            flags: attr.map_flags.into(),
+        });
     }
     if attr.map_flags & BPF_F_PRESERVE_ELEMS != 0 {
         // Only perf event arrays take it.
-        return Err(Error::BadFlags { flags: attr.map_flags.into() });
+        return Err(Error::BadFlags {
+            flags: attr.map_flags.into(),
+        });
     }
     if attr.value_size > i32::MAX as u32 {
         return Err(Error::SizeTooLarge);
@@ -72,7 +80,12 @@ impl ArrayMap {
         let stride = value_words * copies;
         check_memory(stride as u128 * 8 * u128::from(def.max_entries))?;
         let values = Words::new(stride * def.max_entries as usize)?;
-        Ok(ArrayMap { def, value_words, stride, values })
+        Ok(ArrayMap {
+            def,
+            value_words,
+            stride,
+            values,
+        })
     }
 
     fn slot(&self, key: &[u8]) -> Option<usize> {
@@ -102,7 +115,8 @@ impl Map for ArrayMap {
         }
         match cpu {
             Some(c) if self.def.is_percpu() => {
-                self.values.write(at + (c % self.def.cpus) as usize * self.value_words, value);
+                self.values
+                    .write(at + (c % self.def.cpus) as usize * self.value_words, value);
             }
             _ => self.values.write(at, value),
         }
@@ -119,7 +133,11 @@ impl Map for ArrayMap {
 
     fn lookup_ptr(&self, key: &[u8], cpu: u32) -> Option<NonNull<u8>> {
         let at = self.slot(key)?;
-        let at = if self.def.is_percpu() { at + (cpu % self.def.cpus) as usize * self.value_words } else { at };
+        let at = if self.def.is_percpu() {
+            at + (cpu % self.def.cpus) as usize * self.value_words
+        } else {
+            at
+        };
         NonNull::new(self.values.ptr(at))
     }
 

@@ -214,7 +214,11 @@ impl HashMap {
         let head = &self.buckets[bucket as usize];
         loop {
             let h = head.load(Ordering::Relaxed);
-            if h & LOCK == 0 && head.compare_exchange_weak(h, h | LOCK, Ordering::Acquire, Ordering::Relaxed).is_ok() {
+            if h & LOCK == 0
+                && head
+                    .compare_exchange_weak(h, h | LOCK, Ordering::Acquire, Ordering::Relaxed)
+                    .is_ok()
+            {
                 return BucketGuard { head };
             }
             core::hint::spin_loop();
@@ -244,7 +248,10 @@ impl HashMap {
             let Some((c, i)) = self.at(slot) else { break };
             let next = u64::from(c.next[i].load(Ordering::Relaxed));
             let new = ((head >> 32).wrapping_add(1) << 32) | next;
-            match self.free.compare_exchange_weak(head, new, Ordering::AcqRel, Ordering::Acquire) {
+            match self
+                .free
+                .compare_exchange_weak(head, new, Ordering::AcqRel, Ordering::Acquire)
+            {
                 Ok(_) => return Ok(Some(slot)),
                 Err(h) => head = h,
             }
@@ -266,7 +273,10 @@ impl HashMap {
         loop {
             c.next[i].store(head as u32, Ordering::Relaxed);
             let new = ((head >> 32).wrapping_add(1) << 32) | u64::from(slot + 1);
-            match self.free.compare_exchange_weak(head, new, Ordering::AcqRel, Ordering::Relaxed) {
+            match self
+                .free
+                .compare_exchange_weak(head, new, Ordering::AcqRel, Ordering::Relaxed)
+            {
                 Ok(_) => return,
                 Err(h) => head = h,
             }
@@ -280,7 +290,8 @@ impl HashMap {
                 if fresh {
                     c.values.zero(base, self.stride);
                 }
-                c.values.write(base + (cpu % self.def.cpus) as usize * self.value_words, value);
+                c.values
+                    .write(base + (cpu % self.def.cpus) as usize * self.value_words, value);
             }
             _ => c.values.write(base, value),
         }
@@ -506,7 +517,11 @@ impl Map for HashMap {
         let slot = self.find(self.hash(key) & self.mask, key)?;
         let (c, i) = self.at(slot)?;
         self.touch(c, i);
-        let cpu_off = if self.def.is_percpu() { (cpu % self.def.cpus) as usize * self.value_words } else { 0 };
+        let cpu_off = if self.def.is_percpu() {
+            (cpu % self.def.cpus) as usize * self.value_words
+        } else {
+            0
+        };
         NonNull::new(c.values.ptr(i * self.stride + cpu_off))
     }
 

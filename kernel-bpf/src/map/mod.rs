@@ -59,7 +59,10 @@ pub struct MapDef {
 impl MapDef {
     /// Whether the map holds one value per CPU.
     pub fn is_percpu(&self) -> bool {
-        matches!(self.map_type, MapType::PercpuArray | MapType::PercpuHash | MapType::LruPercpuHash)
+        matches!(
+            self.map_type,
+            MapType::PercpuArray | MapType::PercpuHash | MapType::LruPercpuHash
+        )
     }
 
     /// Bytes of a value as the syscall side sees it: per-CPU maps carry one
@@ -175,7 +178,9 @@ pub trait Map: Send + Sync + Any {
 /// [`Error::NotSupported`] (LRU without preallocation), and
 /// [`Error::InvalidArgument`] for a bad name.
 pub fn create(attr: &MapCreateAttr, id: u32, cpus: u32, seed: u32) -> Result<Arc<dyn Map>> {
-    let map_type = MapType::try_from(attr.map_type).map_err(|_| Error::UnsupportedMapType { map_type: attr.map_type })?;
+    let map_type = MapType::try_from(attr.map_type).map_err(|_| Error::UnsupportedMapType {
+        map_type: attr.map_type,
+    })?;
     check_common(attr)?;
     let def = |name| MapDef {
         map_type,
@@ -195,7 +200,11 @@ pub fn create(attr: &MapCreateAttr, id: u32, cpus: u32, seed: u32) -> Result<Arc
         MapType::Hash | MapType::PercpuHash | MapType::LruHash | MapType::LruPercpuHash => hash::check,
         MapType::Queue | MapType::Stack => queue::check,
         MapType::Ringbuf => ringbuf::check,
-        _ => return Err(Error::UnsupportedMapType { map_type: attr.map_type }),
+        _ => {
+            return Err(Error::UnsupportedMapType {
+                map_type: attr.map_type,
+            })
+        }
     };
     checked(attr)?;
     let name = map_name(&attr.map_name);
@@ -205,7 +214,10 @@ pub fn create(attr: &MapCreateAttr, id: u32, cpus: u32, seed: u32) -> Result<Arc
         MapType::ProgArray => Arc::new(prog_array::ProgArray::new(d)?),
         MapType::Queue | MapType::Stack => Arc::new(queue::QueueMap::new(d)?),
         MapType::Ringbuf => Arc::new(ringbuf::RingBuf::new(d)?),
-        _ => Arc::new(hash::HashMap::new(d, if attr.map_flags & BPF_F_ZERO_SEED != 0 { 0 } else { seed })?),
+        _ => Arc::new(hash::HashMap::new(
+            d,
+            if attr.map_flags & BPF_F_ZERO_SEED != 0 { 0 } else { seed },
+        )?),
     };
     name?;
     Ok(map)
@@ -221,7 +233,9 @@ fn check_common(attr: &MapCreateAttr) -> Result<()> {
         return Err(Error::InvalidArgument);
     }
     if attr.map_flags & BPF_F_RDONLY != 0 && attr.map_flags & BPF_F_WRONLY != 0 {
-        return Err(Error::BadFlags { flags: attr.map_flags.into() });
+        return Err(Error::BadFlags {
+            flags: attr.map_flags.into(),
+        });
     }
     if attr.map_flags & BPF_F_NUMA_NODE != 0 && attr.numa_node != 0 {
         // One NUMA node, number 0.

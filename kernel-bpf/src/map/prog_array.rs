@@ -39,9 +39,13 @@ impl ProgArray {
     pub(super) fn new(def: MapDef) -> Result<ProgArray> {
         super::check_memory(u128::from(def.max_entries) * 24)?;
         let mut v = Vec::new();
-        v.try_reserve_exact(def.max_entries as usize).map_err(|_| Error::NoMemory)?;
+        v.try_reserve_exact(def.max_entries as usize)
+            .map_err(|_| Error::NoMemory)?;
         v.resize(def.max_entries as usize, None);
-        Ok(ProgArray { def, slots: spin::RwLock::new(v) })
+        Ok(ProgArray {
+            def,
+            slots: spin::RwLock::new(v),
+        })
     }
 
     /// Puts a program in slot `idx` (or empties it); returns what was there.

@@ -14,7 +14,9 @@ pub(super) fn check(attr: &MapCreateAttr) -> Result<()> {
         return Err(Error::BadMapAttr);
     }
     if attr.map_flags & !QUEUE_FLAGS != 0 || !access_ok(attr.map_flags) {
-        return Err(Error::BadFlags { flags: attr.map_flags.into() });
+        return Err(Error::BadFlags {
+            flags: attr.map_flags.into(),
+        });
     }
     if attr.value_size > abi::KMALLOC_MAX_SIZE {
         return Err(Error::SizeTooLarge);
@@ -46,7 +48,12 @@ impl QueueMap {
         data.try_reserve_exact(bytes).map_err(|_| Error::NoMemory)?;
         data.resize(bytes, 0);
         let stack = def.map_type == MapType::Stack;
-        Ok(QueueMap { def, stack, slots, ring: spin::Mutex::new(Ring { data, head: 0, tail: 0 }) })
+        Ok(QueueMap {
+            def,
+            stack,
+            slots,
+            ring: spin::Mutex::new(Ring { data, head: 0, tail: 0 }),
+        })
     }
 
     fn size(&self) -> usize {
@@ -61,7 +68,11 @@ impl QueueMap {
         if r.head == r.tail {
             return Err(Error::NotFound);
         }
-        let at = if self.stack { (r.head + self.slots - 1) % self.slots } else { r.tail };
+        let at = if self.stack {
+            (r.head + self.slots - 1) % self.slots
+        } else {
+            r.tail
+        };
         out[..n].copy_from_slice(&r.data[at * n..(at + 1) * n]);
         if delete {
             if self.stack {

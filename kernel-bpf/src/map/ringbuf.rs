@@ -34,7 +34,9 @@ const LEN_MASK: u32 = !(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
 /// Linux's `ringbuf_map_alloc` checks.
 pub(super) fn check(attr: &MapCreateAttr) -> Result<()> {
     if attr.map_flags & !RINGBUF_FLAGS != 0 {
-        return Err(Error::BadFlags { flags: attr.map_flags.into() });
+        return Err(Error::BadFlags {
+            flags: attr.map_flags.into(),
+        });
     }
     if attr.key_size != 0
         || attr.value_size != 0
@@ -108,12 +110,14 @@ impl RingBuf {
         }
         if pad > 0 {
             let filler = u64::from(((pad - HDR) as u32) | BPF_RINGBUF_DISCARD_BIT);
-            self.header(prod).store(filler | ((off / u64::from(PAGE_SIZE)) << 32), Ordering::Release);
+            self.header(prod)
+                .store(filler | ((off / u64::from(PAGE_SIZE)) << 32), Ordering::Release);
             prod += pad;
         }
         let off = prod % self.size;
         let busy = u64::from(len | BPF_RINGBUF_BUSY_BIT);
-        self.header(prod).store(busy | ((off / u64::from(PAGE_SIZE)) << 32), Ordering::Release);
+        self.header(prod)
+            .store(busy | ((off / u64::from(PAGE_SIZE)) << 32), Ordering::Release);
         self.producer.store(prod + total, Ordering::Release);
         Ok(off + HDR)
     }

@@ -25,7 +25,9 @@ impl Words {
         let mut v: Vec<AtomicU64> = Vec::new();
         v.try_reserve_exact(n).map_err(|_| Error::NoMemory)?;
         v.resize_with(n, || AtomicU64::new(0));
-        Ok(Words { w: v.into_boxed_slice() })
+        Ok(Words {
+            w: v.into_boxed_slice(),
+        })
     }
 
     /// Bytes of memory held.

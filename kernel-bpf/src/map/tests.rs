@@ -7,7 +7,14 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 fn attr(t: MapType, key: u32, value: u32, max: u32, flags: u32) -> MapCreateAttr {
-    MapCreateAttr { map_type: t.raw(), key_size: key, value_size: value, max_entries: max, map_flags: flags, ..Default::default() }
+    MapCreateAttr {
+        map_type: t.raw(),
+        key_size: key,
+        value_size: value,
+        max_entries: max,
+        map_flags: flags,
+        ..Default::default()
+    }
 }
 
 fn make(t: MapType, key: u32, value: u32, max: u32, flags: u32) -> Arc<dyn Map> {
@@ -19,7 +26,9 @@ fn k(i: u32) -> [u8; 4] {
 }
 
 fn err(t: MapType, key: u32, value: u32, max: u32, flags: u32) -> Error {
-    create(&attr(t, key, value, max, flags), 1, 2, 7).err().expect("creation should fail")
+    create(&attr(t, key, value, max, flags), 1, 2, 7)
+        .err()
+        .expect("creation should fail")
 }
 
 #[test]
@@ -28,12 +37,21 @@ fn creation_checks_follow_linux() {
     assert_eq!(err(MapType::Hash, 0, 4, 1, 0), Error::BadMapAttr);
     assert_eq!(err(MapType::Hash, 4, 4, 0, 0), Error::BadMapAttr);
     assert_eq!(err(MapType::Hash, 513, 4, 1, 0), Error::SizeTooLarge);
-    assert_eq!(err(MapType::LruHash, 4, 4, 1, abi::BPF_F_NO_PREALLOC), Error::NotSupported);
-    assert_eq!(err(MapType::Hash, 4, 4, 1, abi::BPF_F_NO_COMMON_LRU), Error::BadFlags { flags: 2 });
+    assert_eq!(
+        err(MapType::LruHash, 4, 4, 1, abi::BPF_F_NO_PREALLOC),
+        Error::NotSupported
+    );
+    assert_eq!(
+        err(MapType::Hash, 4, 4, 1, abi::BPF_F_NO_COMMON_LRU),
+        Error::BadFlags { flags: 2 }
+    );
     assert_eq!(err(MapType::Queue, 4, 4, 1, 0), Error::BadMapAttr);
     assert_eq!(err(MapType::Ringbuf, 0, 0, 4095, 0), Error::BadMapAttr);
     assert_eq!(err(MapType::ProgArray, 4, 8, 1, 0), Error::BadMapAttr);
-    assert_eq!(err(MapType::LpmTrie, 8, 4, 1, 0), Error::UnsupportedMapType { map_type: 11 });
+    assert_eq!(
+        err(MapType::LpmTrie, 8, 4, 1, 0),
+        Error::UnsupportedMapType { map_type: 11 }
+    );
     assert_eq!(err(MapType::Hash, 4, 4, u32::MAX, 0), Error::SizeTooLarge);
     assert_eq!(err(MapType::Array, 4, 1 << 20, 1 << 12, 0), Error::NoMemory);
     let mut bad_name = attr(MapType::Array, 4, 4, 1, 0);
@@ -153,7 +171,11 @@ fn lru_evicts_the_least_recently_used() {
     let mut v = [0u8; 8];
     m.lookup(&k(1), &mut v).unwrap();
     m.update(&k(4), &[4; 8], BPF_ANY, None).unwrap();
-    assert_eq!(m.lookup(&k(2), &mut v), Err(Error::NotFound), "2 was least recently used");
+    assert_eq!(
+        m.lookup(&k(2), &mut v),
+        Err(Error::NotFound),
+        "2 was least recently used"
+    );
     for i in [1, 3, 4] {
         m.lookup(&k(i), &mut v).unwrap();
     }
@@ -169,7 +191,10 @@ fn queue_and_stack() {
         m.update(&[], &k(1), BPF_ANY, None).unwrap();
         m.update(&[], &k(2), BPF_ANY, None).unwrap();
         assert_eq!(m.update(&[], &k(3), BPF_ANY, None), Err(Error::MapFull));
-        assert_eq!(m.update(&[], &k(3), BPF_NOEXIST, None), Err(Error::BadFlags { flags: 1 }));
+        assert_eq!(
+            m.update(&[], &k(3), BPF_NOEXIST, None),
+            Err(Error::BadFlags { flags: 1 })
+        );
         m.update(&[], &k(3), BPF_EXIST, None).unwrap();
         assert_eq!(m.delete(&[]), Err(Error::InvalidArgument));
         assert_eq!(m.next_key(None, &mut v), Err(Error::InvalidArgument));
@@ -196,7 +221,11 @@ fn ringbuf_records_round_trip_and_wrap() {
     let mut got = Vec::new();
     assert_eq!(rb.consume(&mut |r| got.push(r.to_vec())), 1, "stops at the busy record");
     rb.commit(off, true).unwrap();
-    assert_eq!(rb.consume(&mut |r| got.push(r.to_vec())), 1, "the discarded one is skipped");
+    assert_eq!(
+        rb.consume(&mut |r| got.push(r.to_vec())),
+        1,
+        "the discarded one is skipped"
+    );
     assert_eq!(got, vec![b"hello".to_vec(), b"after".to_vec()]);
     assert_eq!(rb.query(abi::BPF_RB_AVAIL_DATA), 0);
     assert_eq!(rb.query(abi::BPF_RB_RING_SIZE), 4096);
@@ -226,7 +255,14 @@ fn prog_array_holds_entries() {
     let pa = m.as_any().downcast_ref::<ProgArray>().unwrap();
     let mut v = [0u8; 4];
     assert_eq!(m.lookup(&k(0), &mut v), Err(Error::NotFound));
-    pa.set(1, Some(ProgEntry { id: 9, prog: Arc::new(5u8) })).unwrap();
+    pa.set(
+        1,
+        Some(ProgEntry {
+            id: 9,
+            prog: Arc::new(5u8),
+        }),
+    )
+    .unwrap();
     m.lookup(&k(1), &mut v).unwrap();
     assert_eq!(v, k(9));
     assert_eq!(pa.set(2, None).err(), Some(Error::MapFull));

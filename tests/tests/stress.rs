@@ -1,0 +1,172 @@
+//! Concurrency: threads on different simulated CPUs hammer shared maps
+//! through the helper path (pointers, per-CPU updates) and the syscall path
+//! at once, then the invariants are checked: every thread's own keys hold
+//! exactly what it last wrote, shared keys hold a value some thread wrote
+//! (never a torn mix), iteration visits each key once, and per-CPU slots
+//! hold what their CPU wrote.
+
+use abi::{MapCreateAttr, MapType, BPF_ANY, BPF_EXIST, BPF_NOEXIST};
+use kernel_bpf::hosted::Hosted;
+use kernel_bpf::{Bpf, Error, Platform};
+use rand::{rngs::SmallRng, Rng, SeedableRng};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+const THREADS: u32 = 4;
+const OPS: u32 = 200_000;
+const OWN_KEYS: u32 = 64;
+const SHARED_KEYS: u32 = 16;
+
+fn create(bpf: &Bpf<Hosted>, t: MapType, value: u32, max: u32) -> u32 {
+    let attr = MapCreateAttr {
+        map_type: t.raw(),
+        key_size: 4,
+        value_size: value,
+        max_entries: max,
+        ..Default::default()
+    };
+    let m = kernel_bpf::map::create(&attr, 1, bpf.platform().cpu_count(), 9).unwrap();
+    bpf.objects().insert(kernel_bpf::object::Object::Map(m)).unwrap()
+}
+
+/// A 16-byte value whose two words agree, so a torn read is visible.
+fn value(writer: u32, n: u32) -> [u8; 16] {
+    let w = (u64::from(writer) << 32 | u64::from(n)).to_ne_bytes();
+    let mut v = [0u8; 16];
+    v[..8].copy_from_slice(&w);
+    v[8..].copy_from_slice(&w);
+    v
+}
+
+#[test]
+fn concurrent_helper_and_syscall_paths_keep_invariants() {
+    let bpf = Arc::new(Bpf::new(Hosted::new(THREADS)));
+    let capacity = THREADS * OWN_KEYS + SHARED_KEYS;
+    let hash = create(&bpf, MapType::Hash, 16, capacity);
+    let pcpu = create(&bpf, MapType::PercpuHash, 8, 8);
+    let handles: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let bpf = bpf.clone();
+            std::thread::spawn(move || {
+                Hosted::set_current_cpu(t);
+                let cpu = bpf.platform().cpu_id();
+                let m = bpf.map(hash).unwrap();
+                let p = bpf.map(pcpu).unwrap();
+                let mut rng = SmallRng::seed_from_u64(u64::from(t));
+                let mut model: BTreeMap<u32, [u8; 16]> = BTreeMap::new();
+                let mem = bpf.platform().user_mem(128);
+                for n in 0..OPS {
+                    let own = t * OWN_KEYS + rng.gen_range(0..OWN_KEYS);
+                    let shared = THREADS * OWN_KEYS + rng.gen_range(0..SHARED_KEYS);
+                    match rng.gen_range(0..10) {
+                        0..=2 => {
+                            let flags = [BPF_ANY, BPF_NOEXIST, BPF_EXIST][rng.gen_range(0..3)];
+                            let v = value(t, n);
+                            match m.update(&own.to_ne_bytes(), &v, flags, Some(cpu)) {
+                                Ok(()) => {
+                                    model.insert(own, v);
+                                }
+                                Err(Error::Exists) => assert!(model.contains_key(&own)),
+                                Err(Error::NotFound) => assert!(!model.contains_key(&own)),
+                                Err(e) => panic!("update: {e}"),
+                            }
+                        }
+                        3 => match m.delete(&own.to_ne_bytes()) {
+                            Ok(()) => assert!(model.remove(&own).is_some()),
+                            Err(Error::NotFound) => assert!(!model.contains_key(&own)),
+                            Err(e) => panic!("delete: {e}"),
+                        },
+                        4 => {
+                            let mut out = [0u8; 16];
+                            match m.lookup(&own.to_ne_bytes(), &mut out) {
+                                Ok(()) => assert_eq!(Some(&out), model.get(&own)),
+                                Err(e) => assert!(e == Error::NotFound && !model.contains_key(&own)),
+                            }
+                        }
+                        5 => {
+                            m.update(&shared.to_ne_bytes(), &value(t, n), BPF_ANY, Some(cpu))
+                                .unwrap();
+                        }
+                        6 => {
+                            // The helper path: a pointer into the value.
+                            if let Some(ptr) = m.lookup_ptr(&shared.to_ne_bytes(), cpu) {
+                                assert_eq!(ptr.as_ptr() as usize % 8, 0);
+                            }
+                            let _ = m.delete(&shared.to_ne_bytes());
+                        }
+                        7 => {
+                            let mut out = [0u8; 16];
+                            if m.lookup(&shared.to_ne_bytes(), &mut out).is_ok() {
+                                assert!(out[..8] == out[8..] || out == [0; 16], "torn value {out:?}");
+                            }
+                        }
+                        8 => {
+                            p.update(&1u32.to_ne_bytes(), &u64::from(n).to_ne_bytes(), BPF_ANY, Some(cpu))
+                                .unwrap();
+                        }
+                        _ => {
+                            // The syscall path on the same map.
+                            let key = own.to_ne_bytes();
+                            mem.write(64, &key);
+                            let attr = abi::MapElemAttr {
+                                map_fd: hash,
+                                key: mem.at(64),
+                                value: mem.at(80),
+                                ..Default::default()
+                            };
+                            mem.write(0, zerocopy::IntoBytes::as_bytes(&attr));
+                            let r = bpf.sys_bpf(abi::Cmd::MapLookupElem.raw(), mem.addr(), 32);
+                            match model.get(&own) {
+                                Some(v) => {
+                                    assert_eq!(r, Ok(0));
+                                    assert_eq!(&mem.read(80, 16)[..], &v[..]);
+                                }
+                                None => assert_eq!(r, Err(abi::Errno::ENOENT)),
+                            }
+                        }
+                    }
+                }
+                (t, cpu, model)
+            })
+        })
+        .collect();
+    let results: Vec<_> = handles
+        .into_iter()
+        .map(|h| h.join().expect("a worker panicked"))
+        .collect();
+    let m = bpf.map(hash).unwrap();
+    let mut seen = BTreeSet::new();
+    let mut key: Option<[u8; 4]> = None;
+    let mut next = [0u8; 4];
+    while m.next_key(key.as_ref().map(|k| &k[..]), &mut next).is_ok() {
+        assert!(
+            seen.insert(u32::from_ne_bytes(next)),
+            "iteration visited {} twice",
+            u32::from_ne_bytes(next)
+        );
+        key = Some(next);
+    }
+    for (t, _, model) in &results {
+        for k in t * OWN_KEYS..(t + 1) * OWN_KEYS {
+            let mut out = [0u8; 16];
+            match model.get(&k) {
+                Some(v) => {
+                    m.lookup(&k.to_ne_bytes(), &mut out).unwrap();
+                    assert_eq!(&out, v, "key {k} of thread {t}");
+                    assert!(seen.contains(&k));
+                }
+                None => assert!(!seen.contains(&k), "deleted key {k} still iterated"),
+            }
+        }
+    }
+    assert!(seen.len() as u32 <= capacity);
+    // Each CPU's slot of the per-CPU value holds something its thread wrote.
+    let p = bpf.map(pcpu).unwrap();
+    let mut all = vec![0u8; p.def().syscall_value_size()];
+    if p.lookup(&1u32.to_ne_bytes(), &mut all).is_ok() {
+        for (_, cpu, _) in &results {
+            let slot = u64::from_ne_bytes(all[*cpu as usize * 8..*cpu as usize * 8 + 8].try_into().unwrap());
+            assert!(slot < u64::from(OPS));
+        }
+    }
+}
