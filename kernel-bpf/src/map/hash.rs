@@ -11,9 +11,13 @@
 //! preallocation) or on first use (`BPF_F_NO_PREALLOC`); a slot's memory is
 //! never freed while the map lives, so the pointers the helper path returns
 //! stay valid, and a deleted slot is reused, as in Linux. Free slots form a
-//! lock-free stack with a tag against ABA. Values of an existing key are
-//! updated in place (Linux does so for per-CPU hashes); a concurrent reader
-//! may see part of the old and part of the new value.
+//! lock-free stack with a tag against ABA. As in Linux, updating an existing
+//! key fills a fresh slot and swaps it into the chain, so a syscall reader
+//! (which re-checks the slot's sequence number after copying) sees the old
+//! or the new value, never a mix; a few spare slots (one per CPU, Linux's
+//! "extra elements") make this work in a full map. Per-CPU values are
+//! updated in place, as Linux does, and so is a value when no spare slot is
+//! free; values programs write through pointers are, of course, in place.
 //!
 //! LRU maps evict when full: the least recently used of up to 64 slots
 //! scanned from a rotating cursor (exact for maps of at most 64 entries,
@@ -110,6 +114,10 @@ pub(crate) struct HashMap {
     free: AtomicU64,
     /// Slots never handed out start here.
     bump: AtomicU32,
+    /// Slots in all: `max_entries` plus the spares for replacing updates.
+    pool: u32,
+    /// Live elements.
+    count: AtomicU32,
     tick: AtomicU64,
     cursor: AtomicU32,
 }
@@ -121,7 +129,8 @@ impl HashMap {
         let value_words = words(def.value_size as usize);
         let stride = value_words * if def.is_percpu() { def.cpus as usize } else { 1 };
         let n_buckets = u64::from(def.max_entries).next_power_of_two();
-        let n_chunks = (def.max_entries as usize).div_ceil(CHUNK);
+        let pool = def.max_entries.saturating_add(def.cpus.clamp(1, 64));
+        let n_chunks = (pool as usize).div_ceil(CHUNK);
         let per_slot = (key_words + stride) as u128 * 8 + 8 + if lru { 8 } else { 0 };
         check_memory(u128::from(n_buckets) * 4 + (n_chunks * CHUNK) as u128 * per_slot)?;
         let buckets = {
@@ -143,6 +152,8 @@ impl HashMap {
             chunks,
             free: AtomicU64::new(0),
             bump: AtomicU32::new(0),
+            pool,
+            count: AtomicU32::new(0),
             tick: AtomicU64::new(1),
             cursor: AtomicU32::new(0),
             def,
@@ -257,7 +268,7 @@ impl HashMap {
             }
         }
         let slot = self.bump.fetch_add(1, Ordering::Relaxed);
-        if slot >= self.def.max_entries {
+        if slot >= self.pool {
             self.bump.fetch_sub(1, Ordering::Relaxed);
             return Ok(None);
         }
@@ -314,7 +325,7 @@ impl HashMap {
 
     /// Evicts the least recently used of the slots scanned.
     fn evict(&self) -> bool {
-        let used = self.bump.load(Ordering::Relaxed).min(self.def.max_entries);
+        let used = self.bump.load(Ordering::Relaxed).min(self.pool);
         if used == 0 {
             return false;
         }
@@ -340,6 +351,7 @@ impl HashMap {
             Some((s, prev)) if s == slot => {
                 self.unlink(&g, s, prev);
                 drop(g);
+                self.count.fetch_sub(1, Ordering::Relaxed);
                 self.free_slot(s);
                 true
             }
@@ -357,6 +369,7 @@ impl HashMap {
         }
         self.unlink(&g, slot, prev);
         drop(g);
+        self.count.fetch_sub(1, Ordering::Relaxed);
         self.free_slot(slot);
         Ok(())
     }
@@ -405,6 +418,7 @@ impl HashMap {
             while e & NULLS == 0 {
                 let Some((c, i)) = self.at(e) else { break };
                 let next = c.next[i].load(Ordering::Relaxed);
+                self.count.fetch_sub(1, Ordering::Relaxed);
                 self.free_slot(e);
                 e = next;
             }
@@ -440,11 +454,22 @@ impl Map for HashMap {
     }
 
     fn lookup(&self, key: &[u8], out: &mut [u8]) -> Result<()> {
-        let slot = self.find(self.hash(key) & self.mask, key).ok_or(Error::NotFound)?;
-        let (c, i) = self.at(slot).ok_or(Error::NotFound)?;
-        c.values.read(i * self.stride, out);
-        self.touch(c, i);
-        Ok(())
+        let bucket = self.hash(key) & self.mask;
+        loop {
+            let slot = self.find(bucket, key).ok_or(Error::NotFound)?;
+            let (c, i) = self.at(slot).ok_or(Error::NotFound)?;
+            let s1 = c.seq[i].load(Ordering::Acquire);
+            if s1 & 1 != 0 {
+                continue;
+            }
+            c.values.read(i * self.stride, out);
+            fence(Ordering::Acquire);
+            // The slot was not replaced or reused while we copied.
+            if c.seq[i].load(Ordering::Relaxed) == s1 {
+                self.touch(c, i);
+                return Ok(());
+            }
+        }
     }
 
     fn update(&self, key: &[u8], value: &[u8], flags: u64, cpu: Option<u32>) -> Result<()> {
@@ -454,23 +479,50 @@ impl Map for HashMap {
         let bucket = self.hash(key) & self.mask;
         loop {
             let g = self.lock(bucket);
-            if let Some((slot, _)) = self.find_locked(&g, key) {
+            if let Some((old, prev)) = self.find_locked(&g, key) {
                 if flags == BPF_NOEXIST {
                     return Err(Error::Exists);
                 }
-                let (c, i) = self.at(slot).ok_or(Error::NotFound)?;
-                self.write_value(c, i, value, cpu, false);
-                self.touch(c, i);
+                let (c, i) = self.at(old).ok_or(Error::NotFound)?;
+                let spare = if self.def.is_percpu() { None } else { self.alloc_slot()? };
+                let Some(new) = spare else {
+                    self.write_value(c, i, value, cpu, false);
+                    self.touch(c, i);
+                    return Ok(());
+                };
+                // Fill a fresh slot and swap it in where the old one was.
+                let (nc, ni) = self.at(new).ok_or(Error::NoMemory)?;
+                nc.keys.write(ni * self.key_words, key);
+                self.write_value(nc, ni, value, cpu, true);
+                self.touch(nc, ni);
+                nc.next[ni].store(c.next[i].load(Ordering::Relaxed), Ordering::Relaxed);
+                nc.seq[ni].fetch_add(1, Ordering::Release);
+                match prev.and_then(|p| self.at(p)) {
+                    Some((pc, pi)) => pc.next[pi].store(new, Ordering::Release),
+                    None => g.set_first(new),
+                }
+                drop(g);
+                self.free_slot(old);
                 return Ok(());
             }
             if flags == BPF_EXIST {
                 return Err(Error::NotFound);
             }
-            let Some(slot) = self.alloc_slot()? else {
+            let max = self.def.max_entries;
+            if self
+                .count
+                .fetch_update(Ordering::AcqRel, Ordering::Relaxed, |n| (n < max).then_some(n + 1))
+                .is_err()
+            {
                 drop(g);
                 if self.lru && self.evict() {
                     continue;
                 }
+                return Err(Error::MapFull);
+            }
+            let Some(slot) = self.alloc_slot()? else {
+                // Every spare is in the middle of a replacing update.
+                self.count.fetch_sub(1, Ordering::Relaxed);
                 return Err(Error::MapFull);
             };
             let (c, i) = self.at(slot).ok_or(Error::NoMemory)?;
