@@ -80,15 +80,66 @@ pub(super) fn check(attr: &MapCreateAttr) -> Result<()> {
     Ok(())
 }
 
-/// 1024 slots: keys, values, chain links and sequence numbers.
-struct Chunk {
-    keys: Words,
-    values: Words,
+/// One element slot inside its chunk: a meta word (sequence number in the
+/// high half, chain link in the low half), the key words, the value words,
+/// and for LRU maps a last-use stamp. Keeping them together makes a lookup
+/// touch one place. Only the thread that owns a slot (holds its bucket, or
+/// has just taken it from or is giving it to the free stack) writes its
+/// meta word, so plain stores suffice for the link.
+#[derive(Clone, Copy)]
+struct Slot<'a> {
+    w: &'a Words,
+    base: usize,
+    kw: usize,
+    stride: usize,
+}
+
+impl Slot<'_> {
+    fn meta(&self) -> &AtomicU64 {
+        self.w.word(self.base)
+    }
     /// Next entry in the chain, or (while free) the next free slot + 1.
-    next: Box<[AtomicU32]>,
-    seq: Box<[AtomicU32]>,
-    /// LRU: the tick of the last use (empty for other maps).
-    stamp: Box<[AtomicU64]>,
+    fn next(&self, o: Ordering) -> u32 {
+        self.meta().load(o) as u32
+    }
+    /// Odd while the slot is free or being filled.
+    fn seq(&self, o: Ordering) -> u32 {
+        (self.meta().load(o) >> 32) as u32
+    }
+    fn set_next(&self, n: u32, o: Ordering) {
+        let m = self.meta().load(Ordering::Relaxed);
+        self.meta().store((m & !0xffff_ffff) | u64::from(n), o);
+    }
+    fn bump_seq(&self, o: Ordering) {
+        self.meta().fetch_add(1 << 32, o);
+    }
+    fn key_equals(&self, key: &[u8]) -> bool {
+        self.w.equals(self.base + 1, key)
+    }
+    fn read_key(&self, out: &mut [u8]) {
+        self.w.read(self.base + 1, out);
+    }
+    fn write_key(&self, key: &[u8]) {
+        self.w.write(self.base + 1, key);
+    }
+    fn values(&self) -> usize {
+        self.base + 1 + self.kw
+    }
+    fn read_values(&self, out: &mut [u8]) {
+        self.w.read(self.values(), out);
+    }
+    fn write_values(&self, word: usize, v: &[u8]) {
+        self.w.write(self.values() + word, v);
+    }
+    fn zero_values(&self) {
+        self.w.zero(self.values(), self.stride);
+    }
+    fn value_ptr(&self, word: usize) -> *mut u8 {
+        self.w.ptr(self.values() + word)
+    }
+    fn stamp(&self) -> &AtomicU64 {
+        self.w.word(self.values() + self.stride)
+    }
 }
 
 fn atomics<T>(n: usize, make: impl FnMut() -> T) -> Result<Box<[T]>> {
@@ -109,7 +160,9 @@ pub(crate) struct HashMap {
     stride: usize,
     buckets: Box<[AtomicU32]>,
     mask: u32,
-    chunks: Box<[spin::Once<Chunk>]>,
+    /// Words of one slot: meta, key, values, LRU stamp.
+    slot_words: usize,
+    chunks: Box<[spin::Once<Words>]>,
     /// Free-slot stack: low 32 bits slot + 1 (0: empty), high 32 bits a tag.
     free: AtomicU64,
     /// Slots never handed out start here.
@@ -131,8 +184,8 @@ impl HashMap {
         let n_buckets = u64::from(def.max_entries).next_power_of_two();
         let pool = def.max_entries.saturating_add(def.cpus.clamp(1, 64));
         let n_chunks = (pool as usize).div_ceil(CHUNK);
-        let per_slot = (key_words + stride) as u128 * 8 + 8 + if lru { 8 } else { 0 };
-        check_memory(u128::from(n_buckets) * 4 + (n_chunks * CHUNK) as u128 * per_slot)?;
+        let slot_words = 1 + key_words + stride + usize::from(lru);
+        check_memory(u128::from(n_buckets) * 4 + (n_chunks * CHUNK * slot_words) as u128 * 8)?;
         let buckets = {
             let mut i = 0u32;
             atomics(n_buckets as usize, || {
@@ -147,6 +200,7 @@ impl HashMap {
             key_words,
             value_words,
             stride,
+            slot_words,
             buckets,
             mask: (n_buckets - 1) as u32,
             chunks,
@@ -166,53 +220,68 @@ impl HashMap {
         Ok(map)
     }
 
-    fn make_chunk(&self, c: usize) -> Result<&Chunk> {
-        let lru = self.lru;
-        let (kw, stride) = (self.key_words, self.stride);
+    fn make_chunk(&self, c: usize) -> Result<&Words> {
+        let sw = self.slot_words;
         self.chunks[c].try_call_once(|| {
-            Ok(Chunk {
-                keys: Words::new(CHUNK * kw)?,
-                values: Words::new(CHUNK * stride)?,
-                next: atomics(CHUNK, || AtomicU32::new(NULLS | INDEX))?,
-                // Odd: free until first handed out.
-                seq: atomics(CHUNK, || AtomicU32::new(1))?,
-                stamp: atomics(if lru { CHUNK } else { 0 }, || AtomicU64::new(0))?,
-            })
+            let w = Words::new(CHUNK * sw)?;
+            for i in 0..CHUNK {
+                // Free (odd sequence), linked to nothing.
+                w.word(i * sw)
+                    .store((1 << 32) | u64::from(NULLS | INDEX), Ordering::Relaxed);
+            }
+            Ok(w)
         })
     }
 
-    /// The chunk of `slot` and the slot's index in it.
-    fn at(&self, slot: u32) -> Option<(&Chunk, usize)> {
-        let c = self.chunks.get((slot >> CHUNK_SHIFT) as usize)?.get()?;
-        Some((c, slot as usize & (CHUNK - 1)))
+    /// The slot `slot`, if its chunk exists.
+    #[inline]
+    fn at(&self, slot: u32) -> Option<Slot<'_>> {
+        let w = self.chunks.get((slot >> CHUNK_SHIFT) as usize)?.get()?;
+        let base = (slot as usize & (CHUNK - 1)) * self.slot_words;
+        Some(Slot {
+            w,
+            base,
+            kw: self.key_words,
+            stride: self.stride,
+        })
     }
 
+    #[inline]
     fn hash(&self, key: &[u8]) -> u32 {
         let mut h = u64::from(self.seed) ^ (key.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        for c in key.chunks(8) {
-            let mut b = [0u8; 8];
-            b[..c.len()].copy_from_slice(c);
-            h = (h.rotate_left(23) ^ u64::from_le_bytes(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        if key.len() <= 8 {
+            h = (h.rotate_left(23) ^ super::slab::pack(key)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        } else {
+            for c in key.chunks(8) {
+                h = (h.rotate_left(23) ^ super::slab::pack(c)).wrapping_mul(0x517c_c1b7_2722_0a95);
+            }
         }
         h ^= h >> 32;
         (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as u32
     }
 
     /// Lock-free search: the slot holding `key`, if any.
-    fn find(&self, bucket: u32, key: &[u8]) -> Option<u32> {
+    #[inline]
+    fn find(&self, bucket: u32, key: &[u8]) -> Option<(u32, Slot<'_>)> {
         'retry: loop {
             let mut e = self.buckets[bucket as usize].load(Ordering::Acquire) & !LOCK;
+            // Keys of one word (most) compare with one load.
+            let word = (key.len() <= 8).then(|| super::slab::pack(key));
             while e & NULLS == 0 {
-                let (c, i) = self.at(e)?;
-                let s1 = c.seq[i].load(Ordering::Acquire);
-                if s1 & 1 == 0 && c.keys.equals(i * self.key_words, key) {
+                let c = self.at(e)?;
+                let m = c.meta().load(Ordering::Acquire);
+                let same = match word {
+                    Some(w) => c.w.word(c.base + 1).load(Ordering::Relaxed) == w,
+                    None => c.key_equals(key),
+                };
+                if m & (1 << 32) == 0 && same {
                     fence(Ordering::Acquire);
-                    if c.seq[i].load(Ordering::Relaxed) == s1 {
-                        return Some(e);
+                    if c.seq(Ordering::Relaxed) == (m >> 32) as u32 {
+                        return Some((e, c));
                     }
                     continue 'retry;
                 }
-                e = c.next[i].load(Ordering::Acquire);
+                e = m as u32;
             }
             if e & INDEX != bucket {
                 continue 'retry;
@@ -242,12 +311,12 @@ impl HashMap {
         let mut prev = None;
         let mut e = g.first();
         while e & NULLS == 0 {
-            let (c, i) = self.at(e)?;
-            if c.keys.equals(i * self.key_words, key) {
+            let c = self.at(e)?;
+            if c.key_equals(key) {
                 return Some((e, prev));
             }
             prev = Some(e);
-            e = c.next[i].load(Ordering::Relaxed);
+            e = c.next(Ordering::Relaxed);
         }
         None
     }
@@ -256,8 +325,8 @@ impl HashMap {
         let mut head = self.free.load(Ordering::Acquire);
         while head as u32 != 0 {
             let slot = head as u32 - 1;
-            let Some((c, i)) = self.at(slot) else { break };
-            let next = u64::from(c.next[i].load(Ordering::Relaxed));
+            let Some(c) = self.at(slot) else { break };
+            let next = u64::from(c.next(Ordering::Relaxed));
             let new = ((head >> 32).wrapping_add(1) << 32) | next;
             match self
                 .free
@@ -277,12 +346,12 @@ impl HashMap {
     }
 
     fn free_slot(&self, slot: u32) {
-        let Some((c, i)) = self.at(slot) else { return };
+        let Some(c) = self.at(slot) else { return };
         // Odd: readers stop matching it.
-        c.seq[i].fetch_add(1, Ordering::Release);
+        c.bump_seq(Ordering::Release);
         let mut head = self.free.load(Ordering::Relaxed);
         loop {
-            c.next[i].store(head as u32, Ordering::Relaxed);
+            c.set_next(head as u32, Ordering::Relaxed);
             let new = ((head >> 32).wrapping_add(1) << 32) | u64::from(slot + 1);
             match self
                 .free
@@ -294,31 +363,30 @@ impl HashMap {
         }
     }
 
-    fn write_value(&self, c: &Chunk, i: usize, value: &[u8], cpu: Option<u32>, fresh: bool) {
-        let base = i * self.stride;
+    fn write_value(&self, c: &Slot<'_>, value: &[u8], cpu: Option<u32>, fresh: bool) {
         match cpu {
             Some(cpu) if self.def.is_percpu() => {
                 if fresh {
-                    c.values.zero(base, self.stride);
+                    c.zero_values();
                 }
-                c.values
-                    .write(base + (cpu % self.def.cpus) as usize * self.value_words, value);
+                c.write_values((cpu % self.def.cpus) as usize * self.value_words, value);
             }
-            _ => c.values.write(base, value),
+            _ => c.write_values(0, value),
         }
     }
 
-    fn touch(&self, c: &Chunk, i: usize) {
+    fn touch(&self, c: &Slot<'_>) {
         if self.lru {
-            c.stamp[i].store(self.tick.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
+            c.stamp()
+                .store(self.tick.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
         }
     }
 
     fn unlink(&self, g: &BucketGuard<'_>, slot: u32, prev: Option<u32>) {
-        let Some((c, i)) = self.at(slot) else { return };
-        let next = c.next[i].load(Ordering::Relaxed);
+        let Some(c) = self.at(slot) else { return };
+        let next = c.next(Ordering::Relaxed);
         match prev.and_then(|p| self.at(p)) {
-            Some((pc, pi)) => pc.next[pi].store(next, Ordering::Release),
+            Some(pc) => pc.set_next(next, Ordering::Release),
             None => g.set_first(next),
         }
     }
@@ -333,19 +401,19 @@ impl HashMap {
         let mut best: Option<(u64, u32)> = None;
         for k in 0..LRU_SCAN.min(used) {
             let slot = (start + k) % used;
-            let Some((c, i)) = self.at(slot) else { continue };
-            if c.seq[i].load(Ordering::Acquire) & 1 != 0 {
+            let Some(c) = self.at(slot) else { continue };
+            if c.seq(Ordering::Acquire) & 1 != 0 {
                 continue;
             }
-            let stamp = c.stamp[i].load(Ordering::Relaxed);
+            let stamp = c.stamp().load(Ordering::Relaxed);
             if best.is_none_or(|(s, _)| stamp < s) {
                 best = Some((stamp, slot));
             }
         }
         let Some((_, slot)) = best else { return false };
-        let Some((c, i)) = self.at(slot) else { return false };
+        let Some(c) = self.at(slot) else { return false };
         let mut key = alloc::vec![0u8; self.def.key_size as usize];
-        c.keys.read(i * self.key_words, &mut key);
+        c.read_key(&mut key);
         let g = self.lock(self.hash(&key) & self.mask);
         match self.find_locked(&g, &key) {
             Some((s, prev)) if s == slot => {
@@ -364,8 +432,8 @@ impl HashMap {
     fn remove(&self, key: &[u8], out: Option<&mut [u8]>) -> Result<()> {
         let g = self.lock(self.hash(key) & self.mask);
         let (slot, prev) = self.find_locked(&g, key).ok_or(Error::NotFound)?;
-        if let (Some(out), Some((c, i))) = (out, self.at(slot)) {
-            c.values.read(i * self.stride, out);
+        if let (Some(out), Some(c)) = (out, self.at(slot)) {
+            c.read_values(out);
         }
         self.unlink(&g, slot, prev);
         drop(g);
@@ -380,8 +448,8 @@ impl HashMap {
             let g = self.lock(b as u32);
             let e = g.first();
             if e & NULLS == 0 {
-                if let Some((c, i)) = self.at(e) {
-                    c.keys.read(i * self.key_words, out);
+                if let Some(c) = self.at(e) {
+                    c.read_key(out);
                     return Ok(());
                 }
             }
@@ -403,21 +471,21 @@ impl HashMap {
         let mut out = Vec::new();
         let mut e = g.first();
         while e & NULLS == 0 {
-            let Some((c, i)) = self.at(e) else { break };
+            let Some(c) = self.at(e) else { break };
             let mut k = alloc::vec![0u8; self.def.key_size as usize];
             let mut v = alloc::vec![0u8; self.def.syscall_value_size()];
-            c.keys.read(i * self.key_words, &mut k);
-            c.values.read(i * self.stride, &mut v);
+            c.read_key(&mut k);
+            c.read_values(&mut v);
             out.push((k, v));
-            e = c.next[i].load(Ordering::Relaxed);
+            e = c.next(Ordering::Relaxed);
         }
         if delete {
             let mut e = g.first();
             g.set_first(NULLS | b);
             drop(g);
             while e & NULLS == 0 {
-                let Some((c, i)) = self.at(e) else { break };
-                let next = c.next[i].load(Ordering::Relaxed);
+                let Some(c) = self.at(e) else { break };
+                let next = c.next(Ordering::Relaxed);
                 self.count.fetch_sub(1, Ordering::Relaxed);
                 self.free_slot(e);
                 e = next;
@@ -456,17 +524,16 @@ impl Map for HashMap {
     fn lookup(&self, key: &[u8], out: &mut [u8]) -> Result<()> {
         let bucket = self.hash(key) & self.mask;
         loop {
-            let slot = self.find(bucket, key).ok_or(Error::NotFound)?;
-            let (c, i) = self.at(slot).ok_or(Error::NotFound)?;
-            let s1 = c.seq[i].load(Ordering::Acquire);
+            let (_, c) = self.find(bucket, key).ok_or(Error::NotFound)?;
+            let s1 = c.seq(Ordering::Acquire);
             if s1 & 1 != 0 {
                 continue;
             }
-            c.values.read(i * self.stride, out);
+            c.read_values(out);
             fence(Ordering::Acquire);
             // The slot was not replaced or reused while we copied.
-            if c.seq[i].load(Ordering::Relaxed) == s1 {
-                self.touch(c, i);
+            if c.seq(Ordering::Relaxed) == s1 {
+                self.touch(&c);
                 return Ok(());
             }
         }
@@ -483,22 +550,24 @@ impl Map for HashMap {
                 if flags == BPF_NOEXIST {
                     return Err(Error::Exists);
                 }
-                let (c, i) = self.at(old).ok_or(Error::NotFound)?;
-                let spare = if self.def.is_percpu() { None } else { self.alloc_slot()? };
+                let c = self.at(old).ok_or(Error::NotFound)?;
+                // One word is stored whole anyway; per-CPU values stay put.
+                let in_place = self.def.is_percpu() || self.stride == 1;
+                let spare = if in_place { None } else { self.alloc_slot()? };
                 let Some(new) = spare else {
-                    self.write_value(c, i, value, cpu, false);
-                    self.touch(c, i);
+                    self.write_value(&c, value, cpu, false);
+                    self.touch(&c);
                     return Ok(());
                 };
                 // Fill a fresh slot and swap it in where the old one was.
-                let (nc, ni) = self.at(new).ok_or(Error::NoMemory)?;
-                nc.keys.write(ni * self.key_words, key);
-                self.write_value(nc, ni, value, cpu, true);
-                self.touch(nc, ni);
-                nc.next[ni].store(c.next[i].load(Ordering::Relaxed), Ordering::Relaxed);
-                nc.seq[ni].fetch_add(1, Ordering::Release);
+                let nc = self.at(new).ok_or(Error::NoMemory)?;
+                nc.write_key(key);
+                self.write_value(&nc, value, cpu, true);
+                self.touch(&nc);
+                nc.set_next(c.next(Ordering::Relaxed), Ordering::Relaxed);
+                nc.bump_seq(Ordering::Release);
                 match prev.and_then(|p| self.at(p)) {
-                    Some((pc, pi)) => pc.next[pi].store(new, Ordering::Release),
+                    Some(pc) => pc.set_next(new, Ordering::Release),
                     None => g.set_first(new),
                 }
                 drop(g);
@@ -525,13 +594,13 @@ impl Map for HashMap {
                 self.count.fetch_sub(1, Ordering::Relaxed);
                 return Err(Error::MapFull);
             };
-            let (c, i) = self.at(slot).ok_or(Error::NoMemory)?;
-            c.keys.write(i * self.key_words, key);
-            self.write_value(c, i, value, cpu, true);
-            self.touch(c, i);
-            c.next[i].store(g.first(), Ordering::Relaxed);
+            let c = self.at(slot).ok_or(Error::NoMemory)?;
+            c.write_key(key);
+            self.write_value(&c, value, cpu, true);
+            self.touch(&c);
+            c.set_next(g.first(), Ordering::Relaxed);
             // Even: a live element; then publish it at the head.
-            c.seq[i].fetch_add(1, Ordering::Release);
+            c.bump_seq(Ordering::Release);
             g.set_first(slot);
             return Ok(());
         }
@@ -549,11 +618,11 @@ impl Map for HashMap {
             drop(g);
             return self.first_from(0, out);
         };
-        let (c, i) = self.at(slot).ok_or(Error::NotFound)?;
-        let next = c.next[i].load(Ordering::Relaxed);
+        let c = self.at(slot).ok_or(Error::NotFound)?;
+        let next = c.next(Ordering::Relaxed);
         if next & NULLS == 0 {
-            if let Some((nc, ni)) = self.at(next) {
-                nc.keys.read(ni * self.key_words, out);
+            if let Some(nc) = self.at(next) {
+                nc.read_key(out);
                 return Ok(());
             }
         }
@@ -566,24 +635,58 @@ impl Map for HashMap {
     }
 
     fn lookup_ptr(&self, key: &[u8], cpu: u32) -> Option<NonNull<u8>> {
-        let slot = self.find(self.hash(key) & self.mask, key)?;
-        let (c, i) = self.at(slot)?;
-        self.touch(c, i);
+        let (_, c) = self.find(self.hash(key) & self.mask, key)?;
+        self.touch(&c);
         let cpu_off = if self.def.is_percpu() {
             (cpu % self.def.cpus) as usize * self.value_words
         } else {
             0
         };
-        NonNull::new(c.values.ptr(i * self.stride + cpu_off))
+        NonNull::new(c.value_ptr(cpu_off))
     }
 
     fn memory_bytes(&self) -> usize {
-        let per_slot = (self.key_words + self.stride) * 8 + 8 + if self.lru { 8 } else { 0 };
         let chunks = self.chunks.iter().filter(|c| c.get().is_some()).count();
-        self.buckets.len() * 4 + chunks * CHUNK * per_slot
+        self.buckets.len() * 4 + chunks * CHUNK * self.slot_words * 8
     }
 
     fn as_any(&self) -> &dyn Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod chain_tests {
+    use super::*;
+
+    #[test]
+    fn chains_are_short() {
+        let attr = MapCreateAttr {
+            map_type: MapType::Hash.raw(),
+            key_size: 4,
+            value_size: 8,
+            max_entries: 1000,
+            ..Default::default()
+        };
+        let m = super::super::create(&attr, 1, 4, 1).unwrap();
+        let h = m.as_any().downcast_ref::<HashMap>().unwrap();
+        for i in 0..1000u32 {
+            m.update(
+                &i.wrapping_mul(2_654_435_761).to_ne_bytes(),
+                &[1; 8],
+                abi::BPF_ANY,
+                None,
+            )
+            .unwrap();
+        }
+        let mut longest = 0;
+        let mut total = 0;
+        for b in 0..h.buckets() {
+            let n = h.bucket_entries(b, false).len();
+            longest = longest.max(n);
+            total += n;
+        }
+        assert_eq!(total, 1000);
+        assert!(longest <= 8, "longest chain {longest}");
     }
 }

@@ -14,6 +14,41 @@ pub(crate) const fn words(bytes: usize) -> usize {
     bytes.div_ceil(8)
 }
 
+/// The word holding `bytes` (at most 8) in memory order, zero-padded:
+/// what storing them at the start of a zeroed word gives. (Byte loops are
+/// written with shifts: a copying loop would become a call to `memcpy`.)
+#[inline]
+pub(crate) fn pack(bytes: &[u8]) -> u64 {
+    match bytes.len() {
+        8 => u64::from_ne_bytes([
+            bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+        ]),
+        4 => u64::from_ne_bytes([bytes[0], bytes[1], bytes[2], bytes[3], 0, 0, 0, 0]),
+        _ => {
+            let mut w = 0u64;
+            for (i, &b) in bytes.iter().take(8).enumerate() {
+                w |= u64::from(b) << (8 * i);
+            }
+            u64::from_le(w)
+        }
+    }
+}
+
+/// Writes the first `out.len()` (at most 8) bytes of word `w` to `out`.
+#[inline]
+fn unpack(w: u64, out: &mut [u8]) {
+    match out.len() {
+        8 => out.copy_from_slice(&w.to_ne_bytes()),
+        4 => out.copy_from_slice(&w.to_ne_bytes()[..4]),
+        _ => {
+            let w = w.to_le();
+            for (i, b) in out.iter_mut().take(8).enumerate() {
+                *b = (w >> (8 * i)) as u8;
+            }
+        }
+    }
+}
+
 /// A fixed array of atomic words.
 pub(crate) struct Words {
     w: Box<[AtomicU64]>,
@@ -36,36 +71,19 @@ impl Words {
     }
 
     /// Copies `out.len()` bytes starting at word `at`.
+    #[inline]
     pub(crate) fn read(&self, at: usize, out: &mut [u8]) {
-        let mut chunks = out.chunks_exact_mut(8);
-        let mut i = at;
-        for c in &mut chunks {
-            c.copy_from_slice(&self.w[i].load(Relaxed).to_ne_bytes());
-            i += 1;
-        }
-        let rest = chunks.into_remainder();
-        if !rest.is_empty() {
-            let n = rest.len();
-            rest.copy_from_slice(&self.w[i].load(Relaxed).to_ne_bytes()[..n]);
+        for (i, c) in out.chunks_mut(8).enumerate() {
+            unpack(self.w[at + i].load(Relaxed), c);
         }
     }
 
     /// Stores `src` starting at word `at`; the bytes after it in its last
     /// word become zero.
+    #[inline]
     pub(crate) fn write(&self, at: usize, src: &[u8]) {
-        let mut chunks = src.chunks_exact(8);
-        let mut i = at;
-        for c in &mut chunks {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(c);
-            self.w[i].store(u64::from_ne_bytes(b), Relaxed);
-            i += 1;
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut b = [0u8; 8];
-            b[..rest.len()].copy_from_slice(rest);
-            self.w[i].store(u64::from_ne_bytes(b), Relaxed);
+        for (i, c) in src.chunks(8).enumerate() {
+            self.w[at + i].store(pack(c), Relaxed);
         }
     }
 
@@ -78,24 +96,11 @@ impl Words {
 
     /// Whether the bytes from word `at` equal `key` (compared a word at a
     /// time; the padding of the last word is always zero).
+    #[inline]
     pub(crate) fn equals(&self, at: usize, key: &[u8]) -> bool {
-        let mut chunks = key.chunks_exact(8);
-        let mut i = at;
-        for c in &mut chunks {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(c);
-            if self.w[i].load(Relaxed) != u64::from_ne_bytes(b) {
-                return false;
-            }
-            i += 1;
-        }
-        let rest = chunks.remainder();
-        if rest.is_empty() {
-            return true;
-        }
-        let mut b = [0u8; 8];
-        b[..rest.len()].copy_from_slice(rest);
-        self.w[i].load(Relaxed) == u64::from_ne_bytes(b)
+        key.chunks(8)
+            .enumerate()
+            .all(|(i, c)| self.w[at + i].load(Relaxed) == pack(c))
     }
 
     /// The address of word `at`, for programs (valid while `self` lives).
