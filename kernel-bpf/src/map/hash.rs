@@ -113,8 +113,14 @@ impl Slot<'_> {
     fn bump_seq(&self, o: Ordering) {
         self.meta().fetch_add(1 << 32, o);
     }
-    fn key_equals(&self, key: &[u8]) -> bool {
-        self.w.equals(self.base + 1, key)
+    /// Whether the slot holds `key`; `word` is the key packed, for keys of
+    /// at most 8 bytes, which then compare with one load.
+    #[inline]
+    fn key_is(&self, word: Option<u64>, key: &[u8]) -> bool {
+        match word {
+            Some(w) => self.w.word(self.base + 1).load(Ordering::Relaxed) == w,
+            None => self.w.equals(self.base + 1, key),
+        }
     }
     fn read_key(&self, out: &mut [u8]) {
         self.w.read(self.base + 1, out);
@@ -270,11 +276,7 @@ impl HashMap {
             while e & NULLS == 0 {
                 let c = self.at(e)?;
                 let m = c.meta().load(Ordering::Acquire);
-                let same = match word {
-                    Some(w) => c.w.word(c.base + 1).load(Ordering::Relaxed) == w,
-                    None => c.key_equals(key),
-                };
-                if m & (1 << 32) == 0 && same {
+                if m & (1 << 32) == 0 && c.key_is(word, key) {
                     fence(Ordering::Acquire);
                     if c.seq(Ordering::Relaxed) == (m >> 32) as u32 {
                         return Some((e, c));
@@ -310,9 +312,10 @@ impl HashMap {
     fn find_locked(&self, g: &BucketGuard<'_>, key: &[u8]) -> Option<(u32, Option<u32>)> {
         let mut prev = None;
         let mut e = g.first();
+        let word = (key.len() <= 8).then(|| super::slab::pack(key));
         while e & NULLS == 0 {
             let c = self.at(e)?;
-            if c.key_equals(key) {
+            if c.key_is(word, key) {
                 return Some((e, prev));
             }
             prev = Some(e);
@@ -512,7 +515,9 @@ impl BucketGuard<'_> {
 
 impl Drop for BucketGuard<'_> {
     fn drop(&mut self) {
-        self.head.fetch_and(!LOCK, Ordering::Release);
+        // Only the holder changes a locked head, so a plain store unlocks.
+        self.head
+            .store(self.head.load(Ordering::Relaxed) & !LOCK, Ordering::Release);
     }
 }
 
