@@ -112,6 +112,20 @@ impl<P: Platform> Bpf<P> {
         self.objects.map(fd)
     }
 
+    /// Hands every committed record of the ring buffer `fd` to `f`; returns
+    /// how many (the kernel-side consumer; see `map::RingBuf` for the layout).
+    ///
+    /// # Errors
+    /// [`Error::BadFd`], or [`Error::WrongObjectKind`] if `fd` is not a ring buffer.
+    pub fn consume_ringbuf(&self, fd: u32, f: &mut dyn FnMut(&[u8])) -> Result<usize> {
+        let m = self.objects.map(fd)?;
+        let rb = m
+            .as_any()
+            .downcast_ref::<map::RingBuf>()
+            .ok_or(Error::WrongObjectKind { fd })?;
+        Ok(rb.consume(f))
+    }
+
     fn read_attr(&self, ptr: u64, size: u32) -> Result<AttrBytes> {
         if size > PAGE_SIZE {
             return Err(Error::AttrTooBig { size });
@@ -332,7 +346,8 @@ impl<P: Platform> Bpf<P> {
             key_size: d.key_size,
             value_size: d.value_size,
             max_entries: d.max_entries,
-            map_flags: d.flags,
+            // RDONLY and WRONLY are the fd's access mode, not map flags.
+            map_flags: d.flags & !(abi::BPF_F_RDONLY | abi::BPF_F_WRONLY),
             name: d.name,
             ..MapInfo::default()
         };

@@ -4,7 +4,9 @@
 //! Hash iteration order may differ, so for hash maps the set of keys an
 //! iteration visits is compared instead of each next-key answer.
 //!
-//! Skips (with a printed reason) where bpf(2) is refused.
+//! Skips (with a printed reason) where bpf(2) is refused. The machine's
+//! kernel may be newer than the Linux 6.1 ABI the description follows; the
+//! cases avoid attr fields that later kernels added.
 
 use abi::{MapCreateAttr, MapType, BPF_ANY, BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST};
 use proptest::prelude::*;
@@ -371,4 +373,132 @@ fn creation_matches_linux() {
         diffs.len(),
         diffs[..diffs.len().min(40)].join("\n")
     );
+}
+
+/// The attr rules: short attrs are zero-extended, bytes past the union must
+/// be zero (E2BIG), unread bytes inside it too (EINVAL), at most a page.
+#[test]
+fn attr_rules_match_linux() {
+    let Some(linux) = linux_bpf("attr_rules_match_linux") else {
+        return;
+    };
+    let ours = hosted();
+    let create = MapCreateAttr {
+        map_type: MapType::Array.raw(),
+        key_size: 4,
+        value_size: 8,
+        max_entries: 2,
+        ..Default::default()
+    };
+    let mut cases: Vec<(String, u32, Vec<u8>, u32)> = Vec::new();
+    let bytes = zerocopy::IntoBytes::as_bytes(&create).to_vec();
+    for size in [0u32, 4, 16, 20, 71, 72, 73, 144, 145, 200, 4096, 4097] {
+        cases.push((
+            format!("create, size {size}"),
+            abi::Cmd::MapCreate.raw(),
+            bytes.clone(),
+            size,
+        ));
+    }
+    // Bytes past every kernel's union (this machine's kernel may be newer
+    // than the 6.1 ABI we describe, with a longer union and more fields).
+    for at in [300usize, 1000, 4095] {
+        let mut b = bytes.clone();
+        b.resize(4096, 0);
+        b[at] = 1;
+        cases.push((format!("create, byte {at} set"), abi::Cmd::MapCreate.raw(), b, 4096));
+    }
+    for cmd in [37u32, 999, 1001, u32::MAX] {
+        cases.push((format!("command {cmd}"), cmd, bytes.clone(), 72));
+    }
+    let mut diffs = Vec::new();
+    for (name, cmd, b, size) in &cases {
+        let run = |c: &dyn Backend| {
+            let buf = c.buffer(b.len().max(*size as usize));
+            buf.write(0, b);
+            let r = c.bpf(*cmd, buf.addr(), *size);
+            if let Ok(fd) = r {
+                let _ = c.close(fd);
+            }
+            r.map(|_| ())
+        };
+        let (l, o) = (run(linux.backend()), run(ours.backend()));
+        if l != o {
+            diffs.push(format!("{name}: linux {l:?}, ours {o:?}"));
+        }
+    }
+    // A NULL or wild attr pointer is EFAULT when bytes are to be read.
+    for (addr, size) in [(0u64, 72u32), (8, 72), (0, 0)] {
+        let (l, o) = (
+            linux.raw(abi::Cmd::MapCreate.raw(), addr, size).map(|_| ()),
+            ours.raw(abi::Cmd::MapCreate.raw(), addr, size).map(|_| ()),
+        );
+        if l != o {
+            diffs.push(format!("attr at {addr:#x} size {size}: linux {l:?}, ours {o:?}"));
+        }
+    }
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
+
+/// Map names and what OBJ_GET_INFO_BY_FD reports.
+#[test]
+fn names_and_info_match_linux() {
+    let Some(linux) = linux_bpf("names_and_info_match_linux") else {
+        return;
+    };
+    let ours = hosted();
+    let mut diffs = Vec::new();
+    for name in [
+        &b"counts"[..],
+        b"with.dot_under",
+        b"bad-dash",
+        b"sixteen_chars_xx",
+        b"",
+        b"a\0junk-after-nul",
+        b"sp ace",
+    ] {
+        let mut attr = MapCreateAttr {
+            map_type: MapType::Hash.raw(),
+            key_size: 4,
+            value_size: 8,
+            max_entries: 4,
+            map_flags: abi::BPF_F_NO_PREALLOC | abi::BPF_F_RDONLY,
+            ..Default::default()
+        };
+        attr.map_name[..name.len()].copy_from_slice(name);
+        let (l, o) = (linux.map_create(&attr), ours.map_create(&attr));
+        match (l, o) {
+            (Ok(lf), Ok(of)) => {
+                let (li, oi) = (linux.map_info(lf).unwrap(), ours.map_info(of).unwrap());
+                let strip = |i: abi::MapInfo| (i.r#type, i.key_size, i.value_size, i.max_entries, i.map_flags, i.name);
+                if strip(li) != strip(oi) {
+                    diffs.push(format!(
+                        "{:?}: linux {li:?}, ours {oi:?}",
+                        String::from_utf8_lossy(name)
+                    ));
+                }
+                // Read-only for the syscall side: updates are EPERM on both.
+                let (lu, ou) = (
+                    linux.update(lf, Some(&[0; 4]), &[0; 8], BPF_ANY),
+                    ours.update(of, Some(&[0; 4]), &[0; 8], BPF_ANY),
+                );
+                if lu != ou {
+                    diffs.push(format!("update of a read-only map: linux {lu:?}, ours {ou:?}"));
+                }
+                let _ = linux.close(lf);
+                let _ = ours.close(of);
+            }
+            (l, o) if l.is_err() && o.is_err() && l == o => {}
+            (l, o) => diffs.push(format!("{:?}: linux {l:?}, ours {o:?}", String::from_utf8_lossy(name))),
+        }
+    }
+    // Info of an fd that is not open.
+    let (l, o) = (
+        linux.map_info(0x7fff_0000).map(|_| ()),
+        ours.map_info(0x7fff_0000).map(|_| ()),
+    );
+    if l != o {
+        diffs.push(format!("info of a closed fd: linux {l:?}, ours {o:?}"));
+    }
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
