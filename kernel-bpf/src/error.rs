@@ -83,6 +83,31 @@ pub enum Error {
     NoMemory,
     /// A batch lookup kept losing elements to concurrent deletes.
     Interrupted,
+    /// A program has an unknown opcode, a jump out of it, or a truncated
+    /// 64-bit load at instruction `pc`.
+    BadInstruction {
+        /// Instruction index.
+        pc: u32,
+    },
+    /// A program accessed memory it may not at instruction `pc`.
+    MemoryFault {
+        /// Instruction index.
+        pc: u32,
+        /// The address.
+        addr: u64,
+    },
+    /// Local calls nested deeper than MAX_CALL_FRAMES.
+    CallDepth {
+        /// Instruction index of the call.
+        pc: u32,
+    },
+    /// A run executed more instructions than its limit.
+    StepLimit,
+    /// A call to a helper that does not exist here.
+    UnknownHelper {
+        /// The helper id.
+        id: u32,
+    },
 }
 
 /// Results of this crate.
@@ -114,6 +139,11 @@ impl Error {
             Error::NoSpace => Errno::ENOSPC,
             Error::NoMemory => Errno::ENOMEM,
             Error::Interrupted => Errno::EINTR,
+            Error::BadInstruction { .. } => Errno::EINVAL,
+            Error::MemoryFault { .. } => Errno::EFAULT,
+            Error::CallDepth { .. } => Errno::E2BIG,
+            Error::StepLimit => Errno::ELOOP,
+            Error::UnknownHelper { .. } => Errno::EINVAL,
         }
     }
 }
@@ -143,6 +173,11 @@ impl fmt::Display for Error {
             Error::NoSpace => write!(f, "output arrays too small"),
             Error::NoMemory => write!(f, "out of memory"),
             Error::Interrupted => write!(f, "batch interrupted by concurrent deletes"),
+            Error::BadInstruction { pc } => write!(f, "invalid instruction at {pc}"),
+            Error::MemoryFault { pc, addr } => write!(f, "invalid memory access at {addr:#x} by instruction {pc}"),
+            Error::CallDepth { pc } => write!(f, "call at {pc} nests too deep"),
+            Error::StepLimit => write!(f, "instruction limit reached"),
+            Error::UnknownHelper { id } => write!(f, "unknown helper {id}"),
         }
     }
 }

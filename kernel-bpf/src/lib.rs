@@ -42,10 +42,13 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod asm;
 mod batch;
 pub mod error;
 #[cfg(feature = "std")]
 pub mod hosted;
+pub mod insn;
+pub mod interp;
 pub mod map;
 pub mod object;
 pub mod platform;

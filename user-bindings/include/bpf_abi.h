@@ -165,6 +165,37 @@ typedef signed long long __s64;
 /* Atomic compare-and-exchange with r0. */
 #define BPF_CMPXCHG 0xf1U
 
+/*
+ * Masks that pick the parts of an opcode (Linux writes them as the macros
+ * BPF_CLASS(), BPF_SIZE(), BPF_MODE(), BPF_OP() and BPF_SRC()).
+ * Origin: rCore extension.
+ */
+/*
+ * The class bits.
+ * Origin: rCore extension.
+ */
+#define BPF_CLASS_MASK 7
+/*
+ * The size bits of loads and stores.
+ * Origin: rCore extension.
+ */
+#define BPF_SIZE_MASK 0x18
+/*
+ * The mode bits of loads and stores.
+ * Origin: rCore extension.
+ */
+#define BPF_MODE_MASK 0xe0
+/*
+ * The operation bits of ALU and jump instructions.
+ * Origin: rCore extension.
+ */
+#define BPF_OP_MASK 0xf0
+/*
+ * The source bit of ALU and jump instructions.
+ * Origin: rCore extension.
+ */
+#define BPF_SRC_MASK 8
+
 /* Register numbers. */
 /* Return value, and helper results. */
 #define BPF_REG_0 0

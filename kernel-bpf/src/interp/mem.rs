@@ -1,0 +1,201 @@
+//! The interpreter's memory: every load and store a program makes goes
+//! through [`Memory::check`], which allows only the regions the program may
+//! touch (its stack, the context or packet, map values and memory helpers
+//! returned). A violation is an error, never undefined behaviour.
+
+#![allow(unsafe_code)]
+
+use crate::map::Map;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+/// A range of addresses a program may access.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Region {
+    /// First address.
+    pub start: u64,
+    /// One past the last address.
+    pub end: u64,
+    /// Whether stores are allowed.
+    pub writable: bool,
+}
+
+/// The regions of one run, and what keeps them alive: buffers it owns
+/// (stack, context, packet) and maps whose values it lends to programs.
+#[derive(Default)]
+pub struct Memory {
+    regions: Vec<Region>,
+    owned: Vec<Vec<u8>>,
+    maps: Vec<Arc<dyn Map>>,
+}
+
+/// An atomic read-modify-write the program asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AtomicOp {
+    /// `*p += v`
+    Add,
+    /// `*p |= v`
+    Or,
+    /// `*p &= v`
+    And,
+    /// `*p ^= v`
+    Xor,
+    /// `*p = v`
+    Xchg,
+}
+
+impl Memory {
+    /// An empty set of regions.
+    pub fn new() -> Memory {
+        Memory::default()
+    }
+
+    /// Takes `data` for the run and allows the program to access it; returns
+    /// its handle for [`Memory::buffer`] and its address.
+    pub fn own(&mut self, data: Vec<u8>, writable: bool) -> (usize, u64) {
+        let start = data.as_ptr() as u64;
+        self.regions.push(Region {
+            start,
+            end: start + data.len() as u64,
+            writable,
+        });
+        self.owned.push(data);
+        (self.owned.len() - 1, start)
+    }
+
+    /// The bytes of an owned buffer (between runs).
+    pub fn buffer(&mut self, handle: usize) -> Option<&mut [u8]> {
+        self.owned.get_mut(handle).map(|v| v.as_mut_slice())
+    }
+
+    /// Allows `len` bytes at `ptr`, a value of `map` (which it keeps alive).
+    /// `ptr` must come from the map's [`Map::lookup_ptr`] (or another of its
+    /// own value pointers), which point into storage at least `value_size`
+    /// bytes long that lives as long as the map.
+    pub fn lend(&mut self, map: Arc<dyn Map>, ptr: NonNull<u8>, len: usize, writable: bool) {
+        let start = ptr.as_ptr() as u64;
+        if !self
+            .regions
+            .iter()
+            .any(|r| r.start == start && r.end == start + len as u64)
+        {
+            self.regions.push(Region {
+                start,
+                end: start + len as u64,
+                writable,
+            });
+        }
+        if !self.maps.iter().any(|m| Arc::ptr_eq(m, &map)) {
+            self.maps.push(map);
+        }
+    }
+
+    /// Number of regions.
+    pub fn len(&self) -> usize {
+        self.regions.len()
+    }
+
+    /// Whether no region is allowed.
+    pub fn is_empty(&self) -> bool {
+        self.regions.is_empty()
+    }
+
+    /// Whether `[addr, addr + len)` lies in one allowed region.
+    #[inline]
+    pub fn check(&self, addr: u64, len: u64, write: bool) -> bool {
+        let Some(end) = addr.checked_add(len) else { return false };
+        self.regions
+            .iter()
+            .any(|r| addr >= r.start && end <= r.end && (r.writable || !write))
+    }
+
+    /// Loads `size` (1, 2, 4 or 8) bytes, zero-extended.
+    #[inline]
+    pub fn load(&self, addr: u64, size: u64) -> Option<u64> {
+        if !self.check(addr, size, false) {
+            return None;
+        }
+        let p = addr as *const u8;
+        // SAFETY: `check` found the bytes inside a region, which is a buffer
+        // this Memory owns or a value of a map it keeps alive; no Rust
+        // reference to those bytes exists while a program runs (`buffer`
+        // needs `&mut self`). Unaligned reads are used for every size.
+        unsafe {
+            Some(match size {
+                1 => u64::from(p.read()),
+                2 => u64::from(p.cast::<u16>().read_unaligned()),
+                4 => u64::from(p.cast::<u32>().read_unaligned()),
+                _ => p.cast::<u64>().read_unaligned(),
+            })
+        }
+    }
+
+    /// Stores the low `size` bytes of `v`.
+    #[inline]
+    pub fn store(&self, addr: u64, size: u64, v: u64) -> Option<()> {
+        if !self.check(addr, size, true) {
+            return None;
+        }
+        let p = addr as *mut u8;
+        // SAFETY: as in `load`, for a writable region.
+        unsafe {
+            match size {
+                1 => p.write(v as u8),
+                2 => p.cast::<u16>().write_unaligned(v as u16),
+                4 => p.cast::<u32>().write_unaligned(v as u32),
+                _ => p.cast::<u64>().write_unaligned(v),
+            }
+        }
+        Some(())
+    }
+
+    /// An atomic read-modify-write of 4 or 8 aligned bytes; returns the old value.
+    pub fn atomic(&self, addr: u64, size: u64, op: AtomicOp, v: u64) -> Option<u64> {
+        if addr % size != 0 || !self.check(addr, size, true) {
+            return None;
+        }
+        let o = Ordering::SeqCst;
+        if size == 4 {
+            // SAFETY: checked to lie in a writable region, and aligned.
+            let a = unsafe { AtomicU32::from_ptr(addr as *mut u32) };
+            let v = v as u32;
+            return Some(u64::from(match op {
+                AtomicOp::Add => a.fetch_add(v, o),
+                AtomicOp::Or => a.fetch_or(v, o),
+                AtomicOp::And => a.fetch_and(v, o),
+                AtomicOp::Xor => a.fetch_xor(v, o),
+                AtomicOp::Xchg => a.swap(v, o),
+            }));
+        }
+        // SAFETY: checked to lie in a writable region, and aligned.
+        let a = unsafe { AtomicU64::from_ptr(addr as *mut u64) };
+        Some(match op {
+            AtomicOp::Add => a.fetch_add(v, o),
+            AtomicOp::Or => a.fetch_or(v, o),
+            AtomicOp::And => a.fetch_and(v, o),
+            AtomicOp::Xor => a.fetch_xor(v, o),
+            AtomicOp::Xchg => a.swap(v, o),
+        })
+    }
+
+    /// Atomic compare-and-exchange; returns the old value.
+    pub fn cmpxchg(&self, addr: u64, size: u64, expected: u64, new: u64) -> Option<u64> {
+        if addr % size != 0 || !self.check(addr, size, true) {
+            return None;
+        }
+        let o = Ordering::SeqCst;
+        if size == 4 {
+            // SAFETY: checked to lie in a writable region, and aligned.
+            let a = unsafe { AtomicU32::from_ptr(addr as *mut u32) };
+            return Some(u64::from(
+                a.compare_exchange(expected as u32, new as u32, o, o)
+                    .unwrap_or_else(|x| x),
+            ));
+        }
+        // SAFETY: checked to lie in a writable region, and aligned.
+        let a = unsafe { AtomicU64::from_ptr(addr as *mut u64) };
+        Some(a.compare_exchange(expected, new, o, o).unwrap_or_else(|x| x))
+    }
+}

@@ -1,0 +1,335 @@
+//! The interpreter: the whole ISA of RFC 9669 (ALU and ALU64, signed
+//! division, sign-extending moves and loads, byte swaps, JMP and JMP32,
+//! the long jump, atomics, 64-bit immediates, helper calls, local calls
+//! with their own stack frames, exit), with every memory access checked
+//! (see [`mem`]).
+//!
+//! Semantics where the ISA leaves a choice follow Linux: `x / 0 == 0`,
+//! `x % 0 == x`, `INT_MIN / -1 == INT_MIN`, `INT_MIN % -1 == 0`, shift
+//! counts masked to the operand width, 32-bit results zero-extended.
+
+pub mod mem;
+
+use crate::error::{Error, Result};
+use crate::insn::{
+    Insn, ATOMIC_DW, ATOMIC_W, CALL, CALLX, EXIT, JA, JA32, LDXS_B, LDXS_H, LDXS_W, LDX_B, LDX_DW, LDX_H, LDX_W,
+    LD_DW_IMM, STX_B, STX_DW, STX_H, STX_W, ST_B, ST_DW, ST_H, ST_W,
+};
+use abi::*;
+use alloc::vec;
+use mem::{AtomicOp, Memory};
+
+/// Bytes of stack all frames of one run share.
+pub const STACK_BYTES: usize = (MAX_BPF_STACK * MAX_CALL_FRAMES) as usize;
+
+/// What a program calls out to.
+pub trait Env {
+    /// Runs helper `id` with arguments r1..r5; returns r0.
+    ///
+    /// # Errors
+    /// [`Error::UnknownHelper`] for an id it does not provide, or the
+    /// helper's own fatal error (a helper's ordinary failures are negative
+    /// return values, not errors).
+    fn call(&mut self, id: u32, args: [u64; 5], mem: &mut Memory) -> Result<u64>;
+}
+
+/// Limits of one run.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Instructions a run may execute before it is stopped.
+    pub max_steps: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { max_steps: 1 << 24 }
+    }
+}
+
+struct Frame {
+    ret: usize,
+    saved: [u64; 4],
+}
+
+/// Bytes a load or store moves.
+#[inline]
+fn access_size(code: u8) -> u64 {
+    match code & BPF_SIZE_MASK {
+        BPF_B => 1,
+        BPF_H => 2,
+        BPF_W => 4,
+        _ => 8,
+    }
+}
+
+#[inline]
+fn fault(pc: usize, addr: u64) -> Error {
+    Error::MemoryFault { pc: pc as u32, addr }
+}
+
+/// Runs `prog` from its first instruction with `r1`..`r5` = `args`; returns
+/// r0 at the final exit. Adds the stack to `mem`.
+///
+/// # Errors
+/// [`Error::BadInstruction`] (an unknown opcode, a jump out of the
+/// program, a truncated 64-bit load), [`Error::MemoryFault`],
+/// [`Error::CallDepth`], [`Error::StepLimit`], and helper errors.
+pub fn run(prog: &[Insn], args: [u64; 5], mem: &mut Memory, env: &mut dyn Env, limits: Limits) -> Result<u64> {
+    let (_, stack) = mem.own(vec![0u8; STACK_BYTES], true);
+    let mut reg = [0u64; 11];
+    reg[1..6].copy_from_slice(&args);
+    reg[10] = stack + u64::from(MAX_BPF_STACK);
+    let mut frames: alloc::vec::Vec<Frame> = alloc::vec::Vec::new();
+    let mut pc = 0usize;
+    let mut steps = 0u64;
+    let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
+    loop {
+        let Some(&i) = prog.get(pc) else { return Err(bad(pc)) };
+        steps += 1;
+        if steps > limits.max_steps {
+            return Err(Error::StepLimit);
+        }
+        let (d, s) = (i.dst as usize, i.src as usize);
+        if d > 10 || s > 10 {
+            return Err(bad(pc));
+        }
+        let imm = i.imm as i64 as u64;
+        let imm32 = i.imm as u32;
+        let off = i64::from(i.off);
+        let dst = reg[d];
+        let src = reg[s];
+        let addr = |base: u64| base.wrapping_add(off as u64);
+        let mut next = pc + 1;
+        // A jump to `pc + 1 + rel`, checked to stay in the program.
+        let jump = |rel: i64| -> Result<usize> {
+            let t = pc as i64 + 1 + rel;
+            if t < 0 || t as usize >= prog.len() {
+                return Err(bad(pc));
+            }
+            Ok(t as usize)
+        };
+        match i.code {
+            // 64-bit ALU, immediate and register.
+            c if c & BPF_CLASS_MASK == BPF_ALU64 => {
+                let x = c & BPF_SRC_MASK == BPF_X;
+                let v = if x { src } else { imm };
+                reg[d] = match c & BPF_OP_MASK {
+                    BPF_ADD => dst.wrapping_add(v),
+                    BPF_SUB => dst.wrapping_sub(v),
+                    BPF_MUL => dst.wrapping_mul(v),
+                    BPF_DIV if i.off == 1 => {
+                        if v == 0 {
+                            0
+                        } else {
+                            (dst as i64).wrapping_div(v as i64) as u64
+                        }
+                    }
+                    BPF_DIV => dst.checked_div(v).unwrap_or(0),
+                    BPF_MOD if i.off == 1 => {
+                        if v == 0 {
+                            dst
+                        } else {
+                            (dst as i64).wrapping_rem(v as i64) as u64
+                        }
+                    }
+                    BPF_MOD => dst.checked_rem(v).unwrap_or(dst),
+                    BPF_OR => dst | v,
+                    BPF_AND => dst & v,
+                    BPF_XOR => dst ^ v,
+                    BPF_LSH => dst.wrapping_shl(v as u32),
+                    BPF_RSH => dst.wrapping_shr(v as u32),
+                    BPF_ARSH => (dst as i64).wrapping_shr(v as u32) as u64,
+                    BPF_NEG => dst.wrapping_neg(),
+                    BPF_MOV => match i.off {
+                        0 => v,
+                        8 => src as i8 as i64 as u64,
+                        16 => src as i16 as i64 as u64,
+                        32 => src as i32 as i64 as u64,
+                        _ => return Err(bad(pc)),
+                    },
+                    BPF_END if !x => match imm32 {
+                        16 => u64::from((dst as u16).swap_bytes()),
+                        32 => u64::from((dst as u32).swap_bytes()),
+                        64 => dst.swap_bytes(),
+                        _ => return Err(bad(pc)),
+                    },
+                    _ => return Err(bad(pc)),
+                };
+            }
+            // 32-bit ALU: results zero-extended.
+            c if c & BPF_CLASS_MASK == BPF_ALU => {
+                let x = c & BPF_SRC_MASK == BPF_X;
+                let a = dst as u32;
+                let v = if x { src as u32 } else { imm32 };
+                reg[d] = u64::from(match c & BPF_OP_MASK {
+                    BPF_ADD => a.wrapping_add(v),
+                    BPF_SUB => a.wrapping_sub(v),
+                    BPF_MUL => a.wrapping_mul(v),
+                    BPF_DIV if i.off == 1 => {
+                        if v == 0 {
+                            0
+                        } else {
+                            (a as i32).wrapping_div(v as i32) as u32
+                        }
+                    }
+                    BPF_DIV => a.checked_div(v).unwrap_or(0),
+                    BPF_MOD if i.off == 1 => {
+                        if v == 0 {
+                            a
+                        } else {
+                            (a as i32).wrapping_rem(v as i32) as u32
+                        }
+                    }
+                    BPF_MOD => a.checked_rem(v).unwrap_or(a),
+                    BPF_OR => a | v,
+                    BPF_AND => a & v,
+                    BPF_XOR => a ^ v,
+                    BPF_LSH => a.wrapping_shl(v),
+                    BPF_RSH => a.wrapping_shr(v),
+                    BPF_ARSH => (a as i32).wrapping_shr(v) as u32,
+                    BPF_NEG => a.wrapping_neg(),
+                    BPF_MOV => match i.off {
+                        0 => v,
+                        8 => src as i8 as i32 as u32,
+                        16 => src as i16 as i32 as u32,
+                        _ => return Err(bad(pc)),
+                    },
+                    BPF_END => {
+                        let be = x;
+                        let value = match (imm32, be == cfg!(target_endian = "big")) {
+                            (16, true) => u64::from(dst as u16),
+                            (32, true) => u64::from(dst as u32),
+                            (64, true) => dst,
+                            (16, false) => u64::from((dst as u16).swap_bytes()),
+                            (32, false) => u64::from((dst as u32).swap_bytes()),
+                            (64, false) => dst.swap_bytes(),
+                            _ => return Err(bad(pc)),
+                        };
+                        reg[d] = value;
+                        pc = next;
+                        continue;
+                    }
+                    _ => return Err(bad(pc)),
+                });
+            }
+            LD_DW_IMM => {
+                let Some(hi) = prog.get(pc + 1) else {
+                    return Err(bad(pc));
+                };
+                if hi.code != 0 || i.src != 0 {
+                    // Map references are resolved by the loader before a run.
+                    return Err(bad(pc));
+                }
+                reg[d] = (u64::from(hi.imm as u32) << 32) | u64::from(imm32);
+                next = pc + 2;
+            }
+            LDX_B | LDX_H | LDX_W | LDX_DW | LDXS_B | LDXS_H | LDXS_W => {
+                let size = access_size(i.code);
+                let a = addr(src);
+                let v = mem.load(a, size).ok_or(fault(pc, a))?;
+                reg[d] = if i.code & BPF_MODE_MASK == BPF_MEMSX {
+                    match size {
+                        1 => v as i8 as i64 as u64,
+                        2 => v as i16 as i64 as u64,
+                        _ => v as i32 as i64 as u64,
+                    }
+                } else {
+                    v
+                };
+            }
+            ST_B | ST_H | ST_W | ST_DW | STX_B | STX_H | STX_W | STX_DW => {
+                let size = access_size(i.code);
+                let v = if i.code & BPF_CLASS_MASK == BPF_ST { imm } else { src };
+                let a = addr(dst);
+                mem.store(a, size, v).ok_or(fault(pc, a))?;
+            }
+            ATOMIC_W | ATOMIC_DW => {
+                let size = if i.code == ATOMIC_W { 4 } else { 8 };
+                let a = addr(dst);
+                let fetch = imm32 & BPF_FETCH != 0;
+                if imm32 == BPF_CMPXCHG {
+                    let old = mem.cmpxchg(a, size, reg[0], src).ok_or(fault(pc, a))?;
+                    reg[0] = if size == 4 { u64::from(old as u32) } else { old };
+                } else {
+                    let op = match imm32 & !BPF_FETCH {
+                        x if x == u32::from(BPF_ADD) => AtomicOp::Add,
+                        x if x == u32::from(BPF_OR) => AtomicOp::Or,
+                        x if x == u32::from(BPF_AND) => AtomicOp::And,
+                        x if x == u32::from(BPF_XOR) => AtomicOp::Xor,
+                        _ if imm32 == BPF_XCHG => AtomicOp::Xchg,
+                        _ => return Err(bad(pc)),
+                    };
+                    let old = mem.atomic(a, size, op, src).ok_or(fault(pc, a))?;
+                    if fetch {
+                        reg[s] = if size == 4 { u64::from(old as u32) } else { old };
+                    }
+                }
+            }
+            JA => next = jump(off)?,
+            JA32 => next = jump(i64::from(i.imm))?,
+            CALL if i.src == BPF_PSEUDO_CALL => {
+                if frames.len() + 1 >= MAX_CALL_FRAMES as usize {
+                    return Err(Error::CallDepth { pc: pc as u32 });
+                }
+                frames.push(Frame {
+                    ret: pc + 1,
+                    saved: [reg[6], reg[7], reg[8], reg[9]],
+                });
+                reg[10] += u64::from(MAX_BPF_STACK);
+                next = jump(i64::from(i.imm))?;
+            }
+            CALL | CALLX => {
+                let id = if i.code == CALLX { reg[d] as u32 } else { imm32 };
+                if i.code == CALL && i.src != 0 {
+                    return Err(bad(pc));
+                }
+                reg[0] = env.call(id, [reg[1], reg[2], reg[3], reg[4], reg[5]], mem)?;
+            }
+            EXIT => match frames.pop() {
+                None => return Ok(reg[0]),
+                Some(f) => {
+                    reg[6..10].copy_from_slice(&f.saved);
+                    reg[10] -= u64::from(MAX_BPF_STACK);
+                    next = f.ret;
+                }
+            },
+            // Conditional jumps, 64- and 32-bit.
+            c if matches!(c & BPF_CLASS_MASK, BPF_JMP | BPF_JMP32) => {
+                let x = c & BPF_SRC_MASK == BPF_X;
+                let wide = c & BPF_CLASS_MASK == BPF_JMP;
+                let (a, b) = if wide {
+                    (dst, if x { src } else { imm })
+                } else {
+                    (u64::from(dst as u32), u64::from(if x { src as u32 } else { imm32 }))
+                };
+                let (sa, sb) = if wide {
+                    (a as i64, b as i64)
+                } else {
+                    (i64::from(a as u32 as i32), i64::from(b as u32 as i32))
+                };
+                let taken = match c & BPF_OP_MASK {
+                    BPF_JEQ => a == b,
+                    BPF_JNE => a != b,
+                    BPF_JGT => a > b,
+                    BPF_JGE => a >= b,
+                    BPF_JLT => a < b,
+                    BPF_JLE => a <= b,
+                    BPF_JSET => a & b != 0,
+                    BPF_JSGT => sa > sb,
+                    BPF_JSGE => sa >= sb,
+                    BPF_JSLT => sa < sb,
+                    BPF_JSLE => sa <= sb,
+                    _ => return Err(bad(pc)),
+                };
+                if taken {
+                    next = jump(off)?;
+                }
+            }
+            _ => return Err(bad(pc)),
+        }
+        pc = next;
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,169 @@
+//! The eBPF conformance corpus (bpf_conformance, MIT; its tests carry their
+//! own Apache-2.0 or MIT headers), read at test time from
+//! `../shared/conformance/bpf_conformance/tests/`: every `.data` file is
+//! assembled (or taken from `-- raw`), run by the interpreter with r1 = the
+//! `-- mem` bytes and r2 = their length, and the full 64-bit r0 must equal
+//! `-- result`. Helper 5 is ktime_get_ns, as on Linux (the corpus needs it
+//! to return non-zero). Prints `N passed, M failed` with the failing names.
+
+use kernel_bpf::asm::assemble;
+use kernel_bpf::hosted::Hosted;
+use kernel_bpf::insn::{decode, Insn};
+use kernel_bpf::interp::{self, mem::Memory, Env, Limits};
+use kernel_bpf::{Error, Platform, Result};
+use std::path::PathBuf;
+
+/// Tests expected to fail, each with the reason. An expected failure that
+/// passes is an error too, so this list cannot go stale.
+const KNOWN_FAILURES: &[(&str, &str)] = &[];
+
+/// A parsed `.data` file.
+#[derive(Default, Debug)]
+pub struct Case {
+    asm: String,
+    raw: Option<Vec<u64>>,
+    mem: Vec<u8>,
+    result: Option<u64>,
+    error: Option<String>,
+}
+
+fn parse(text: &str) -> std::result::Result<Case, String> {
+    let mut case = Case::default();
+    let mut section = String::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("");
+        if line.contains("--") {
+            section = line.trim().trim_start_matches("--").trim().to_string();
+            continue;
+        }
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        match section.as_str() {
+            "asm" => {
+                case.asm.push_str(t);
+                case.asm.push('\n');
+            }
+            "result" => {
+                let v = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+                    Some(h) => u64::from_str_radix(h, 16),
+                    None => t.parse(),
+                };
+                case.result = Some(v.map_err(|e| format!("bad result {t}: {e}"))?);
+            }
+            "mem" => {
+                for b in t.split_whitespace() {
+                    case.mem
+                        .push(u8::from_str_radix(b, 16).map_err(|e| format!("bad mem byte {b}: {e}"))?);
+                }
+            }
+            "raw" => {
+                for w in t.split_whitespace() {
+                    let h = w.trim_start_matches("0x");
+                    let v = u64::from_str_radix(h, 16).map_err(|e| format!("bad raw word {w}: {e}"))?;
+                    case.raw.get_or_insert_with(Vec::new).push(v);
+                }
+            }
+            "error" => case.error = Some(t.to_string()),
+            _ => {}
+        }
+    }
+    Ok(case)
+}
+
+/// Helpers of the corpus: 5 is ktime_get_ns.
+struct CorpusEnv {
+    platform: Hosted,
+}
+
+impl Env for CorpusEnv {
+    fn call(&mut self, id: u32, _args: [u64; 5], _mem: &mut Memory) -> Result<u64> {
+        match id {
+            5 => Ok(self.platform.monotonic_ns().max(1)),
+            _ => Err(Error::UnknownHelper { id }),
+        }
+    }
+}
+
+fn program(case: &Case) -> std::result::Result<Vec<Insn>, String> {
+    match &case.raw {
+        Some(words) => {
+            decode(&words.iter().flat_map(|w| w.to_le_bytes()).collect::<Vec<u8>>()).map_err(|e| e.to_string())
+        }
+        None => assemble(&case.asm).map_err(|e| e.to_string()),
+    }
+}
+
+fn run_case(case: &Case) -> std::result::Result<u64, String> {
+    let prog = program(case)?;
+    let mut mem = Memory::new();
+    let (r1, r2) = if case.mem.is_empty() {
+        (0, 0)
+    } else {
+        let len = case.mem.len() as u64;
+        (mem.own(case.mem.clone(), true).1, len)
+    };
+    let mut env = CorpusEnv {
+        platform: Hosted::new(1),
+    };
+    interp::run(
+        &prog,
+        [r1, r2, 0, 0, 0],
+        &mut mem,
+        &mut env,
+        Limits { max_steps: 1_000_000 },
+    )
+    .map_err(|e| e.to_string())
+}
+
+fn corpus() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/bpf_conformance/tests");
+    dir.is_dir().then_some(dir)
+}
+
+#[test]
+fn conformance_corpus_passes() {
+    let Some(dir) = corpus() else {
+        println!("SKIP conformance: ../shared/conformance/bpf_conformance/tests is absent");
+        return;
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "data"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 300, "only {} files in {}", files.len(), dir.display());
+    let (mut passed, mut failed) = (0, Vec::new());
+    for f in &files {
+        let name = f.file_stem().unwrap().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(f).unwrap();
+        let outcome = parse(&text).and_then(|case| {
+            let r = run_case(&case);
+            match (&case.error, r) {
+                (Some(want), Err(got)) if got.lines().next().unwrap_or("").trim_end() == want => Ok(()),
+                (Some(want), r) => Err(format!("expected error {want:?}, got {r:?}")),
+                (None, Ok(r0)) if Some(r0) == case.result => Ok(()),
+                (None, r) => Err(format!("expected {:#x?}, got {r:x?}", case.result)),
+            }
+        });
+        let known = KNOWN_FAILURES.iter().find(|(n, _)| *n == name);
+        match (outcome, known) {
+            (Ok(()), None) => passed += 1,
+            (Ok(()), Some(_)) => failed.push(format!("{name}: listed as a known failure but passes")),
+            (Err(_), Some(_)) => passed += 1,
+            (Err(e), None) => failed.push(format!("{name}: {e}")),
+        }
+    }
+    for f in &failed {
+        println!("FAILED {f}");
+    }
+    println!("conformance: {passed} passed, {} failed", failed.len());
+    assert!(
+        failed.is_empty(),
+        "{} conformance tests failed:\n{}",
+        failed.len(),
+        failed.join("\n")
+    );
+}
