@@ -29,6 +29,8 @@ pub struct Memory {
     regions: Vec<Region>,
     owned: Vec<Vec<u8>>,
     maps: Vec<Arc<dyn Map>>,
+    /// The stack buffer's handle and address, made on first use.
+    stack: Option<(usize, u64)>,
 }
 
 /// An atomic read-modify-write the program asked for.
@@ -63,6 +65,34 @@ impl Memory {
         });
         self.owned.push(data);
         (self.owned.len() - 1, start)
+    }
+
+    /// The run's stack of `bytes` bytes (made once, reused by later runs),
+    /// with its first `frame` bytes zeroed; returns the address one past
+    /// the first frame, the entry frame's r10.
+    pub fn stack(&mut self, bytes: usize, frame: usize) -> u64 {
+        let (h, addr) = match self.stack {
+            Some(s) => s,
+            None => {
+                let s = self.own(alloc::vec![0u8; bytes], true);
+                self.stack = Some(s);
+                s
+            }
+        };
+        self.owned[h][..frame].fill(0);
+        addr + frame as u64
+    }
+
+    /// Zeroes `len` bytes at `addr` of an owned buffer (a new stack frame).
+    pub fn zero(&mut self, addr: u64, len: usize) {
+        for b in &mut self.owned {
+            let start = b.as_ptr() as u64;
+            if addr >= start && addr + len as u64 <= start + b.len() as u64 {
+                let at = (addr - start) as usize;
+                b[at..at + len].fill(0);
+                return;
+            }
+        }
     }
 
     /// The bytes of an owned buffer (between runs).

@@ -16,7 +16,6 @@ use crate::insn::{
     LD_DW_IMM, STX_B, STX_DW, STX_H, STX_W, ST_B, ST_DW, ST_H, ST_W,
 };
 use abi::*;
-use alloc::vec;
 use mem::{AtomicOp, Memory};
 
 /// Bytes of stack all frames of one run share.
@@ -75,24 +74,26 @@ fn fault(pc: usize, addr: u64) -> Error {
 /// program, a truncated 64-bit load), [`Error::MemoryFault`],
 /// [`Error::CallDepth`], [`Error::StepLimit`], and helper errors.
 pub fn run(prog: &[Insn], args: [u64; 5], mem: &mut Memory, env: &mut dyn Env, limits: Limits) -> Result<u64> {
-    let (_, stack) = mem.own(vec![0u8; STACK_BYTES], true);
-    let mut reg = [0u64; 11];
+    let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
+    // Registers are checked once here, so the loop indexes a 16-entry file
+    // without bounds checks.
+    if let Some(pc) = prog.iter().position(|i| i.dst > 10 || i.src > 10) {
+        return Err(bad(pc));
+    }
+    let stack = mem.stack(STACK_BYTES, MAX_BPF_STACK as usize);
+    let mut reg = [0u64; 16];
     reg[1..6].copy_from_slice(&args);
-    reg[10] = stack + u64::from(MAX_BPF_STACK);
+    reg[10] = stack;
     let mut frames: alloc::vec::Vec<Frame> = alloc::vec::Vec::new();
     let mut pc = 0usize;
     let mut steps = 0u64;
-    let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
     loop {
         let Some(&i) = prog.get(pc) else { return Err(bad(pc)) };
         steps += 1;
         if steps > limits.max_steps {
             return Err(Error::StepLimit);
         }
-        let (d, s) = (i.dst as usize, i.src as usize);
-        if d > 10 || s > 10 {
-            return Err(bad(pc));
-        }
+        let (d, s) = (usize::from(i.dst & 15), usize::from(i.src & 15));
         let imm = i.imm as i64 as u64;
         let imm32 = i.imm as u32;
         let off = i64::from(i.off);
@@ -108,9 +109,10 @@ pub fn run(prog: &[Insn], args: [u64; 5], mem: &mut Memory, env: &mut dyn Env, l
             }
             Ok(t as usize)
         };
-        match i.code {
+        match i.code & BPF_CLASS_MASK {
             // 64-bit ALU, immediate and register.
-            c if c & BPF_CLASS_MASK == BPF_ALU64 => {
+            BPF_ALU64 => {
+                let c = i.code;
                 let x = c & BPF_SRC_MASK == BPF_X;
                 let v = if x { src } else { imm };
                 reg[d] = match c & BPF_OP_MASK {
@@ -157,7 +159,8 @@ pub fn run(prog: &[Insn], args: [u64; 5], mem: &mut Memory, env: &mut dyn Env, l
                 };
             }
             // 32-bit ALU: results zero-extended.
-            c if c & BPF_CLASS_MASK == BPF_ALU => {
+            BPF_ALU => {
+                let c = i.code;
                 let x = c & BPF_SRC_MASK == BPF_X;
                 let a = dst as u32;
                 let v = if x { src as u32 } else { imm32 };
@@ -212,7 +215,10 @@ pub fn run(prog: &[Insn], args: [u64; 5], mem: &mut Memory, env: &mut dyn Env, l
                     _ => return Err(bad(pc)),
                 });
             }
-            LD_DW_IMM => {
+            BPF_LD => {
+                if i.code != LD_DW_IMM {
+                    return Err(bad(pc));
+                }
                 let Some(hi) = prog.get(pc + 1) else {
                     return Err(bad(pc));
                 };
@@ -223,7 +229,10 @@ pub fn run(prog: &[Insn], args: [u64; 5], mem: &mut Memory, env: &mut dyn Env, l
                 reg[d] = (u64::from(hi.imm as u32) << 32) | u64::from(imm32);
                 next = pc + 2;
             }
-            LDX_B | LDX_H | LDX_W | LDX_DW | LDXS_B | LDXS_H | LDXS_W => {
+            BPF_LDX => {
+                if !matches!(i.code, LDX_B | LDX_H | LDX_W | LDX_DW | LDXS_B | LDXS_H | LDXS_W) {
+                    return Err(bad(pc));
+                }
                 let size = access_size(i.code);
                 let a = addr(src);
                 let v = mem.load(a, size).ok_or(fault(pc, a))?;
@@ -237,13 +246,13 @@ pub fn run(prog: &[Insn], args: [u64; 5], mem: &mut Memory, env: &mut dyn Env, l
                     v
                 };
             }
-            ST_B | ST_H | ST_W | ST_DW | STX_B | STX_H | STX_W | STX_DW => {
+            BPF_ST | BPF_STX if matches!(i.code, ST_B | ST_H | ST_W | ST_DW | STX_B | STX_H | STX_W | STX_DW) => {
                 let size = access_size(i.code);
                 let v = if i.code & BPF_CLASS_MASK == BPF_ST { imm } else { src };
                 let a = addr(dst);
                 mem.store(a, size, v).ok_or(fault(pc, a))?;
             }
-            ATOMIC_W | ATOMIC_DW => {
+            BPF_STX if matches!(i.code, ATOMIC_W | ATOMIC_DW) => {
                 let size = if i.code == ATOMIC_W { 4 } else { 8 };
                 let a = addr(dst);
                 let fetch = imm32 & BPF_FETCH != 0;
@@ -265,67 +274,72 @@ pub fn run(prog: &[Insn], args: [u64; 5], mem: &mut Memory, env: &mut dyn Env, l
                     }
                 }
             }
-            JA => next = jump(off)?,
-            JA32 => next = jump(i64::from(i.imm))?,
-            CALL if i.src == BPF_PSEUDO_CALL => {
-                if frames.len() + 1 >= MAX_CALL_FRAMES as usize {
-                    return Err(Error::CallDepth { pc: pc as u32 });
+            BPF_ST | BPF_STX => return Err(bad(pc)),
+            _ => match i.code {
+                JA => next = jump(off)?,
+                JA32 => next = jump(i64::from(i.imm))?,
+                CALL if i.src == BPF_PSEUDO_CALL => {
+                    if frames.len() + 1 >= MAX_CALL_FRAMES as usize {
+                        return Err(Error::CallDepth { pc: pc as u32 });
+                    }
+                    frames.push(Frame {
+                        ret: pc + 1,
+                        saved: [reg[6], reg[7], reg[8], reg[9]],
+                    });
+                    reg[10] += u64::from(MAX_BPF_STACK);
+                    // The callee's frame starts zeroed, as the entry frame does.
+                    mem.zero(reg[10] - u64::from(MAX_BPF_STACK), MAX_BPF_STACK as usize);
+                    next = jump(i64::from(i.imm))?;
                 }
-                frames.push(Frame {
-                    ret: pc + 1,
-                    saved: [reg[6], reg[7], reg[8], reg[9]],
-                });
-                reg[10] += u64::from(MAX_BPF_STACK);
-                next = jump(i64::from(i.imm))?;
-            }
-            CALL | CALLX => {
-                let id = if i.code == CALLX { reg[d] as u32 } else { imm32 };
-                if i.code == CALL && i.src != 0 {
-                    return Err(bad(pc));
+                CALL | CALLX => {
+                    let id = if i.code == CALLX { reg[d] as u32 } else { imm32 };
+                    if i.code == CALL && i.src != 0 {
+                        return Err(bad(pc));
+                    }
+                    reg[0] = env.call(id, [reg[1], reg[2], reg[3], reg[4], reg[5]], mem)?;
                 }
-                reg[0] = env.call(id, [reg[1], reg[2], reg[3], reg[4], reg[5]], mem)?;
-            }
-            EXIT => match frames.pop() {
-                None => return Ok(reg[0]),
-                Some(f) => {
-                    reg[6..10].copy_from_slice(&f.saved);
-                    reg[10] -= u64::from(MAX_BPF_STACK);
-                    next = f.ret;
+                EXIT => match frames.pop() {
+                    None => return Ok(reg[0]),
+                    Some(f) => {
+                        reg[6..10].copy_from_slice(&f.saved);
+                        reg[10] -= u64::from(MAX_BPF_STACK);
+                        next = f.ret;
+                    }
+                },
+                // Conditional jumps, 64- and 32-bit.
+                c if matches!(c & BPF_CLASS_MASK, BPF_JMP | BPF_JMP32) => {
+                    let x = c & BPF_SRC_MASK == BPF_X;
+                    let wide = c & BPF_CLASS_MASK == BPF_JMP;
+                    let (a, b) = if wide {
+                        (dst, if x { src } else { imm })
+                    } else {
+                        (u64::from(dst as u32), u64::from(if x { src as u32 } else { imm32 }))
+                    };
+                    let (sa, sb) = if wide {
+                        (a as i64, b as i64)
+                    } else {
+                        (i64::from(a as u32 as i32), i64::from(b as u32 as i32))
+                    };
+                    let taken = match c & BPF_OP_MASK {
+                        BPF_JEQ => a == b,
+                        BPF_JNE => a != b,
+                        BPF_JGT => a > b,
+                        BPF_JGE => a >= b,
+                        BPF_JLT => a < b,
+                        BPF_JLE => a <= b,
+                        BPF_JSET => a & b != 0,
+                        BPF_JSGT => sa > sb,
+                        BPF_JSGE => sa >= sb,
+                        BPF_JSLT => sa < sb,
+                        BPF_JSLE => sa <= sb,
+                        _ => return Err(bad(pc)),
+                    };
+                    if taken {
+                        next = jump(off)?;
+                    }
                 }
+                _ => return Err(bad(pc)),
             },
-            // Conditional jumps, 64- and 32-bit.
-            c if matches!(c & BPF_CLASS_MASK, BPF_JMP | BPF_JMP32) => {
-                let x = c & BPF_SRC_MASK == BPF_X;
-                let wide = c & BPF_CLASS_MASK == BPF_JMP;
-                let (a, b) = if wide {
-                    (dst, if x { src } else { imm })
-                } else {
-                    (u64::from(dst as u32), u64::from(if x { src as u32 } else { imm32 }))
-                };
-                let (sa, sb) = if wide {
-                    (a as i64, b as i64)
-                } else {
-                    (i64::from(a as u32 as i32), i64::from(b as u32 as i32))
-                };
-                let taken = match c & BPF_OP_MASK {
-                    BPF_JEQ => a == b,
-                    BPF_JNE => a != b,
-                    BPF_JGT => a > b,
-                    BPF_JGE => a >= b,
-                    BPF_JLT => a < b,
-                    BPF_JLE => a <= b,
-                    BPF_JSET => a & b != 0,
-                    BPF_JSGT => sa > sb,
-                    BPF_JSGE => sa >= sb,
-                    BPF_JSLT => sa < sb,
-                    BPF_JSLE => sa <= sb,
-                    _ => return Err(bad(pc)),
-                };
-                if taken {
-                    next = jump(off)?;
-                }
-            }
-            _ => return Err(bad(pc)),
         }
         pc = next;
     }

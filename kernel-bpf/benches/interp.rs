@@ -1,0 +1,204 @@
+//! Interpreter benchmarks, side by side with the `rbpf` crate's interpreter
+//! on the same programs in the same run:
+//! (a) ns per executed instruction of a 4-instruction loop,
+//! (b) ns per run of a 10-instruction program,
+//! (c) a hash-map-heavy loop (a lookup and an update per iteration, through
+//!     the same helpers on the same kernel-bpf map for both interpreters).
+//! Also prints the real Linux JIT's figures for (a) and (b) through
+//! BPF_PROG_TEST_RUN where bpf(2) is permitted, as the far anchor.
+//!
+//! Run: `cargo bench -p kernel-bpf --features std --bench interp`.
+
+use abi::{Cmd, MapCreateAttr, MapType, ProgLoadAttr, ProgTestRunAttr, BPF_ANY};
+use criterion::{black_box, Criterion};
+use kernel_bpf::asm::assemble;
+use kernel_bpf::insn::{encode, Insn};
+use kernel_bpf::interp::{self, mem::Memory, Env, Limits};
+use kernel_bpf::{Map, Result};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use user_bindings::Backend;
+use zerocopy::IntoBytes;
+
+const LOOP_N: u64 = 10_000;
+
+fn loop_prog(n: u64) -> Vec<Insn> {
+    assemble(&format!(
+        "mov %r0, 0\nmov %r1, {n}\nloop:\nadd %r0, %r1\nxor %r2, %r0\nsub %r1, 1\njne %r1, 0, loop\nexit"
+    ))
+    .unwrap()
+}
+
+fn straight_prog() -> Vec<Insn> {
+    assemble(
+        "mov %r0, 1\nadd %r0, 2\nmul %r0, 3\nmov %r2, %r0\nlsh %r2, 4\nor %r0, %r2\nxor %r0, 0x55\nsub %r0, 7\nand %r0, 0xffff\nexit",
+    )
+    .unwrap()
+}
+
+fn map_prog() -> Vec<Insn> {
+    assemble(
+        "mov %r6, 1000\nloop:\nmov %r1, %r6\nand %r1, 255\ncall 1\nmov %r2, %r0\nadd %r2, 1\nmov %r1, %r6\nand %r1, 255\ncall 2\n\
+         sub %r6, 1\njne %r6, 0, loop\nmov %r0, 0\nexit",
+    )
+    .unwrap()
+}
+
+static MAP: OnceLock<Arc<dyn Map>> = OnceLock::new();
+
+fn map() -> &'static Arc<dyn Map> {
+    MAP.get_or_init(|| {
+        let attr = MapCreateAttr {
+            map_type: MapType::Hash.raw(),
+            key_size: 4,
+            value_size: 8,
+            max_entries: 256,
+            ..Default::default()
+        };
+        kernel_bpf::map::create(&attr, 1, 1, 1).unwrap()
+    })
+}
+
+/// Helper 1: the value of key r1 (0 if missing). Helper 2: key r1 := r2.
+fn map_helper(id: u32, key: u64, value: u64) -> u64 {
+    let m = map();
+    let key = (key as u32).to_ne_bytes();
+    if id == 1 {
+        let mut out = [0u8; 8];
+        return m.lookup(&key, &mut out).map_or(0, |()| u64::from_ne_bytes(out));
+    }
+    m.update(&key, &value.to_ne_bytes(), BPF_ANY, Some(0)).map_or(1, |()| 0)
+}
+
+fn rbpf_lookup(a: u64, _: u64, _: u64, _: u64, _: u64) -> u64 {
+    map_helper(1, a, 0)
+}
+
+fn rbpf_update(a: u64, b: u64, _: u64, _: u64, _: u64) -> u64 {
+    map_helper(2, a, b)
+}
+
+struct MapEnv;
+
+impl Env for MapEnv {
+    fn call(&mut self, id: u32, args: [u64; 5], _mem: &mut Memory) -> Result<u64> {
+        Ok(map_helper(id, args[0], args[1]))
+    }
+}
+
+/// A run closure reusing one run context (its stack), as a kernel does per CPU.
+fn ours(prog: &[Insn]) -> impl FnMut() -> u64 + '_ {
+    let mut mem = Memory::new();
+    move || interp::run(prog, [0; 5], &mut mem, &mut MapEnv, Limits { max_steps: u64::MAX }).unwrap()
+}
+
+fn benches(c: &mut Criterion) {
+    let programs = [
+        ("a_loop", loop_prog(LOOP_N)),
+        ("b_straight", straight_prog()),
+        ("c_map", map_prog()),
+    ];
+    for (name, prog) in &programs {
+        let bytes = encode(prog);
+        let mut vm = rbpf::EbpfVmNoData::new(Some(&bytes)).unwrap();
+        vm.register_helper(1, rbpf_lookup).unwrap();
+        vm.register_helper(2, rbpf_update).unwrap();
+        let mut run_ours = ours(prog);
+        assert_eq!(
+            run_ours(),
+            vm.execute_program().unwrap(),
+            "{name}: both interpreters agree"
+        );
+        let mut g = c.benchmark_group(*name);
+        g.bench_function("kernel-bpf", |b| b.iter(|| black_box(run_ours())));
+        g.bench_function("rbpf", |b| b.iter(|| black_box(vm.execute_program().unwrap())));
+        g.finish();
+    }
+}
+
+/// Linux's JIT through BPF_PROG_TEST_RUN: mean ns per run.
+fn linux_ns_per_run(linux: &user_bindings::sys::Syscall, prog: &[Insn]) -> std::result::Result<f64, String> {
+    let code = encode(prog);
+    let buf = linux.buffer(4096 + code.len());
+    buf.write(1024, &code);
+    buf.write(512, b"GPL\0");
+    let load = ProgLoadAttr {
+        prog_type: abi::ProgType::SocketFilter.raw(),
+        insn_cnt: prog.len() as u32,
+        insns: buf.at(1024),
+        license: buf.at(512),
+        ..Default::default()
+    };
+    buf.write(0, load.as_bytes());
+    let fd = linux
+        .bpf(Cmd::ProgLoad.raw(), buf.addr(), load.as_bytes().len() as u32)
+        .map_err(|e| format!("load: errno {e}"))?;
+    let repeat = 100_000u32;
+    let run = ProgTestRunAttr {
+        prog_fd: fd,
+        data_size_in: 64,
+        data_in: buf.at(2048),
+        repeat,
+        ..Default::default()
+    };
+    buf.write(0, run.as_bytes());
+    let r = linux.bpf(Cmd::ProgTestRun.raw(), buf.addr(), run.as_bytes().len() as u32);
+    let _ = linux.close(fd);
+    r.map_err(|e| format!("test run: errno {e}"))?;
+    let out = buf.read(0, core::mem::size_of::<ProgTestRunAttr>());
+    let at = core::mem::offset_of!(ProgTestRunAttr, duration);
+    let duration = u32::from_ne_bytes(out[at..at + 4].try_into().unwrap());
+    Ok(f64::from(duration))
+}
+
+fn mean_ns(group: &str, bench: &str) -> Option<f64> {
+    let dir = std::env::var("CARGO_TARGET_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").to_string());
+    let text = std::fs::read_to_string(format!("{dir}/criterion/{group}/{bench}/new/estimates.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v["mean"]["point_estimate"].as_f64()
+}
+
+fn report() {
+    let executed = (4 * LOOP_N + 3) as f64;
+    println!("\nresults (ours / rbpf; below 1 is faster):");
+    for (group, per, unit) in [
+        ("a_loop", executed, "ns per instruction"),
+        ("b_straight", 1.0, "ns per run"),
+        ("c_map", 1.0, "ns per run"),
+    ] {
+        match (mean_ns(group, "kernel-bpf"), mean_ns(group, "rbpf")) {
+            (Some(a), Some(b)) => println!(
+                "  {group}: kernel-bpf {:.2} {unit}, rbpf {:.2}, ratio {:.2} ({:.1}x faster)",
+                a / per,
+                b / per,
+                a / b,
+                b / a
+            ),
+            _ => println!("  {group}: no estimate"),
+        }
+    }
+    match user_bindings::sys::Syscall::probe() {
+        Ok(linux) => {
+            let n = 1000;
+            match (linux_ns_per_run(&linux, &loop_prog(n)), linux_ns_per_run(&linux, &straight_prog())) {
+                (Ok(a), Ok(b)) => println!(
+                    "  Linux JIT (BPF_PROG_TEST_RUN): a_loop {:.3} ns per instruction, b_straight {b:.1} ns per run (includes the test-run harness)",
+                    a / (4 * n + 3) as f64
+                ),
+                (a, b) => println!("  Linux JIT: {a:?} {b:?}"),
+            }
+        }
+        Err(why) => println!("  SKIP Linux JIT anchor: {why}"),
+    }
+}
+
+fn main() {
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .configure_from_args();
+    benches(&mut c);
+    c.final_summary();
+    report();
+}
