@@ -45,6 +45,7 @@ extern crate std;
 pub mod asm;
 mod batch;
 pub mod error;
+pub mod helpers;
 #[cfg(feature = "std")]
 pub mod hosted;
 pub mod insn;
@@ -52,6 +53,8 @@ pub mod interp;
 pub mod map;
 pub mod object;
 pub mod platform;
+pub mod prog;
+mod run;
 mod sys;
 
 pub use abi;

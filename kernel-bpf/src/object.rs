@@ -8,6 +8,7 @@
 
 use crate::error::{Error, Result};
 use crate::map::Map;
+use crate::prog::Program;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, Ordering};
@@ -17,6 +18,8 @@ use core::sync::atomic::{AtomicU32, Ordering};
 pub enum Object {
     /// A map.
     Map(Arc<dyn Map>),
+    /// A loaded program.
+    Prog(Arc<Program>),
 }
 
 /// fd -> object.
@@ -71,6 +74,18 @@ impl Objects {
     pub fn map(&self, fd: u32) -> Result<Arc<dyn Map>> {
         match self.get(fd)? {
             Object::Map(m) => Ok(m),
+            Object::Prog(_) => Err(Error::WrongObjectKind { fd }),
+        }
+    }
+
+    /// The program of `fd`.
+    ///
+    /// # Errors
+    /// [`Error::BadFd`], or [`Error::WrongObjectKind`] if it is not a program.
+    pub fn prog(&self, fd: u32) -> Result<Arc<Program>> {
+        match self.get(fd)? {
+            Object::Prog(p) => Ok(p),
+            Object::Map(_) => Err(Error::WrongObjectKind { fd }),
         }
     }
 

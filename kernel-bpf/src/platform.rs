@@ -57,6 +57,16 @@ pub trait Platform: Send + Sync + 'static {
         Err(Error::InvalidArgument)
     }
 
+    /// Copies `dst.len()` bytes of kernel memory at `src` without faulting
+    /// (probe_read). The default treats kernel memory as user memory, which
+    /// suits a hosted kernel; a real kernel checks its own mappings.
+    ///
+    /// # Errors
+    /// [`Error::BadAddress`] if any byte cannot be read.
+    fn read_kernel(&self, src: u64, dst: &mut [u8]) -> Result<()> {
+        self.copy_from_user(src, dst)
+    }
+
     /// The task on whose behalf the current code runs.
     fn current_task(&self) -> Task;
 

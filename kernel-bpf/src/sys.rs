@@ -91,6 +91,8 @@ impl<P: Platform> Bpf<P> {
             Cmd::MapLookupAndDeleteBatch => self.batch(&buf, attr, true, true),
             Cmd::MapUpdateBatch => self.update_batch(&buf, attr),
             Cmd::MapDeleteBatch => self.batch(&buf, attr, false, true),
+            Cmd::ProgLoad => self.prog_load(&buf),
+            Cmd::ProgTestRun => self.prog_test_run(&buf, attr),
             _ => Err(Error::UnknownCommand { cmd }),
         }
     }
@@ -239,9 +241,13 @@ impl<P: Platform> Bpf<P> {
                 return Err(Error::MapFull);
             }
             let fd = u32::from_ne_bytes(value[..4].try_into().map_err(|_| Error::InvalidArgument)?);
-            return match self.objects.get(fd)? {
-                Object::Map(_) => Err(Error::WrongObjectKind { fd }),
-            };
+            let prog = self.objects.prog(fd)?;
+            let pa = m
+                .as_any()
+                .downcast_ref::<map::ProgArray>()
+                .ok_or(Error::InvalidArgument)?;
+            pa.set(idx, Some(map::ProgEntry { id: prog.id, prog }))?;
+            return Ok(());
         }
         m.update(key, value, flags, None)
     }
@@ -326,7 +332,10 @@ impl<P: Platform> Bpf<P> {
             .objects
             .get(a.bpf_fd)
             .map_err(|_| Error::InfoBadFd { fd: a.bpf_fd })?;
-        let Object::Map(m) = obj;
+        let m = match obj {
+            Object::Map(m) => m,
+            Object::Prog(p) => return self.prog_info(&a, &p, uattr),
+        };
         let d = m.def();
         let full = core::mem::size_of::<MapInfo>();
         let len = a.info_len as usize;

@@ -264,6 +264,16 @@ typedef signed long long __s64;
  */
 #define MAX_TAIL_CALL_CNT 0x21U
 /*
+ * Most instructions a program may have (Linux BPF_COMPLEXITY_LIMIT_INSNS).
+ * Origin: rCore extension.
+ */
+#define BPF_COMPLEXITY_LIMIT_INSNS 0xf4240U
+/*
+ * Longest license string BPF_PROG_LOAD reads, NUL included.
+ * Origin: rCore extension.
+ */
+#define BPF_LICENSE_LEN 0x80U
+/*
  * Page size for ring buffer layouts and limits.
  * Origin: rCore extension.
  */

@@ -1,7 +1,9 @@
 //! Typed bpf(2) commands over any [`Backend`].
 
 use crate::{Backend, Errno, UserBuffer};
-use abi::{Cmd, MapBatchAttr, MapCreateAttr, MapElemAttr, MapInfo, ObjInfoAttr};
+use abi::{
+    Cmd, MapBatchAttr, MapCreateAttr, MapElemAttr, MapInfo, ObjInfoAttr, ProgLoadAttr, ProgTestRunAttr, ProgType,
+};
 use zerocopy::{FromBytes, Immutable, IntoBytes};
 
 /// What a batch lookup returned.
@@ -282,6 +284,47 @@ impl<B: Backend> Client<B> {
         };
         let r = self.run(Cmd::MapDeleteBatch, &mut a, &*buf).map(|_| ());
         (r, a.count)
+    }
+
+    /// BPF_PROG_LOAD of raw instruction bytes.
+    ///
+    /// # Errors
+    /// The errno.
+    pub fn prog_load(&self, prog_type: ProgType, code: &[u8], license: &str) -> Result<u32, Errno> {
+        let buf = self.backend.buffer(VALUE + code.len() + license.len() + 1);
+        buf.write(VALUE, code);
+        let lic = VALUE + code.len();
+        buf.write(lic, license.as_bytes());
+        let mut a = ProgLoadAttr {
+            prog_type: prog_type.raw(),
+            insn_cnt: (code.len() / 8) as u32,
+            insns: buf.at(VALUE),
+            license: buf.at(lic),
+            ..Default::default()
+        };
+        self.run(Cmd::ProgLoad, &mut a, &*buf)
+    }
+
+    /// BPF_PROG_TEST_RUN on `data`; returns r0 (as `retval`) and the data
+    /// after the run.
+    ///
+    /// # Errors
+    /// The errno.
+    pub fn test_run(&self, fd: u32, data: &[u8], repeat: u32) -> Result<(u32, Vec<u8>), Errno> {
+        let buf = self.backend.buffer(VALUE + 2 * data.len().max(1));
+        buf.write(VALUE, data);
+        let out = VALUE + data.len().max(1);
+        let mut a = ProgTestRunAttr {
+            prog_fd: fd,
+            data_size_in: data.len() as u32,
+            data_in: buf.at(VALUE),
+            data_size_out: data.len() as u32,
+            data_out: if data.is_empty() { 0 } else { buf.at(out) },
+            repeat,
+            ..Default::default()
+        };
+        self.run(Cmd::ProgTestRun, &mut a, &*buf)?;
+        Ok((a.retval, buf.read(out, data.len())))
     }
 
     /// Closes an fd.

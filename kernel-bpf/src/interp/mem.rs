@@ -181,6 +181,26 @@ impl Memory {
         Some(())
     }
 
+    /// Copies `out.len()` bytes from `addr` (for helpers reading program memory).
+    pub fn read_bytes(&self, addr: u64, out: &mut [u8]) -> Option<()> {
+        if !self.check(addr, out.len() as u64, false) {
+            return None;
+        }
+        // SAFETY: as in `load`; `out` is a distinct Rust buffer.
+        unsafe { core::ptr::copy_nonoverlapping(addr as *const u8, out.as_mut_ptr(), out.len()) };
+        Some(())
+    }
+
+    /// Copies `src` to `addr` (for helpers writing program memory).
+    pub fn write_bytes(&self, addr: u64, src: &[u8]) -> Option<()> {
+        if !self.check(addr, src.len() as u64, true) {
+            return None;
+        }
+        // SAFETY: as in `store`; `src` is a distinct Rust buffer.
+        unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), addr as *mut u8, src.len()) };
+        Some(())
+    }
+
     /// An atomic read-modify-write of 4 or 8 aligned bytes; returns the old value.
     pub fn atomic(&self, addr: u64, size: u64, op: AtomicOp, v: u64) -> Option<u64> {
         if addr % size != 0 || !self.check(addr, size, true) {

@@ -255,6 +255,15 @@ const HASH_FLAGS: u32 = BPF_F_NO_PREALLOC | BPF_F_NO_COMMON_LRU | BPF_F_NUMA_NOD
 const QUEUE_FLAGS: u32 = BPF_F_NUMA_NODE | ACCESS_MASK;
 const RINGBUF_FLAGS: u32 = BPF_F_NUMA_NODE;
 
+/// An object name: alphanumerics, `_` and `.`, NUL-terminated within the
+/// field (maps and programs, as Linux's `bpf_obj_name_cpy`).
+///
+/// # Errors
+/// [`Error::InvalidArgument`] for another character or a missing NUL.
+pub fn check_name(raw: &[u8; BPF_OBJ_NAME_LEN as usize]) -> Result<[u8; BPF_OBJ_NAME_LEN as usize]> {
+    map_name(raw)
+}
+
 /// A map name: alphanumerics, `_` and `.`, NUL-terminated within the field.
 fn map_name(raw: &[u8; BPF_OBJ_NAME_LEN as usize]) -> Result<[u8; BPF_OBJ_NAME_LEN as usize]> {
     let mut out = [0u8; BPF_OBJ_NAME_LEN as usize];

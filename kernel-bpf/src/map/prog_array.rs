@@ -26,7 +26,7 @@ pub struct ProgEntry {
     /// The program's id, which syscall lookups return.
     pub id: u32,
     /// The program.
-    pub prog: Arc<dyn Any + Send + Sync>,
+    pub prog: Arc<crate::prog::Program>,
 }
 
 /// PROG_ARRAY.

@@ -258,11 +258,14 @@ fn prog_array_holds_entries() {
     let pa = m.as_any().downcast_ref::<ProgArray>().unwrap();
     let mut v = [0u8; 4];
     assert_eq!(m.lookup(&k(0), &mut v), Err(Error::NotFound));
+    let objects = crate::object::Objects::new(1);
+    let code = crate::insn::encode(&crate::asm::assemble("mov %r0, 0\nexit").unwrap());
+    let prog = crate::prog::Program::load(9, abi::ProgType::SocketFilter, [0; 16], true, &code, &objects).unwrap();
     pa.set(
         1,
         Some(ProgEntry {
             id: 9,
-            prog: Arc::new(5u8),
+            prog: Arc::new(prog),
         }),
     )
     .unwrap();

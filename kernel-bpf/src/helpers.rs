@@ -1,0 +1,342 @@
+//! Helper functions, dispatched by the generated helper table, with their
+//! Linux meaning. Arguments that point into program memory are checked
+//! through the run's [`Memory`]; helpers report ordinary failures as
+//! negative errnos in r0, as Linux does.
+
+use crate::error::{Error, Result};
+use crate::interp::mem::Memory;
+use crate::interp::Env;
+use crate::map::{Map, RingBuf};
+use crate::platform::Platform;
+use crate::prog::Program;
+use crate::sys::Bpf;
+use abi::{Errno, Helper};
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt::Write;
+
+/// The helpers a program calls, for one run on the current CPU.
+pub struct KernelEnv<'a, P: Platform> {
+    /// The subsystem (platform, objects).
+    pub bpf: &'a Bpf<P>,
+    /// The running program (its maps).
+    pub prog: &'a Program,
+}
+
+fn neg(e: Errno) -> u64 {
+    (-i64::from(e.raw())) as u64
+}
+
+fn err_code(e: Error) -> u64 {
+    neg(e.errno())
+}
+
+impl<P: Platform> KernelEnv<'_, P> {
+    fn map(&self, handle: u64) -> Option<&Arc<dyn Map>> {
+        self.prog.map_of(handle)
+    }
+
+    fn read(mem: &Memory, addr: u64, len: usize) -> Option<Vec<u8>> {
+        let mut v = vec![0u8; len];
+        mem.read_bytes(addr, &mut v)?;
+        Some(v)
+    }
+
+    /// probe_read(_user/_kernel): fills `size` bytes at `dst` from `src`, or
+    /// zeros and -EFAULT.
+    fn probe_read(&self, mem: &Memory, dst: u64, size: u64, src: u64, user: bool) -> u64 {
+        let mut buf = vec![0u8; size as usize];
+        let r = if user {
+            self.bpf.platform.copy_from_user(src, &mut buf)
+        } else {
+            self.bpf.platform.read_kernel(src, &mut buf)
+        };
+        if r.is_err() {
+            buf.fill(0);
+        }
+        if mem.write_bytes(dst, &buf).is_none() {
+            return neg(Errno::EFAULT);
+        }
+        r.map_or_else(err_code, |()| 0)
+    }
+
+    /// probe_read_*_str: a NUL-terminated copy of at most `size` bytes;
+    /// returns its length with the NUL.
+    fn probe_read_str(&self, mem: &Memory, dst: u64, size: u64, src: u64, user: bool) -> u64 {
+        if size == 0 {
+            return 0;
+        }
+        let mut buf = vec![0u8; size as usize];
+        let mut n = 0usize;
+        while n + 1 < buf.len() {
+            let mut b = [0u8; 1];
+            let addr = src.wrapping_add(n as u64);
+            let r = if user {
+                self.bpf.platform.copy_from_user(addr, &mut b)
+            } else {
+                self.bpf.platform.read_kernel(addr, &mut b)
+            };
+            if r.is_err() {
+                let _ = mem.write_bytes(dst, &vec![0u8; size as usize]);
+                return neg(Errno::EFAULT);
+            }
+            if b[0] == 0 {
+                break;
+            }
+            buf[n] = b[0];
+            n += 1;
+        }
+        buf[n] = 0;
+        if mem.write_bytes(dst, &buf[..=n]).is_none() {
+            return neg(Errno::EFAULT);
+        }
+        (n + 1) as u64
+    }
+
+    fn ringbuf_of(&self, ptr: u64) -> Option<(&RingBuf, u64)> {
+        self.prog.maps.iter().find_map(|m| {
+            let rb = m.as_any().downcast_ref::<RingBuf>()?;
+            Some((rb, rb.offset_of(ptr as *const u8)?))
+        })
+    }
+}
+
+/// bpf_trace_printk's format subset: `%d %i %u %x %ld %li %lu %lx %lld %lli
+/// %llu %llx %p %s %c %%`, at most three arguments.
+fn format(fmt: &[u8], args: [u64; 3], read_str: &dyn Fn(u64) -> Option<String>) -> Option<String> {
+    let mut out = String::new();
+    let mut next = args.iter();
+    let mut i = 0;
+    while i < fmt.len() {
+        let c = fmt[i];
+        if c == 0 {
+            break;
+        }
+        if c != b'%' {
+            out.push(c as char);
+            i += 1;
+            continue;
+        }
+        i += 1;
+        let mut longs = 0;
+        while fmt.get(i) == Some(&b'l') {
+            longs += 1;
+            i += 1;
+        }
+        let conv = *fmt.get(i)?;
+        i += 1;
+        if conv == b'%' && longs == 0 {
+            out.push('%');
+            continue;
+        }
+        let v = *next.next()?;
+        let _ = match (conv, longs) {
+            (b'd' | b'i', 0) => write!(out, "{}", v as i32),
+            (b'd' | b'i', _) => write!(out, "{}", v as i64),
+            (b'u', 0) => write!(out, "{}", v as u32),
+            (b'u', _) => write!(out, "{v}"),
+            (b'x', 0) => write!(out, "{:x}", v as u32),
+            (b'x', _) => write!(out, "{v:x}"),
+            (b'p', 0) => write!(out, "0x{v:x}"),
+            (b'c', 0) => write!(out, "{}", v as u8 as char),
+            (b's', 0) => write!(out, "{}", read_str(v)?),
+            _ => return None,
+        };
+    }
+    Some(out)
+}
+
+impl<P: Platform> Env for KernelEnv<'_, P> {
+    fn call(&mut self, id: u32, a: [u64; 5], mem: &mut Memory) -> Result<u64> {
+        let helper = Helper::try_from(id).map_err(|_| Error::UnknownHelper { id })?;
+        let p = &self.bpf.platform;
+        let cpu = p.cpu_id();
+        Ok(match helper {
+            Helper::MapLookupElem => {
+                let Some(m) = self.map(a[0]).cloned() else { return Ok(0) };
+                let d = m.def();
+                let Some(key) = Self::read(mem, a[1], d.key_size as usize) else {
+                    return Ok(0);
+                };
+                match m.lookup_ptr(&key, cpu) {
+                    Some(ptr) if d.prog_can_read() => {
+                        let (len, writable) = (d.value_size as usize, d.prog_can_write());
+                        mem.lend(m.clone(), ptr, len, writable);
+                        ptr.as_ptr() as u64
+                    }
+                    _ => 0,
+                }
+            }
+            Helper::MapUpdateElem | Helper::MapPushElem => {
+                let Some(m) = self.map(a[0]) else {
+                    return Ok(neg(Errno::EINVAL));
+                };
+                let d = m.def();
+                if !d.prog_can_write() {
+                    return Ok(neg(Errno::EPERM));
+                }
+                let (key, value, flags) = if helper == Helper::MapPushElem {
+                    (Some(Vec::new()), Self::read(mem, a[1], d.value_size as usize), a[2])
+                } else {
+                    (
+                        Self::read(mem, a[1], d.key_size as usize),
+                        Self::read(mem, a[2], d.value_size as usize),
+                        a[3],
+                    )
+                };
+                let (Some(key), Some(value)) = (key, value) else {
+                    return Ok(neg(Errno::EFAULT));
+                };
+                m.update(&key, &value, flags, Some(cpu)).map_or_else(err_code, |()| 0)
+            }
+            Helper::MapDeleteElem => {
+                let Some(m) = self.map(a[0]) else {
+                    return Ok(neg(Errno::EINVAL));
+                };
+                let Some(key) = Self::read(mem, a[1], m.def().key_size as usize) else {
+                    return Ok(neg(Errno::EFAULT));
+                };
+                m.delete(&key).map_or_else(err_code, |()| 0)
+            }
+            Helper::MapPopElem | Helper::MapPeekElem => {
+                let Some(m) = self.map(a[0]) else {
+                    return Ok(neg(Errno::EINVAL));
+                };
+                let mut out = vec![0u8; m.def().value_size as usize];
+                let r = if helper == Helper::MapPopElem {
+                    m.lookup_and_delete(&[], &mut out)
+                } else {
+                    m.lookup(&[], &mut out)
+                };
+                match r {
+                    Ok(()) => mem.write_bytes(a[1], &out).map_or(neg(Errno::EFAULT), |()| 0),
+                    Err(e) => err_code(e),
+                }
+            }
+            Helper::ProbeRead | Helper::ProbeReadKernel => self.probe_read(mem, a[0], a[1], a[2], false),
+            Helper::ProbeReadUser => self.probe_read(mem, a[0], a[1], a[2], true),
+            Helper::ProbeReadStr | Helper::ProbeReadKernelStr => self.probe_read_str(mem, a[0], a[1], a[2], false),
+            Helper::ProbeReadUserStr => self.probe_read_str(mem, a[0], a[1], a[2], true),
+            Helper::KtimeGetNs => p.monotonic_ns(),
+            Helper::KtimeGetBootNs => p.boot_ns(),
+            Helper::GetPrandomU32 => u64::from(p.random_u32()),
+            Helper::GetSmpProcessorId => u64::from(cpu),
+            Helper::GetCurrentPidTgid => {
+                let t = p.current_task();
+                (u64::from(t.tgid) << 32) | u64::from(t.pid)
+            }
+            Helper::GetCurrentUidGid => {
+                let t = p.current_task();
+                (u64::from(t.gid) << 32) | u64::from(t.uid)
+            }
+            Helper::GetCurrentComm => {
+                let comm = p.current_task().comm;
+                let n = (a[1] as usize).min(comm.len());
+                if n == 0 {
+                    return Ok(neg(Errno::EINVAL));
+                }
+                let mut buf = comm[..n].to_vec();
+                buf[n - 1] = 0;
+                mem.write_bytes(a[0], &buf).map_or(neg(Errno::EFAULT), |()| 0)
+            }
+            Helper::TracePrintk => {
+                let Some(fmt) = Self::read(mem, a[0], a[1] as usize) else {
+                    return Ok(neg(Errno::EFAULT));
+                };
+                let read_str = |addr: u64| {
+                    let mut s = String::new();
+                    for k in 0..256u64 {
+                        let b = mem.load(addr.wrapping_add(k), 1)? as u8;
+                        if b == 0 {
+                            return Some(s);
+                        }
+                        s.push(b as char);
+                    }
+                    Some(s)
+                };
+                match format(&fmt, [a[2], a[3], a[4]], &read_str) {
+                    Some(text) => {
+                        p.console(&text);
+                        text.len() as u64
+                    }
+                    None => neg(Errno::EINVAL),
+                }
+            }
+            Helper::RingbufOutput => {
+                let Some(rb) = self.map(a[0]).and_then(|m| m.as_any().downcast_ref::<RingBuf>()) else {
+                    return Ok(neg(Errno::EINVAL));
+                };
+                let Some(data) = Self::read(mem, a[1], a[2] as usize) else {
+                    return Ok(neg(Errno::EFAULT));
+                };
+                rb.output(&data).map_or(neg(Errno::EAGAIN), |()| 0)
+            }
+            Helper::RingbufReserve => {
+                let Some(m) = self.map(a[0]).cloned() else { return Ok(0) };
+                let Some(rb) = m.as_any().downcast_ref::<RingBuf>() else {
+                    return Ok(0);
+                };
+                let Ok(off) = rb.reserve(a[1] as u32) else { return Ok(0) };
+                match rb.data_ptr(off) {
+                    Some(ptr) => {
+                        mem.lend(m.clone(), ptr, a[1] as usize, true);
+                        ptr.as_ptr() as u64
+                    }
+                    None => 0,
+                }
+            }
+            Helper::RingbufSubmit | Helper::RingbufDiscard => {
+                if let Some((rb, off)) = self.ringbuf_of(a[0]) {
+                    let _ = rb.commit(off, helper == Helper::RingbufDiscard);
+                }
+                0
+            }
+            Helper::RingbufQuery => match self.map(a[0]).and_then(|m| m.as_any().downcast_ref::<RingBuf>()) {
+                Some(rb) => rb.query(a[1]),
+                None => 0,
+            },
+            Helper::GetFuncIp => {
+                // The probe context's address field (bpf_probe_ctx.paddr).
+                mem.load(a[0].wrapping_add(core::mem::offset_of!(abi::ProbeCtx, paddr) as u64), 8)
+                    .unwrap_or(0)
+            }
+            // Packet helpers need socket buffers, which this kernel has not;
+            // tail calls are done by the program runner.
+            Helper::SkbStoreBytes
+            | Helper::L3CsumReplace
+            | Helper::L4CsumReplace
+            | Helper::CloneRedirect
+            | Helper::TailCall => return Err(Error::UnknownHelper { id }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format;
+
+    #[test]
+    fn printk_formats() {
+        let none = |_| None;
+        assert_eq!(
+            format(b"a %d b %u %x\n", [(-5i64) as u64, 7, 255], &none).as_deref(),
+            Some("a -5 b 7 ff\n")
+        );
+        assert_eq!(
+            format(b"%lld %llx %c%%", [u64::MAX, 0xabc, 65], &none).as_deref(),
+            Some("-1 abc A%")
+        );
+        assert_eq!(
+            format(b"%d %d %d %d", [1, 2, 3], &none),
+            None,
+            "at most three arguments"
+        );
+        assert_eq!(format(b"%q", [0; 3], &none), None);
+        assert_eq!(
+            format(b"%s!", [1, 0, 0], &|_| Some("hi".into())).as_deref(),
+            Some("hi!")
+        );
+    }
+}

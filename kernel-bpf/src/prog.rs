@@ -1,0 +1,161 @@
+//! Programs: loading (BPF_PROG_LOAD with Linux's attr), map references
+//! resolved to the maps they name, and the load-time checks that do not need
+//! the verifier (helpers exist and respect the license, jumps stay inside).
+
+use crate::error::{Error, Result};
+use crate::insn::{decode, Insn, CALL, LD_DW_IMM};
+use crate::interp::mem::Memory;
+use crate::map::Map;
+use crate::object::Objects;
+use abi::{ProgType, BPF_PSEUDO_CALL, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::ptr::NonNull;
+
+/// The high bits of the value a map reference loads: programs see an
+/// opaque handle, and helpers take it back to the program's own map list.
+pub const MAP_HANDLE_TAG: u64 = 0xffff_b9f0_0000_0000;
+
+/// A loaded program.
+pub struct Program {
+    /// Program id.
+    pub id: u32,
+    /// The type.
+    pub prog_type: ProgType,
+    /// Name, NUL-padded.
+    pub name: [u8; 16],
+    /// Whether the license is GPL-compatible.
+    pub gpl: bool,
+    /// Instructions, with map references resolved.
+    pub insns: Vec<Insn>,
+    /// The maps it uses; a map reference loads `MAP_HANDLE_TAG | index`.
+    pub maps: Vec<Arc<dyn Map>>,
+    /// Map values it addresses directly (BPF_PSEUDO_MAP_VALUE), lent to
+    /// every run: map index, value pointer, length.
+    /// (map index, value address, length): addresses into `maps`' storage.
+    values: Vec<(usize, u64, usize)>,
+}
+
+/// Licenses Linux counts as GPL-compatible.
+pub fn license_is_gpl(license: &[u8]) -> bool {
+    matches!(
+        license,
+        b"GPL" | b"GPL v2" | b"GPL and additional rights" | b"Dual BSD/GPL" | b"Dual MIT/GPL" | b"Dual MPL/GPL"
+    )
+}
+
+impl Program {
+    /// Prepares instruction bytes: resolves map references through
+    /// `objects`, and checks helper calls and jump targets.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for malformed code, unknown or
+    /// license-restricted helpers and jumps out of the program;
+    /// [`Error::BadFd`] or [`Error::WrongObjectKind`] for bad map fds.
+    pub fn load(
+        id: u32,
+        prog_type: ProgType,
+        name: [u8; 16],
+        gpl: bool,
+        code: &[u8],
+        objects: &Objects,
+    ) -> Result<Program> {
+        let mut insns = decode(code)?;
+        let mut maps: Vec<Arc<dyn Map>> = Vec::new();
+        let mut values = Vec::new();
+        let n = insns.len();
+        let mut pc = 0;
+        while pc < n {
+            let i = insns[pc];
+            if i.code == LD_DW_IMM {
+                if pc + 1 >= n || insns[pc + 1].code != 0 {
+                    return Err(Error::InvalidArgument);
+                }
+                match i.src {
+                    0 => {}
+                    BPF_PSEUDO_MAP_FD | BPF_PSEUDO_MAP_VALUE => {
+                        let m = objects.map(i.imm as u32)?;
+                        let idx = match maps.iter().position(|x| Arc::ptr_eq(x, &m)) {
+                            Some(x) => x,
+                            None => {
+                                maps.push(m.clone());
+                                maps.len() - 1
+                            }
+                        };
+                        let value = if i.src == BPF_PSEUDO_MAP_FD {
+                            MAP_HANDLE_TAG | idx as u64
+                        } else {
+                            // Direct value access: arrays only, inside the value.
+                            let off = insns[pc + 1].imm as u32 as usize;
+                            let d = m.def();
+                            if d.map_type != abi::MapType::Array || off >= d.value_size as usize {
+                                return Err(Error::InvalidArgument);
+                            }
+                            let base = m.lookup_ptr(&0u32.to_ne_bytes(), 0).ok_or(Error::InvalidArgument)?;
+                            values.push((idx, base.as_ptr() as u64, d.value_size as usize));
+                            base.as_ptr() as u64 + off as u64
+                        };
+                        insns[pc] = Insn {
+                            src: 0,
+                            imm: value as u32 as i32,
+                            ..i
+                        };
+                        insns[pc + 1].imm = (value >> 32) as u32 as i32;
+                    }
+                    _ => return Err(Error::InvalidArgument),
+                }
+                pc += 2;
+                continue;
+            }
+            if i.code == CALL {
+                match i.src {
+                    0 => {
+                        let proto = abi::helper_proto(i.imm as u32).ok_or(Error::InvalidArgument)?;
+                        if proto.gpl_only && !gpl {
+                            return Err(Error::InvalidArgument);
+                        }
+                    }
+                    BPF_PSEUDO_CALL => {
+                        let t = pc as i64 + 1 + i64::from(i.imm);
+                        if t < 0 || t as usize >= n {
+                            return Err(Error::InvalidArgument);
+                        }
+                    }
+                    _ => return Err(Error::InvalidArgument),
+                }
+            }
+            pc += 1;
+        }
+        match insns.last() {
+            Some(last) if last.code == crate::insn::EXIT || last.code == crate::insn::JA => {}
+            _ => return Err(Error::InvalidArgument),
+        }
+        Ok(Program {
+            id,
+            prog_type,
+            name,
+            gpl,
+            insns,
+            maps,
+            values,
+        })
+    }
+
+    /// Lends the program's directly addressed map values to a run.
+    pub fn lend_values(&self, mem: &mut Memory) {
+        for &(idx, addr, len) in &self.values {
+            if let (Some(m), Some(ptr)) = (self.maps.get(idx), NonNull::new(addr as *mut u8)) {
+                let writable = m.def().prog_can_write();
+                mem.lend(m.clone(), ptr, len, writable);
+            }
+        }
+    }
+
+    /// The map a handle names, if it is one of this program's.
+    pub fn map_of(&self, handle: u64) -> Option<&Arc<dyn Map>> {
+        if handle & !0xffff_ffff != MAP_HANDLE_TAG {
+            return None;
+        }
+        self.maps.get((handle & 0xffff_ffff) as usize)
+    }
+}

@@ -1,0 +1,176 @@
+//! BPF_PROG_LOAD and BPF_PROG_TEST_RUN, and program info.
+
+use crate::error::{Error, Result};
+use crate::helpers::KernelEnv;
+use crate::interp::{self, mem::Memory, Limits};
+use crate::object::Object;
+use crate::platform::Platform;
+use crate::prog::{license_is_gpl, Program};
+use crate::sys::{buffer, AttrBytes, Bpf};
+use abi::{
+    ObjInfoAttr, ProgInfo, ProgLoadAttr, ProgTestRunAttr, ProgType, BPF_COMPLEXITY_LIMIT_INSNS, BPF_F_ANY_ALIGNMENT,
+    BPF_F_SLEEPABLE, BPF_F_STRICT_ALIGNMENT, BPF_F_TEST_RND_HI32, BPF_F_TEST_STATE_FREQ, BPF_F_XDP_HAS_FRAGS,
+    BPF_LICENSE_LEN, PAGE_SIZE,
+};
+use alloc::sync::Arc;
+use zerocopy::{FromBytes, IntoBytes};
+
+/// Largest data_in of a test run.
+const MAX_TEST_DATA: u32 = 1 << 20;
+
+const PROG_FLAGS: u32 = BPF_F_STRICT_ALIGNMENT
+    | BPF_F_ANY_ALIGNMENT
+    | BPF_F_TEST_RND_HI32
+    | BPF_F_TEST_STATE_FREQ
+    | BPF_F_SLEEPABLE
+    | BPF_F_XDP_HAS_FRAGS;
+
+impl<P: Platform> Bpf<P> {
+    /// BPF_PROG_LOAD: copies in the instructions and license, resolves map
+    /// references and checks helper calls; returns the program's fd. The
+    /// verifier log (`log_*`) is not written: there is no verifier yet.
+    pub(crate) fn prog_load(&self, buf: &AttrBytes) -> Result<usize> {
+        let (a, _) = ProgLoadAttr::read_from_prefix(buf).map_err(|_| Error::InvalidArgument)?;
+        let prog_type = match ProgType::try_from(a.prog_type) {
+            Ok(ProgType::Unspec) | Err(_) => return Err(Error::InvalidArgument),
+            Ok(t) => t,
+        };
+        if a.prog_flags & !PROG_FLAGS != 0 {
+            return Err(Error::BadFlags {
+                flags: a.prog_flags.into(),
+            });
+        }
+        if a.insn_cnt == 0 || a.insn_cnt > BPF_COMPLEXITY_LIMIT_INSNS {
+            return Err(Error::SizeTooLarge);
+        }
+        let mut license = [0u8; BPF_LICENSE_LEN as usize];
+        let len = match self.platform.read_user_str(a.license, &mut license) {
+            Ok(n) => n,
+            // An unterminated license is cut, as strncpy_from_user leaves it.
+            Err(Error::InvalidArgument) => license.len() - 1,
+            Err(e) => return Err(e),
+        };
+        let gpl = license_is_gpl(&license[..len]);
+        let mut code = buffer(a.insn_cnt as usize * crate::insn::Insn::SIZE)?;
+        self.platform.copy_from_user(a.insns, &mut code)?;
+        let name = crate::map::check_name(&a.prog_name)?;
+        let prog = Program::load(self.objects.next_id(), prog_type, name, gpl, &code, &self.objects)?;
+        Ok(self.objects.insert(Object::Prog(Arc::new(prog)))? as usize)
+    }
+
+    /// Runs a loaded program once: r1 = the context (or the data), r2 = its
+    /// length; returns r0.
+    ///
+    /// # Errors
+    /// What the interpreter reports (a fault, an unknown helper, ...).
+    pub fn run_program(&self, prog: &Program, mem: &mut Memory, r1: u64, r2: u64) -> Result<u64> {
+        prog.lend_values(mem);
+        let mut env = KernelEnv { bpf: self, prog };
+        interp::run(&prog.insns, [r1, r2, 0, 0, 0], mem, &mut env, Limits::default())
+    }
+
+    /// BPF_PROG_TEST_RUN: runs the program `repeat` times on a copy of
+    /// `data_in` (r1 = its address, r2 = its length) or, if given, of
+    /// `ctx_in` (r1 = the context, r2 = its length); reports r0 (`retval`),
+    /// the mean time (`duration`, ns) and copies the data and context back.
+    pub(crate) fn prog_test_run(&self, buf: &AttrBytes, uattr: u64) -> Result<usize> {
+        let (a, _) = ProgTestRunAttr::read_from_prefix(buf).map_err(|_| Error::InvalidArgument)?;
+        let prog = self.objects.prog(a.prog_fd)?;
+        if a.flags != 0 || a.cpu != 0 || a.batch_size != 0 {
+            return Err(Error::InvalidArgument);
+        }
+        if a.data_size_in > MAX_TEST_DATA || a.ctx_size_in > PAGE_SIZE {
+            return Err(Error::InvalidArgument);
+        }
+        let mut data = buffer(a.data_size_in as usize)?;
+        self.platform.copy_from_user(a.data_in, &mut data)?;
+        let mut ctx = buffer(a.ctx_size_in as usize)?;
+        self.platform.copy_from_user(a.ctx_in, &mut ctx)?;
+        let mut mem = Memory::new();
+        let (dh, daddr) = mem.own(data, true);
+        let (ch, caddr) = mem.own(ctx, true);
+        let (r1, r2) = if a.ctx_size_in > 0 {
+            (caddr, u64::from(a.ctx_size_in))
+        } else {
+            (daddr, u64::from(a.data_size_in))
+        };
+        let repeat = a.repeat.max(1);
+        let start = self.platform.monotonic_ns();
+        let mut r0 = 0;
+        for _ in 0..repeat {
+            r0 = self.run_program(&prog, &mut mem, r1, r2)?;
+        }
+        let duration =
+            (self.platform.monotonic_ns().saturating_sub(start) / u64::from(repeat)).min(u64::from(u32::MAX)) as u32;
+        let mut short = false;
+        for (h, out, out_size, size_field) in [
+            (
+                dh,
+                a.data_out,
+                a.data_size_out,
+                core::mem::offset_of!(ProgTestRunAttr, data_size_out),
+            ),
+            (
+                ch,
+                a.ctx_out,
+                a.ctx_size_out,
+                core::mem::offset_of!(ProgTestRunAttr, ctx_size_out),
+            ),
+        ] {
+            let bytes = mem.buffer(h).map(|b| b.to_vec()).unwrap_or_default();
+            if out != 0 && !bytes.is_empty() {
+                let n = bytes.len().min(out_size as usize);
+                short |= n < bytes.len();
+                self.platform.copy_to_user(out, &bytes[..n])?;
+                self.write_attr(uattr, size_field, &(bytes.len() as u32).to_ne_bytes())?;
+            }
+        }
+        self.write_attr(
+            uattr,
+            core::mem::offset_of!(ProgTestRunAttr, retval),
+            &(r0 as u32).to_ne_bytes(),
+        )?;
+        self.write_attr(
+            uattr,
+            core::mem::offset_of!(ProgTestRunAttr, duration),
+            &duration.to_ne_bytes(),
+        )?;
+        if short {
+            return Err(Error::NoSpace);
+        }
+        Ok(0)
+    }
+
+    /// OBJ_GET_INFO_BY_FD for a program.
+    pub(crate) fn prog_info(&self, a: &ObjInfoAttr, p: &Program, uattr: u64) -> Result<usize> {
+        let full = core::mem::size_of::<ProgInfo>();
+        let len = a.info_len as usize;
+        if len > PAGE_SIZE as usize {
+            return Err(Error::AttrTooBig { size: a.info_len });
+        }
+        if len > full {
+            let mut tail = buffer(len - full)?;
+            self.platform.copy_from_user(a.info + full as u64, &mut tail)?;
+            if tail.iter().any(|&b| b != 0) {
+                return Err(Error::AttrTooBig { size: a.info_len });
+            }
+        }
+        let mut info = ProgInfo {
+            r#type: p.prog_type.raw(),
+            id: p.id,
+            xlated_prog_len: (p.insns.len() * crate::insn::Insn::SIZE) as u32,
+            nr_map_ids: p.maps.len() as u32,
+            name: p.name,
+            ..ProgInfo::default()
+        };
+        info.set_gpl_compatible(u32::from(p.gpl));
+        let n = len.min(full);
+        self.platform.copy_to_user(a.info, &info.as_bytes()[..n])?;
+        self.write_attr(
+            uattr,
+            core::mem::offset_of!(ObjInfoAttr, info_len),
+            &(n as u32).to_ne_bytes(),
+        )?;
+        Ok(0)
+    }
+}

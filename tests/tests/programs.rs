@@ -1,0 +1,99 @@
+//! Programs through the hosted bpf(2): BPF_PROG_LOAD with map references,
+//! helpers, BPF_PROG_TEST_RUN, and the load-time checks.
+
+use abi::{Errno, MapCreateAttr, MapType, ProgType};
+use kernel_bpf::asm::assemble;
+use kernel_bpf::insn::encode;
+use tests::hosted;
+
+fn code(text: &str) -> Vec<u8> {
+    encode(&assemble(text).unwrap())
+}
+
+#[test]
+fn a_program_counts_into_a_hash_map() {
+    let c = hosted();
+    let attr = MapCreateAttr {
+        map_type: MapType::Hash.raw(),
+        key_size: 4,
+        value_size: 8,
+        max_entries: 16,
+        ..Default::default()
+    };
+    let map = c.map_create(&attr).unwrap();
+    // key = data[0]; counts[key] += 1 (inserting 1 the first time); r0 = new count.
+    let text = format!(
+        "ldxb %r6, [%r1]\nstxw [%r10-4], %r6\nlddw %r1, {map}\nmov %r2, %r10\nadd %r2, -4\ncall 1\njeq %r0, 0, insert\n\
+         ldxdw %r1, [%r0]\nadd %r1, 1\nstxdw [%r0], %r1\nmov %r0, %r1\nexit\n\
+         insert:\nstdw [%r10-16], 1\nlddw %r1, {map}\nmov %r2, %r10\nadd %r2, -4\nmov %r3, %r10\nadd %r3, -16\nmov %r4, 0\ncall 2\nmov %r0, 1\nexit"
+    );
+    let mut bytes = code(&text);
+    // Mark both map loads as BPF_PSEUDO_MAP_FD references.
+    for slot in bytes.chunks_mut(8) {
+        if slot[0] == 0x18 && u32::from_ne_bytes(slot[4..8].try_into().unwrap()) == map {
+            slot[1] |= abi::BPF_PSEUDO_MAP_FD << 4;
+        }
+    }
+    let prog = c.prog_load(ProgType::SocketFilter, &bytes, "GPL").unwrap();
+    assert_eq!(c.test_run(prog, &[7, 0, 0, 0], 1).unwrap().0, 1);
+    assert_eq!(c.test_run(prog, &[7, 0, 0, 0], 1).unwrap().0, 2);
+    assert_eq!(
+        c.test_run(prog, &[9, 0, 0, 0], 3).unwrap().0,
+        3,
+        "repeat runs three times"
+    );
+    assert_eq!(c.lookup(map, Some(&7u32.to_ne_bytes()), 8).unwrap(), 2u64.to_ne_bytes());
+    // The map lives while the program holds it.
+    c.close(map).unwrap();
+    assert_eq!(c.test_run(prog, &[7, 0, 0, 0], 1).unwrap().0, 3);
+}
+
+#[test]
+fn test_run_copies_data_back_and_reports_faults() {
+    let c = hosted();
+    let prog = c
+        .prog_load(
+            ProgType::SocketFilter,
+            &code("stb [%r1+1], 0x42\nmov %r0, %r2\nexit"),
+            "MIT",
+        )
+        .unwrap();
+    let (r0, out) = c.test_run(prog, &[1, 2, 3], 1).unwrap();
+    assert_eq!((r0, out), (3, vec![1, 0x42, 3]));
+    let bad = c
+        .prog_load(ProgType::SocketFilter, &code("ldxdw %r0, [%r1+64]\nexit"), "MIT")
+        .unwrap();
+    assert_eq!(c.test_run(bad, &[0; 8], 1), Err(Errno::EFAULT.raw()));
+}
+
+#[test]
+fn load_checks() {
+    let c = hosted();
+    let gpl_only = code("mov %r1, %r10\nmov %r2, 8\nmov %r3, 0\ncall 4\nmov %r0, 0\nexit");
+    assert_eq!(
+        c.prog_load(ProgType::Kprobe, &gpl_only, "MIT"),
+        Err(Errno::EINVAL.raw()),
+        "probe_read is GPL-only"
+    );
+    assert!(c.prog_load(ProgType::Kprobe, &gpl_only, "Dual BSD/GPL").is_ok());
+    assert_eq!(
+        c.prog_load(ProgType::SocketFilter, &code("call 9999\nexit"), "GPL"),
+        Err(Errno::EINVAL.raw())
+    );
+    assert_eq!(
+        c.prog_load(ProgType::SocketFilter, &code("mov %r0, 0"), "GPL"),
+        Err(Errno::EINVAL.raw()),
+        "must end in exit"
+    );
+    assert_eq!(c.prog_load(ProgType::SocketFilter, &[], "GPL"), Err(Errno::E2BIG.raw()));
+    assert_eq!(
+        c.prog_load(ProgType::Unspec, &code("exit"), "GPL"),
+        Err(Errno::EINVAL.raw())
+    );
+    let mut map_ref = code("lddw %r1, 0x7fffffff\nmov %r0, 0\nexit");
+    map_ref[1] |= abi::BPF_PSEUDO_MAP_FD << 4;
+    assert_eq!(
+        c.prog_load(ProgType::SocketFilter, &map_ref, "GPL"),
+        Err(Errno::EBADF.raw())
+    );
+}
