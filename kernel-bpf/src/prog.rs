@@ -127,7 +127,7 @@ impl Program {
             pc += 1;
         }
         match insns.last() {
-            Some(last) if last.code == crate::insn::EXIT || last.code == crate::insn::JA => {}
+            Some(last) if matches!(last.code, crate::insn::EXIT | crate::insn::JA | crate::insn::JA32) => {}
             _ => return Err(Error::InvalidArgument),
         }
         Ok(Program {

@@ -126,3 +126,107 @@ pub fn linux_bpf(test: &str) -> Option<user_bindings::Client<user_bindings::sys:
 pub fn hosted() -> user_bindings::Client<user_bindings::hosted::HostedBackend> {
     user_bindings::Client::new(user_bindings::hosted::HostedBackend::new(possible_cpus()))
 }
+
+/// The eBPF conformance corpus (`../shared/conformance/bpf_conformance`,
+/// MIT): its `.data` format (see that folder's README) and its files.
+pub mod corpus {
+    use kernel_bpf::asm::assemble;
+    use kernel_bpf::insn::{decode, Insn};
+    use std::path::{Path, PathBuf};
+
+    /// A parsed `.data` file.
+    #[derive(Default, Debug)]
+    pub struct Case {
+        /// The `-- asm` text.
+        pub asm: String,
+        /// The `-- raw` words, if any.
+        pub raw: Option<Vec<u64>>,
+        /// The `-- mem` bytes.
+        pub mem: Vec<u8>,
+        /// The expected r0.
+        pub result: Option<u64>,
+        /// The expected error text.
+        pub error: Option<String>,
+    }
+
+    /// Parses a `.data` file.
+    ///
+    /// # Errors
+    /// A description of the malformed part.
+    pub fn parse(text: &str) -> std::result::Result<Case, String> {
+        let mut case = Case::default();
+        let mut section = String::new();
+        for line in text.lines() {
+            let line = line.split('#').next().unwrap_or("");
+            if line.contains("--") {
+                section = line.trim().trim_start_matches("--").trim().to_string();
+                continue;
+            }
+            let t = line.trim();
+            if t.is_empty() {
+                continue;
+            }
+            match section.as_str() {
+                "asm" => {
+                    case.asm.push_str(t);
+                    case.asm.push('\n');
+                }
+                "result" => {
+                    let v = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+                        Some(h) => u64::from_str_radix(h, 16),
+                        None => t.parse(),
+                    };
+                    case.result = Some(v.map_err(|e| format!("bad result {t}: {e}"))?);
+                }
+                "mem" => {
+                    for b in t.split_whitespace() {
+                        case.mem
+                            .push(u8::from_str_radix(b, 16).map_err(|e| format!("bad mem byte {b}: {e}"))?);
+                    }
+                }
+                "raw" => {
+                    for w in t.split_whitespace() {
+                        let h = w.trim_start_matches("0x");
+                        let v = u64::from_str_radix(h, 16).map_err(|e| format!("bad raw word {w}: {e}"))?;
+                        case.raw.get_or_insert_with(Vec::new).push(v);
+                    }
+                }
+                "error" => case.error = Some(t.to_string()),
+                _ => {}
+            }
+        }
+        Ok(case)
+    }
+
+    /// The case's program, assembled or from its raw words.
+    ///
+    /// # Errors
+    /// The assembler's error, as text.
+    pub fn program(case: &Case) -> std::result::Result<Vec<Insn>, String> {
+        match &case.raw {
+            Some(words) => {
+                decode(&words.iter().flat_map(|w| w.to_le_bytes()).collect::<Vec<u8>>()).map_err(|e| e.to_string())
+            }
+            None => assemble(&case.asm).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// The corpus folder, if it is there.
+    pub fn dir() -> Option<PathBuf> {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/bpf_conformance/tests");
+        dir.is_dir().then_some(dir)
+    }
+
+    /// The `.data` files of `dir`, sorted.
+    pub fn files(dir: &Path) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|r| {
+                r.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "data"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        files
+    }
+}

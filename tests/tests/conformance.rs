@@ -6,71 +6,15 @@
 //! `-- result`. Helper 5 is ktime_get_ns, as on Linux (the corpus needs it
 //! to return non-zero). Prints `N passed, M failed` with the failing names.
 
-use kernel_bpf::asm::assemble;
 use kernel_bpf::hosted::Hosted;
-use kernel_bpf::insn::{decode, Insn};
 use kernel_bpf::interp::{self, mem::Memory, Env, Limits};
 use kernel_bpf::{Error, Platform, Result};
 use std::path::PathBuf;
+use tests::corpus::{parse, program, Case};
 
 /// Tests expected to fail, each with the reason. An expected failure that
 /// passes is an error too, so this list cannot go stale.
 const KNOWN_FAILURES: &[(&str, &str)] = &[];
-
-/// A parsed `.data` file.
-#[derive(Default, Debug)]
-pub struct Case {
-    asm: String,
-    raw: Option<Vec<u64>>,
-    mem: Vec<u8>,
-    result: Option<u64>,
-    error: Option<String>,
-}
-
-fn parse(text: &str) -> std::result::Result<Case, String> {
-    let mut case = Case::default();
-    let mut section = String::new();
-    for line in text.lines() {
-        let line = line.split('#').next().unwrap_or("");
-        if line.contains("--") {
-            section = line.trim().trim_start_matches("--").trim().to_string();
-            continue;
-        }
-        let t = line.trim();
-        if t.is_empty() {
-            continue;
-        }
-        match section.as_str() {
-            "asm" => {
-                case.asm.push_str(t);
-                case.asm.push('\n');
-            }
-            "result" => {
-                let v = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-                    Some(h) => u64::from_str_radix(h, 16),
-                    None => t.parse(),
-                };
-                case.result = Some(v.map_err(|e| format!("bad result {t}: {e}"))?);
-            }
-            "mem" => {
-                for b in t.split_whitespace() {
-                    case.mem
-                        .push(u8::from_str_radix(b, 16).map_err(|e| format!("bad mem byte {b}: {e}"))?);
-                }
-            }
-            "raw" => {
-                for w in t.split_whitespace() {
-                    let h = w.trim_start_matches("0x");
-                    let v = u64::from_str_radix(h, 16).map_err(|e| format!("bad raw word {w}: {e}"))?;
-                    case.raw.get_or_insert_with(Vec::new).push(v);
-                }
-            }
-            "error" => case.error = Some(t.to_string()),
-            _ => {}
-        }
-    }
-    Ok(case)
-}
 
 /// Helpers of the corpus: 5 is ktime_get_ns.
 struct CorpusEnv {
@@ -83,15 +27,6 @@ impl Env for CorpusEnv {
             5 => Ok(self.platform.monotonic_ns().max(1)),
             _ => Err(Error::UnknownHelper { id }),
         }
-    }
-}
-
-fn program(case: &Case) -> std::result::Result<Vec<Insn>, String> {
-    match &case.raw {
-        Some(words) => {
-            decode(&words.iter().flat_map(|w| w.to_le_bytes()).collect::<Vec<u8>>()).map_err(|e| e.to_string())
-        }
-        None => assemble(&case.asm).map_err(|e| e.to_string()),
     }
 }
 
@@ -117,14 +52,9 @@ fn run_case(case: &Case) -> std::result::Result<u64, String> {
     .map_err(|e| e.to_string())
 }
 
-fn corpus() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/bpf_conformance/tests");
-    dir.is_dir().then_some(dir)
-}
-
 #[test]
 fn conformance_corpus_passes() {
-    let Some(dir) = corpus() else {
+    let Some(dir) = tests::corpus::dir() else {
         println!("SKIP conformance: ../shared/conformance/bpf_conformance/tests is absent");
         return;
     };

@@ -502,3 +502,54 @@ fn names_and_info_match_linux() {
     }
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
+
+/// The conformance programs Linux's verifier accepts as socket filters (and
+/// that need no memory, since Linux hands socket filters an skb, not the
+/// corpus buffer) give the same BPF_PROG_TEST_RUN result on both kernels.
+#[test]
+fn conformance_programs_match_linux_test_run() {
+    let Some(linux) = linux_bpf("conformance_programs_match_linux_test_run") else {
+        return;
+    };
+    let Some(dir) = tests::corpus::dir() else {
+        println!("SKIP conformance_programs_match_linux_test_run: the corpus is absent");
+        return;
+    };
+    let ours = hosted();
+    let (mut compared, mut rejected) = (0, 0);
+    let mut diffs = Vec::new();
+    for f in tests::corpus::files(&dir) {
+        let name = f.file_stem().unwrap().to_string_lossy().to_string();
+        let Ok(case) = tests::corpus::parse(&std::fs::read_to_string(&f).unwrap()) else {
+            continue;
+        };
+        if !case.mem.is_empty() {
+            continue;
+        }
+        let Ok(prog) = tests::corpus::program(&case) else {
+            continue;
+        };
+        let code = kernel_bpf::insn::encode(&prog);
+        let Ok(lfd) = linux.prog_load(abi::ProgType::SocketFilter, &code, "GPL") else {
+            rejected += 1;
+            continue;
+        };
+        let data = [0u8; 64];
+        let l = linux.test_run(lfd, &data, 1).map(|r| r.0);
+        let _ = linux.close(lfd);
+        let o = ours
+            .prog_load(abi::ProgType::SocketFilter, &code, "GPL")
+            .and_then(|fd| {
+                let r = ours.test_run(fd, &data, 1).map(|r| r.0);
+                let _ = ours.close(fd);
+                r
+            });
+        compared += 1;
+        if l != o {
+            diffs.push(format!("{name}: linux {l:?}, ours {o:?}"));
+        }
+    }
+    println!("conformance vs Linux test run: {compared} programs compared, {rejected} rejected by Linux's verifier");
+    assert!(compared > 100, "only {compared} compared");
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
