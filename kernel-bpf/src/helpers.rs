@@ -4,9 +4,10 @@
 //! negative errnos in r0, as Linux does.
 
 use crate::error::{Error, Result};
+use crate::insn::Insn;
 use crate::interp::mem::Memory;
 use crate::interp::Env;
-use crate::map::{Map, RingBuf};
+use crate::map::{Map, ProgArray, RingBuf};
 use crate::platform::Platform;
 use crate::prog::Program;
 use crate::sys::Bpf;
@@ -21,8 +22,8 @@ use core::fmt::Write;
 pub struct KernelEnv<'a, P: Platform> {
     /// The subsystem (platform, objects).
     pub bpf: &'a Bpf<P>,
-    /// The running program (its maps).
-    pub prog: &'a Program,
+    /// The running program (its maps); a tail call switches it.
+    pub prog: Arc<Program>,
 }
 
 fn neg(e: Errno) -> u64 {
@@ -149,6 +150,16 @@ fn format(fmt: &[u8], args: [u64; 3], read_str: &dyn Fn(u64) -> Option<String>) 
 }
 
 impl<P: Platform> Env for KernelEnv<'_, P> {
+    fn tail_call(&mut self, prog_array: u64, index: u64, mem: &mut Memory) -> Option<Arc<[Insn]>> {
+        let m = self.map(prog_array)?;
+        let pa = m.as_any().downcast_ref::<ProgArray>()?;
+        let next = pa.get(u32::try_from(index).ok()?)?.prog;
+        next.lend_values(mem);
+        let insns = next.insns.clone();
+        self.prog = next;
+        Some(insns)
+    }
+
     fn call(&mut self, id: u32, a: [u64; 5], mem: &mut Memory) -> Result<u64> {
         let helper = Helper::try_from(id).map_err(|_| Error::UnknownHelper { id })?;
         let p = &self.bpf.platform;

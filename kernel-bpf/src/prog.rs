@@ -27,7 +27,7 @@ pub struct Program {
     /// Whether the license is GPL-compatible.
     pub gpl: bool,
     /// Instructions, with map references resolved.
-    pub insns: Vec<Insn>,
+    pub insns: Arc<[Insn]>,
     /// The maps it uses; a map reference loads `MAP_HANDLE_TAG | index`.
     pub maps: Vec<Arc<dyn Map>>,
     /// Map values it addresses directly (BPF_PSEUDO_MAP_VALUE), lent to
@@ -135,7 +135,7 @@ impl Program {
             prog_type,
             name,
             gpl,
-            insns,
+            insns: insns.into(),
             maps,
             values,
         })

@@ -63,9 +63,12 @@ impl<P: Platform> Bpf<P> {
     ///
     /// # Errors
     /// What the interpreter reports (a fault, an unknown helper, ...).
-    pub fn run_program(&self, prog: &Program, mem: &mut Memory, r1: u64, r2: u64) -> Result<u64> {
+    pub fn run_program(&self, prog: &Arc<Program>, mem: &mut Memory, r1: u64, r2: u64) -> Result<u64> {
         prog.lend_values(mem);
-        let mut env = KernelEnv { bpf: self, prog };
+        let mut env = KernelEnv {
+            bpf: self,
+            prog: prog.clone(),
+        };
         interp::run(&prog.insns, [r1, r2, 0, 0, 0], mem, &mut env, Limits::default())
     }
 

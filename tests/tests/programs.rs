@@ -97,3 +97,83 @@ fn load_checks() {
         Err(Errno::EBADF.raw())
     );
 }
+
+/// Marks every `lddw %rN, fd` of `fds` as a BPF_PSEUDO_MAP_FD reference.
+fn with_maps(mut bytes: Vec<u8>, fds: &[u32]) -> Vec<u8> {
+    for slot in bytes.chunks_mut(8) {
+        if slot[0] == 0x18 && fds.contains(&u32::from_ne_bytes(slot[4..8].try_into().unwrap())) {
+            slot[1] |= abi::BPF_PSEUDO_MAP_FD << 4;
+        }
+    }
+    bytes
+}
+
+#[test]
+fn tail_calls_jump_and_stop_after_the_limit() {
+    let c = hosted();
+    let pa = c
+        .map_create(&MapCreateAttr {
+            map_type: MapType::ProgArray.raw(),
+            key_size: 4,
+            value_size: 4,
+            max_entries: 2,
+            ..Default::default()
+        })
+        .unwrap();
+    let counter = c
+        .map_create(&MapCreateAttr {
+            map_type: MapType::Array.raw(),
+            key_size: 4,
+            value_size: 8,
+            max_entries: 1,
+            ..Default::default()
+        })
+        .unwrap();
+    let target = c
+        .prog_load(ProgType::SocketFilter, &code("mov %r0, 42\nexit"), "GPL")
+        .unwrap();
+    // Slot 0: the target; slot 1 stays empty.
+    let caller_text = |slot: u32| format!("lddw %r2, {pa}\nmov %r3, {slot}\ncall 12\nmov %r0, 7\nexit");
+    let caller = c
+        .prog_load(ProgType::SocketFilter, &with_maps(code(&caller_text(0)), &[pa]), "GPL")
+        .unwrap();
+    let missing = c
+        .prog_load(ProgType::SocketFilter, &with_maps(code(&caller_text(1)), &[pa]), "GPL")
+        .unwrap();
+    assert_eq!(
+        c.test_run(caller, &[0; 4], 1).unwrap().0,
+        7,
+        "an empty slot falls through"
+    );
+    c.update(pa, Some(&0u32.to_ne_bytes()), &target.to_ne_bytes(), 0)
+        .unwrap();
+    assert_eq!(c.lookup(pa, Some(&0u32.to_ne_bytes()), 4).unwrap().len(), 4);
+    assert_eq!(
+        c.test_run(caller, &[0; 4], 1).unwrap().0,
+        42,
+        "the tail call replaced the caller"
+    );
+    assert_eq!(c.test_run(missing, &[0; 4], 1).unwrap().0, 7);
+    // A program that counts its runs and tail calls itself.
+    let looper = format!(
+        "mov %r6, %r1\nstw [%r10-4], 0\nlddw %r1, {counter}\nmov %r2, %r10\nadd %r2, -4\ncall 1\njeq %r0, 0, out\n\
+         ldxdw %r1, [%r0]\nadd %r1, 1\nstxdw [%r0], %r1\nmov %r1, %r6\nlddw %r2, {pa}\nmov %r3, 1\ncall 12\n\
+         out:\nstw [%r10-4], 0\nlddw %r1, {counter}\nmov %r2, %r10\nadd %r2, -4\ncall 1\nldxdw %r0, [%r0]\nexit"
+    );
+    let looper = c
+        .prog_load(ProgType::SocketFilter, &with_maps(code(&looper), &[pa, counter]), "GPL")
+        .unwrap();
+    c.update(pa, Some(&1u32.to_ne_bytes()), &looper.to_ne_bytes(), 0)
+        .unwrap();
+    let runs = c.test_run(looper, &[0; 4], 1).unwrap().0;
+    assert_eq!(
+        runs,
+        1 + abi::MAX_TAIL_CALL_CNT,
+        "33 tail calls, then the call falls through"
+    );
+    // Only programs may be stored.
+    assert_eq!(
+        c.update(pa, Some(&0u32.to_ne_bytes()), &counter.to_ne_bytes(), 0),
+        Err(Errno::EINVAL.raw())
+    );
+}

@@ -16,6 +16,7 @@ use crate::insn::{
     LD_DW_IMM, STX_B, STX_DW, STX_H, STX_W, ST_B, ST_DW, ST_H, ST_W,
 };
 use abi::*;
+use alloc::sync::Arc;
 use mem::{AtomicOp, Memory};
 
 /// Bytes of stack all frames of one run share.
@@ -30,6 +31,13 @@ pub trait Env {
     /// helper's own fatal error (a helper's ordinary failures are negative
     /// return values, not errors).
     fn call(&mut self, id: u32, args: [u64; 5], mem: &mut Memory) -> Result<u64>;
+
+    /// bpf_tail_call(ctx, prog_array, index): the program to continue with,
+    /// or `None`, and the call falls through to the next instruction.
+    fn tail_call(&mut self, prog_array: u64, index: u64, mem: &mut Memory) -> Option<Arc<[Insn]>> {
+        let _ = (prog_array, index, mem);
+        None
+    }
 }
 
 /// Limits of one run.
@@ -74,23 +82,60 @@ fn fault(pc: usize, addr: u64) -> Error {
 /// program, a truncated 64-bit load), [`Error::MemoryFault`],
 /// [`Error::CallDepth`], [`Error::StepLimit`], and helper errors.
 pub fn run(prog: &[Insn], args: [u64; 5], mem: &mut Memory, env: &mut dyn Env, limits: Limits) -> Result<u64> {
+    let stack = mem.stack(STACK_BYTES, MAX_BPF_STACK as usize);
+    let mut reg = [0u64; 16];
+    reg[1..6].copy_from_slice(&args);
+    let mut steps = 0u64;
+    let mut tail: Option<Arc<[Insn]>> = None;
+    let mut tails_left = MAX_TAIL_CALL_CNT;
+    loop {
+        reg[10] = stack;
+        let p: &[Insn] = tail.as_deref().unwrap_or(prog);
+        match exec(p, &mut reg, mem, env, limits, &mut steps, tails_left > 0)? {
+            Exit::Return(r0) => return Ok(r0),
+            Exit::Tail(next, ctx) => {
+                // The next program starts afresh with the context in r1.
+                reg = [0; 16];
+                reg[1] = ctx;
+                tail = Some(next);
+                tails_left -= 1;
+            }
+        }
+    }
+}
+
+/// How one program's execution ended.
+enum Exit {
+    Return(u64),
+    Tail(Arc<[Insn]>, u64),
+}
+
+/// Helper id of bpf_tail_call, from the generated table.
+const TAIL_CALL: u32 = abi::Helper::TailCall.raw();
+
+/// Runs one program until it exits or tail calls (`can_tail`: the run's
+/// tail-call budget is not spent).
+fn exec(
+    prog: &[Insn],
+    reg: &mut [u64; 16],
+    mem: &mut Memory,
+    env: &mut dyn Env,
+    limits: Limits,
+    steps: &mut u64,
+    can_tail: bool,
+) -> Result<Exit> {
     let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
     // Registers are checked once here, so the loop indexes a 16-entry file
     // without bounds checks.
     if let Some(pc) = prog.iter().position(|i| i.dst > 10 || i.src > 10) {
         return Err(bad(pc));
     }
-    let stack = mem.stack(STACK_BYTES, MAX_BPF_STACK as usize);
-    let mut reg = [0u64; 16];
-    reg[1..6].copy_from_slice(&args);
-    reg[10] = stack;
     let mut frames: alloc::vec::Vec<Frame> = alloc::vec::Vec::new();
     let mut pc = 0usize;
-    let mut steps = 0u64;
     loop {
         let Some(&i) = prog.get(pc) else { return Err(bad(pc)) };
-        steps += 1;
-        if steps > limits.max_steps {
+        *steps += 1;
+        if *steps > limits.max_steps {
             return Err(Error::StepLimit);
         }
         let (d, s) = (usize::from(i.dst & 15), usize::from(i.src & 15));
@@ -296,10 +341,20 @@ pub fn run(prog: &[Insn], args: [u64; 5], mem: &mut Memory, env: &mut dyn Env, l
                     if i.code == CALL && i.src != 0 {
                         return Err(bad(pc));
                     }
-                    reg[0] = env.call(id, [reg[1], reg[2], reg[3], reg[4], reg[5]], mem)?;
+                    if id == TAIL_CALL {
+                        // Only the entry frame may tail call; a failed tail
+                        // call falls through.
+                        if frames.is_empty() && can_tail {
+                            if let Some(next) = env.tail_call(reg[2], reg[3], mem) {
+                                return Ok(Exit::Tail(next, reg[1]));
+                            }
+                        }
+                    } else {
+                        reg[0] = env.call(id, [reg[1], reg[2], reg[3], reg[4], reg[5]], mem)?;
+                    }
                 }
                 EXIT => match frames.pop() {
-                    None => return Ok(reg[0]),
+                    None => return Ok(Exit::Return(reg[0])),
                     Some(f) => {
                         reg[6..10].copy_from_slice(&f.saved);
                         reg[10] -= u64::from(MAX_BPF_STACK);
