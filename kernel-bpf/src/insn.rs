@@ -137,6 +137,173 @@ opcodes! {
     EXIT = BPF_JMP | BPF_EXIT;
 }
 
+opcodes! {
+    /// `BPF_ALU | BPF_ADD | BPF_K`.
+    ADD32_K = BPF_ALU | BPF_ADD | BPF_K;
+    /// `BPF_ALU | BPF_ADD | BPF_X`.
+    ADD32_X = BPF_ALU | BPF_ADD | BPF_X;
+    /// `BPF_ALU64 | BPF_ADD | BPF_K`.
+    ADD64_K = BPF_ALU64 | BPF_ADD | BPF_K;
+    /// `BPF_ALU64 | BPF_ADD | BPF_X`.
+    ADD64_X = BPF_ALU64 | BPF_ADD | BPF_X;
+    /// `BPF_ALU | BPF_AND | BPF_K`.
+    AND32_K = BPF_ALU | BPF_AND | BPF_K;
+    /// `BPF_ALU | BPF_AND | BPF_X`.
+    AND32_X = BPF_ALU | BPF_AND | BPF_X;
+    /// `BPF_ALU64 | BPF_AND | BPF_K`.
+    AND64_K = BPF_ALU64 | BPF_AND | BPF_K;
+    /// `BPF_ALU64 | BPF_AND | BPF_X`.
+    AND64_X = BPF_ALU64 | BPF_AND | BPF_X;
+    /// `BPF_ALU64 | BPF_ARSH | BPF_K`.
+    ARSH64_K = BPF_ALU64 | BPF_ARSH | BPF_K;
+    /// `BPF_ALU64 | BPF_ARSH | BPF_X`.
+    ARSH64_X = BPF_ALU64 | BPF_ARSH | BPF_X;
+    /// `BPF_JMP32 | BPF_JEQ | BPF_K`.
+    JEQ32_K = BPF_JMP32 | BPF_JEQ | BPF_K;
+    /// `BPF_JMP32 | BPF_JEQ | BPF_X`.
+    JEQ32_X = BPF_JMP32 | BPF_JEQ | BPF_X;
+    /// `BPF_JMP | BPF_JEQ | BPF_K`.
+    JEQ_K = BPF_JMP | BPF_JEQ | BPF_K;
+    /// `BPF_JMP | BPF_JEQ | BPF_X`.
+    JEQ_X = BPF_JMP | BPF_JEQ | BPF_X;
+    /// `BPF_JMP32 | BPF_JGE | BPF_K`.
+    JGE32_K = BPF_JMP32 | BPF_JGE | BPF_K;
+    /// `BPF_JMP32 | BPF_JGE | BPF_X`.
+    JGE32_X = BPF_JMP32 | BPF_JGE | BPF_X;
+    /// `BPF_JMP | BPF_JGE | BPF_K`.
+    JGE_K = BPF_JMP | BPF_JGE | BPF_K;
+    /// `BPF_JMP | BPF_JGE | BPF_X`.
+    JGE_X = BPF_JMP | BPF_JGE | BPF_X;
+    /// `BPF_JMP32 | BPF_JGT | BPF_K`.
+    JGT32_K = BPF_JMP32 | BPF_JGT | BPF_K;
+    /// `BPF_JMP32 | BPF_JGT | BPF_X`.
+    JGT32_X = BPF_JMP32 | BPF_JGT | BPF_X;
+    /// `BPF_JMP | BPF_JGT | BPF_K`.
+    JGT_K = BPF_JMP | BPF_JGT | BPF_K;
+    /// `BPF_JMP | BPF_JGT | BPF_X`.
+    JGT_X = BPF_JMP | BPF_JGT | BPF_X;
+    /// `BPF_JMP32 | BPF_JLE | BPF_K`.
+    JLE32_K = BPF_JMP32 | BPF_JLE | BPF_K;
+    /// `BPF_JMP32 | BPF_JLE | BPF_X`.
+    JLE32_X = BPF_JMP32 | BPF_JLE | BPF_X;
+    /// `BPF_JMP | BPF_JLE | BPF_K`.
+    JLE_K = BPF_JMP | BPF_JLE | BPF_K;
+    /// `BPF_JMP | BPF_JLE | BPF_X`.
+    JLE_X = BPF_JMP | BPF_JLE | BPF_X;
+    /// `BPF_JMP32 | BPF_JLT | BPF_K`.
+    JLT32_K = BPF_JMP32 | BPF_JLT | BPF_K;
+    /// `BPF_JMP32 | BPF_JLT | BPF_X`.
+    JLT32_X = BPF_JMP32 | BPF_JLT | BPF_X;
+    /// `BPF_JMP | BPF_JLT | BPF_K`.
+    JLT_K = BPF_JMP | BPF_JLT | BPF_K;
+    /// `BPF_JMP | BPF_JLT | BPF_X`.
+    JLT_X = BPF_JMP | BPF_JLT | BPF_X;
+    /// `BPF_JMP32 | BPF_JNE | BPF_K`.
+    JNE32_K = BPF_JMP32 | BPF_JNE | BPF_K;
+    /// `BPF_JMP32 | BPF_JNE | BPF_X`.
+    JNE32_X = BPF_JMP32 | BPF_JNE | BPF_X;
+    /// `BPF_JMP | BPF_JNE | BPF_K`.
+    JNE_K = BPF_JMP | BPF_JNE | BPF_K;
+    /// `BPF_JMP | BPF_JNE | BPF_X`.
+    JNE_X = BPF_JMP | BPF_JNE | BPF_X;
+    /// `BPF_JMP32 | BPF_JSET | BPF_K`.
+    JSET32_K = BPF_JMP32 | BPF_JSET | BPF_K;
+    /// `BPF_JMP32 | BPF_JSET | BPF_X`.
+    JSET32_X = BPF_JMP32 | BPF_JSET | BPF_X;
+    /// `BPF_JMP | BPF_JSET | BPF_K`.
+    JSET_K = BPF_JMP | BPF_JSET | BPF_K;
+    /// `BPF_JMP | BPF_JSET | BPF_X`.
+    JSET_X = BPF_JMP | BPF_JSET | BPF_X;
+    /// `BPF_JMP32 | BPF_JSGE | BPF_K`.
+    JSGE32_K = BPF_JMP32 | BPF_JSGE | BPF_K;
+    /// `BPF_JMP32 | BPF_JSGE | BPF_X`.
+    JSGE32_X = BPF_JMP32 | BPF_JSGE | BPF_X;
+    /// `BPF_JMP | BPF_JSGE | BPF_K`.
+    JSGE_K = BPF_JMP | BPF_JSGE | BPF_K;
+    /// `BPF_JMP | BPF_JSGE | BPF_X`.
+    JSGE_X = BPF_JMP | BPF_JSGE | BPF_X;
+    /// `BPF_JMP32 | BPF_JSGT | BPF_K`.
+    JSGT32_K = BPF_JMP32 | BPF_JSGT | BPF_K;
+    /// `BPF_JMP32 | BPF_JSGT | BPF_X`.
+    JSGT32_X = BPF_JMP32 | BPF_JSGT | BPF_X;
+    /// `BPF_JMP | BPF_JSGT | BPF_K`.
+    JSGT_K = BPF_JMP | BPF_JSGT | BPF_K;
+    /// `BPF_JMP | BPF_JSGT | BPF_X`.
+    JSGT_X = BPF_JMP | BPF_JSGT | BPF_X;
+    /// `BPF_JMP32 | BPF_JSLE | BPF_K`.
+    JSLE32_K = BPF_JMP32 | BPF_JSLE | BPF_K;
+    /// `BPF_JMP32 | BPF_JSLE | BPF_X`.
+    JSLE32_X = BPF_JMP32 | BPF_JSLE | BPF_X;
+    /// `BPF_JMP | BPF_JSLE | BPF_K`.
+    JSLE_K = BPF_JMP | BPF_JSLE | BPF_K;
+    /// `BPF_JMP | BPF_JSLE | BPF_X`.
+    JSLE_X = BPF_JMP | BPF_JSLE | BPF_X;
+    /// `BPF_JMP32 | BPF_JSLT | BPF_K`.
+    JSLT32_K = BPF_JMP32 | BPF_JSLT | BPF_K;
+    /// `BPF_JMP32 | BPF_JSLT | BPF_X`.
+    JSLT32_X = BPF_JMP32 | BPF_JSLT | BPF_X;
+    /// `BPF_JMP | BPF_JSLT | BPF_K`.
+    JSLT_K = BPF_JMP | BPF_JSLT | BPF_K;
+    /// `BPF_JMP | BPF_JSLT | BPF_X`.
+    JSLT_X = BPF_JMP | BPF_JSLT | BPF_X;
+    /// `BPF_ALU | BPF_LSH | BPF_K`.
+    LSH32_K = BPF_ALU | BPF_LSH | BPF_K;
+    /// `BPF_ALU | BPF_LSH | BPF_X`.
+    LSH32_X = BPF_ALU | BPF_LSH | BPF_X;
+    /// `BPF_ALU64 | BPF_LSH | BPF_K`.
+    LSH64_K = BPF_ALU64 | BPF_LSH | BPF_K;
+    /// `BPF_ALU64 | BPF_LSH | BPF_X`.
+    LSH64_X = BPF_ALU64 | BPF_LSH | BPF_X;
+    /// `BPF_ALU | BPF_MOV | BPF_K`.
+    MOV32_K = BPF_ALU | BPF_MOV | BPF_K;
+    /// `BPF_ALU | BPF_MOV | BPF_X`.
+    MOV32_X = BPF_ALU | BPF_MOV | BPF_X;
+    /// `BPF_ALU64 | BPF_MOV | BPF_K`.
+    MOV64_K = BPF_ALU64 | BPF_MOV | BPF_K;
+    /// `BPF_ALU64 | BPF_MOV | BPF_X`.
+    MOV64_X = BPF_ALU64 | BPF_MOV | BPF_X;
+    /// `BPF_ALU | BPF_MUL | BPF_K`.
+    MUL32_K = BPF_ALU | BPF_MUL | BPF_K;
+    /// `BPF_ALU | BPF_MUL | BPF_X`.
+    MUL32_X = BPF_ALU | BPF_MUL | BPF_X;
+    /// `BPF_ALU64 | BPF_MUL | BPF_K`.
+    MUL64_K = BPF_ALU64 | BPF_MUL | BPF_K;
+    /// `BPF_ALU64 | BPF_MUL | BPF_X`.
+    MUL64_X = BPF_ALU64 | BPF_MUL | BPF_X;
+    /// `BPF_ALU | BPF_OR | BPF_K`.
+    OR32_K = BPF_ALU | BPF_OR | BPF_K;
+    /// `BPF_ALU | BPF_OR | BPF_X`.
+    OR32_X = BPF_ALU | BPF_OR | BPF_X;
+    /// `BPF_ALU64 | BPF_OR | BPF_K`.
+    OR64_K = BPF_ALU64 | BPF_OR | BPF_K;
+    /// `BPF_ALU64 | BPF_OR | BPF_X`.
+    OR64_X = BPF_ALU64 | BPF_OR | BPF_X;
+    /// `BPF_ALU | BPF_RSH | BPF_K`.
+    RSH32_K = BPF_ALU | BPF_RSH | BPF_K;
+    /// `BPF_ALU | BPF_RSH | BPF_X`.
+    RSH32_X = BPF_ALU | BPF_RSH | BPF_X;
+    /// `BPF_ALU64 | BPF_RSH | BPF_K`.
+    RSH64_K = BPF_ALU64 | BPF_RSH | BPF_K;
+    /// `BPF_ALU64 | BPF_RSH | BPF_X`.
+    RSH64_X = BPF_ALU64 | BPF_RSH | BPF_X;
+    /// `BPF_ALU | BPF_SUB | BPF_K`.
+    SUB32_K = BPF_ALU | BPF_SUB | BPF_K;
+    /// `BPF_ALU | BPF_SUB | BPF_X`.
+    SUB32_X = BPF_ALU | BPF_SUB | BPF_X;
+    /// `BPF_ALU64 | BPF_SUB | BPF_K`.
+    SUB64_K = BPF_ALU64 | BPF_SUB | BPF_K;
+    /// `BPF_ALU64 | BPF_SUB | BPF_X`.
+    SUB64_X = BPF_ALU64 | BPF_SUB | BPF_X;
+    /// `BPF_ALU | BPF_XOR | BPF_K`.
+    XOR32_K = BPF_ALU | BPF_XOR | BPF_K;
+    /// `BPF_ALU | BPF_XOR | BPF_X`.
+    XOR32_X = BPF_ALU | BPF_XOR | BPF_X;
+    /// `BPF_ALU64 | BPF_XOR | BPF_K`.
+    XOR64_K = BPF_ALU64 | BPF_XOR | BPF_K;
+    /// `BPF_ALU64 | BPF_XOR | BPF_X`.
+    XOR64_X = BPF_ALU64 | BPF_XOR | BPF_X;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,8 +12,14 @@ pub mod mem;
 
 use crate::error::{Error, Result};
 use crate::insn::{
-    Insn, ATOMIC_DW, ATOMIC_W, CALL, CALLX, EXIT, JA, JA32, LDXS_B, LDXS_H, LDXS_W, LDX_B, LDX_DW, LDX_H, LDX_W,
-    LD_DW_IMM, STX_B, STX_DW, STX_H, STX_W, ST_B, ST_DW, ST_H, ST_W,
+    Insn, ADD32_K, ADD32_X, ADD64_K, ADD64_X, AND32_K, AND32_X, AND64_K, AND64_X, ARSH64_K, ARSH64_X, ATOMIC_DW,
+    ATOMIC_W, CALL, CALLX, EXIT, JA, JA32, JEQ32_K, JEQ32_X, JEQ_K, JEQ_X, JGE32_K, JGE32_X, JGE_K, JGE_X, JGT32_K,
+    JGT32_X, JGT_K, JGT_X, JLE32_K, JLE32_X, JLE_K, JLE_X, JLT32_K, JLT32_X, JLT_K, JLT_X, JNE32_K, JNE32_X, JNE_K,
+    JNE_X, JSET32_K, JSET32_X, JSET_K, JSET_X, JSGE32_K, JSGE32_X, JSGE_K, JSGE_X, JSGT32_K, JSGT32_X, JSGT_K, JSGT_X,
+    JSLE32_K, JSLE32_X, JSLE_K, JSLE_X, JSLT32_K, JSLT32_X, JSLT_K, JSLT_X, LDXS_B, LDXS_H, LDXS_W, LDX_B, LDX_DW,
+    LDX_H, LDX_W, LD_DW_IMM, LSH32_K, LSH32_X, LSH64_K, LSH64_X, MOV32_K, MOV32_X, MOV64_K, MOV64_X, MUL32_K, MUL32_X,
+    MUL64_K, MUL64_X, OR32_K, OR32_X, OR64_K, OR64_X, RSH32_K, RSH32_X, RSH64_K, RSH64_X, STX_B, STX_DW, STX_H, STX_W,
+    ST_B, ST_DW, ST_H, ST_W, SUB32_K, SUB32_X, SUB64_K, SUB64_X, XOR32_K, XOR32_X, XOR64_K, XOR64_X,
 };
 use abi::*;
 use alloc::sync::Arc;
@@ -43,7 +49,8 @@ pub trait Env {
 /// Limits of one run.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
-    /// Instructions a run may execute before it is stopped.
+    /// Jumps and calls a run may take before it is stopped (straight-line
+    /// code between them is bounded by the program's length).
     pub max_steps: u64,
 }
 
@@ -134,10 +141,6 @@ fn exec(
     let mut pc = 0usize;
     loop {
         let Some(&i) = prog.get(pc) else { return Err(bad(pc)) };
-        *steps += 1;
-        if *steps > limits.max_steps {
-            return Err(Error::StepLimit);
-        }
         let (d, s) = (usize::from(i.dst & 15), usize::from(i.src & 15));
         let imm = i.imm as i64 as u64;
         let imm32 = i.imm as u32;
@@ -146,255 +149,527 @@ fn exec(
         let src = reg[s];
         let addr = |base: u64| base.wrapping_add(off as u64);
         let mut next = pc + 1;
-        // A jump to `pc + 1 + rel`, checked to stay in the program.
-        let jump = |rel: i64| -> Result<usize> {
+        // A jump to `pc + 1 + rel`, checked to stay in the program. Jumps
+        // (and calls) are what the step budget counts: code between them
+        // runs at most once through the program.
+        let mut jump = |rel: i64| -> Result<usize> {
+            *steps += 1;
+            if *steps > limits.max_steps {
+                return Err(Error::StepLimit);
+            }
             let t = pc as i64 + 1 + rel;
             if t < 0 || t as usize >= prog.len() {
                 return Err(bad(pc));
             }
             Ok(t as usize)
         };
-        match i.code & BPF_CLASS_MASK {
-            // 64-bit ALU, immediate and register.
-            BPF_ALU64 => {
-                let c = i.code;
-                let x = c & BPF_SRC_MASK == BPF_X;
-                let v = if x { src } else { imm };
-                reg[d] = match c & BPF_OP_MASK {
-                    BPF_ADD => dst.wrapping_add(v),
-                    BPF_SUB => dst.wrapping_sub(v),
-                    BPF_MUL => dst.wrapping_mul(v),
-                    BPF_DIV if i.off == 1 => {
-                        if v == 0 {
-                            0
-                        } else {
-                            (dst as i64).wrapping_div(v as i64) as u64
-                        }
-                    }
-                    BPF_DIV => dst.checked_div(v).unwrap_or(0),
-                    BPF_MOD if i.off == 1 => {
-                        if v == 0 {
-                            dst
-                        } else {
-                            (dst as i64).wrapping_rem(v as i64) as u64
-                        }
-                    }
-                    BPF_MOD => dst.checked_rem(v).unwrap_or(dst),
-                    BPF_OR => dst | v,
-                    BPF_AND => dst & v,
-                    BPF_XOR => dst ^ v,
-                    BPF_LSH => dst.wrapping_shl(v as u32),
-                    BPF_RSH => dst.wrapping_shr(v as u32),
-                    BPF_ARSH => (dst as i64).wrapping_shr(v as u32) as u64,
-                    BPF_NEG => dst.wrapping_neg(),
-                    BPF_MOV => match i.off {
-                        0 => v,
-                        8 => src as i8 as i64 as u64,
-                        16 => src as i16 as i64 as u64,
-                        32 => src as i32 as i64 as u64,
-                        _ => return Err(bad(pc)),
-                    },
-                    BPF_END if !x => match imm32 {
-                        16 => u64::from((dst as u16).swap_bytes()),
-                        32 => u64::from((dst as u32).swap_bytes()),
-                        64 => dst.swap_bytes(),
-                        _ => return Err(bad(pc)),
-                    },
-                    _ => return Err(bad(pc)),
-                };
+        // The common operations have an arm of their own, so one jump table
+        // dispatches them; everything else is decoded by class below.
+        match i.code {
+            ADD64_K => reg[d] = dst.wrapping_add(imm),
+            ADD64_X => reg[d] = dst.wrapping_add(src),
+            ADD32_K => reg[d] = u64::from((dst as u32).wrapping_add(imm32)),
+            ADD32_X => reg[d] = u64::from((dst as u32).wrapping_add(src as u32)),
+            SUB64_K => reg[d] = dst.wrapping_sub(imm),
+            SUB64_X => reg[d] = dst.wrapping_sub(src),
+            SUB32_K => reg[d] = u64::from((dst as u32).wrapping_sub(imm32)),
+            SUB32_X => reg[d] = u64::from((dst as u32).wrapping_sub(src as u32)),
+            MUL64_K => reg[d] = dst.wrapping_mul(imm),
+            MUL64_X => reg[d] = dst.wrapping_mul(src),
+            MUL32_K => reg[d] = u64::from((dst as u32).wrapping_mul(imm32)),
+            MUL32_X => reg[d] = u64::from((dst as u32).wrapping_mul(src as u32)),
+            OR64_K => reg[d] = dst | imm,
+            OR64_X => reg[d] = dst | src,
+            OR32_K => reg[d] = u64::from((dst as u32) | imm32),
+            OR32_X => reg[d] = u64::from((dst as u32) | (src as u32)),
+            AND64_K => reg[d] = dst & imm,
+            AND64_X => reg[d] = dst & src,
+            AND32_K => reg[d] = u64::from((dst as u32) & imm32),
+            AND32_X => reg[d] = u64::from((dst as u32) & (src as u32)),
+            XOR64_K => reg[d] = dst ^ imm,
+            XOR64_X => reg[d] = dst ^ src,
+            XOR32_K => reg[d] = u64::from((dst as u32) ^ imm32),
+            XOR32_X => reg[d] = u64::from((dst as u32) ^ (src as u32)),
+            LSH64_K => reg[d] = dst.wrapping_shl(imm as u32),
+            LSH64_X => reg[d] = dst.wrapping_shl(src as u32),
+            LSH32_K => reg[d] = u64::from((dst as u32).wrapping_shl(imm32)),
+            LSH32_X => reg[d] = u64::from((dst as u32).wrapping_shl(src as u32)),
+            RSH64_K => reg[d] = dst.wrapping_shr(imm as u32),
+            RSH64_X => reg[d] = dst.wrapping_shr(src as u32),
+            RSH32_K => reg[d] = u64::from((dst as u32).wrapping_shr(imm32)),
+            RSH32_X => reg[d] = u64::from((dst as u32).wrapping_shr(src as u32)),
+            ARSH64_K => reg[d] = (dst as i64).wrapping_shr(imm32) as u64,
+            ARSH64_X => reg[d] = (dst as i64).wrapping_shr(src as u32) as u64,
+            MOV64_K => reg[d] = imm,
+            MOV64_X if i.off == 0 => reg[d] = src,
+            MOV32_K => reg[d] = u64::from(imm32),
+            MOV32_X if i.off == 0 => reg[d] = u64::from(src as u32),
+            JEQ_K => {
+                if dst == imm {
+                    next = jump(off)?;
+                }
             }
-            // 32-bit ALU: results zero-extended.
-            BPF_ALU => {
-                let c = i.code;
-                let x = c & BPF_SRC_MASK == BPF_X;
-                let a = dst as u32;
-                let v = if x { src as u32 } else { imm32 };
-                reg[d] = u64::from(match c & BPF_OP_MASK {
-                    BPF_ADD => a.wrapping_add(v),
-                    BPF_SUB => a.wrapping_sub(v),
-                    BPF_MUL => a.wrapping_mul(v),
-                    BPF_DIV if i.off == 1 => {
-                        if v == 0 {
-                            0
-                        } else {
-                            (a as i32).wrapping_div(v as i32) as u32
-                        }
-                    }
-                    BPF_DIV => a.checked_div(v).unwrap_or(0),
-                    BPF_MOD if i.off == 1 => {
-                        if v == 0 {
-                            a
-                        } else {
-                            (a as i32).wrapping_rem(v as i32) as u32
-                        }
-                    }
-                    BPF_MOD => a.checked_rem(v).unwrap_or(a),
-                    BPF_OR => a | v,
-                    BPF_AND => a & v,
-                    BPF_XOR => a ^ v,
-                    BPF_LSH => a.wrapping_shl(v),
-                    BPF_RSH => a.wrapping_shr(v),
-                    BPF_ARSH => (a as i32).wrapping_shr(v) as u32,
-                    BPF_NEG => a.wrapping_neg(),
-                    BPF_MOV => match i.off {
-                        0 => v,
-                        8 => src as i8 as i32 as u32,
-                        16 => src as i16 as i32 as u32,
-                        _ => return Err(bad(pc)),
-                    },
-                    BPF_END => {
-                        let be = x;
-                        let value = match (imm32, be == cfg!(target_endian = "big")) {
-                            (16, true) => u64::from(dst as u16),
-                            (32, true) => u64::from(dst as u32),
-                            (64, true) => dst,
-                            (16, false) => u64::from((dst as u16).swap_bytes()),
-                            (32, false) => u64::from((dst as u32).swap_bytes()),
-                            (64, false) => dst.swap_bytes(),
+            JEQ_X => {
+                if dst == src {
+                    next = jump(off)?;
+                }
+            }
+            JEQ32_K => {
+                if (dst as u32) == imm32 {
+                    next = jump(off)?;
+                }
+            }
+            JEQ32_X => {
+                if (dst as u32) == (src as u32) {
+                    next = jump(off)?;
+                }
+            }
+            JNE_K => {
+                if dst != imm {
+                    next = jump(off)?;
+                }
+            }
+            JNE_X => {
+                if dst != src {
+                    next = jump(off)?;
+                }
+            }
+            JNE32_K => {
+                if (dst as u32) != imm32 {
+                    next = jump(off)?;
+                }
+            }
+            JNE32_X => {
+                if (dst as u32) != (src as u32) {
+                    next = jump(off)?;
+                }
+            }
+            JGT_K => {
+                if dst > imm {
+                    next = jump(off)?;
+                }
+            }
+            JGT_X => {
+                if dst > src {
+                    next = jump(off)?;
+                }
+            }
+            JGT32_K => {
+                if (dst as u32) > imm32 {
+                    next = jump(off)?;
+                }
+            }
+            JGT32_X => {
+                if (dst as u32) > (src as u32) {
+                    next = jump(off)?;
+                }
+            }
+            JGE_K => {
+                if dst >= imm {
+                    next = jump(off)?;
+                }
+            }
+            JGE_X => {
+                if dst >= src {
+                    next = jump(off)?;
+                }
+            }
+            JGE32_K => {
+                if (dst as u32) >= imm32 {
+                    next = jump(off)?;
+                }
+            }
+            JGE32_X => {
+                if (dst as u32) >= (src as u32) {
+                    next = jump(off)?;
+                }
+            }
+            JLT_K => {
+                if dst < imm {
+                    next = jump(off)?;
+                }
+            }
+            JLT_X => {
+                if dst < src {
+                    next = jump(off)?;
+                }
+            }
+            JLT32_K => {
+                if (dst as u32) < imm32 {
+                    next = jump(off)?;
+                }
+            }
+            JLT32_X => {
+                if (dst as u32) < (src as u32) {
+                    next = jump(off)?;
+                }
+            }
+            JLE_K => {
+                if dst <= imm {
+                    next = jump(off)?;
+                }
+            }
+            JLE_X => {
+                if dst <= src {
+                    next = jump(off)?;
+                }
+            }
+            JLE32_K => {
+                if (dst as u32) <= imm32 {
+                    next = jump(off)?;
+                }
+            }
+            JLE32_X => {
+                if (dst as u32) <= (src as u32) {
+                    next = jump(off)?;
+                }
+            }
+            JSET_K => {
+                if dst & imm != 0 {
+                    next = jump(off)?;
+                }
+            }
+            JSET_X => {
+                if dst & src != 0 {
+                    next = jump(off)?;
+                }
+            }
+            JSET32_K => {
+                if (dst as u32) & imm32 != 0 {
+                    next = jump(off)?;
+                }
+            }
+            JSET32_X => {
+                if (dst as u32) & (src as u32) != 0 {
+                    next = jump(off)?;
+                }
+            }
+            JSGT_K => {
+                if (dst as i64) > (imm as i64) {
+                    next = jump(off)?;
+                }
+            }
+            JSGT_X => {
+                if (dst as i64) > (src as i64) {
+                    next = jump(off)?;
+                }
+            }
+            JSGT32_K => {
+                if (dst as u32 as i32) > (imm32 as i32) {
+                    next = jump(off)?;
+                }
+            }
+            JSGT32_X => {
+                if (dst as u32 as i32) > (src as u32 as i32) {
+                    next = jump(off)?;
+                }
+            }
+            JSGE_K => {
+                if (dst as i64) >= (imm as i64) {
+                    next = jump(off)?;
+                }
+            }
+            JSGE_X => {
+                if (dst as i64) >= (src as i64) {
+                    next = jump(off)?;
+                }
+            }
+            JSGE32_K => {
+                if (dst as u32 as i32) >= (imm32 as i32) {
+                    next = jump(off)?;
+                }
+            }
+            JSGE32_X => {
+                if (dst as u32 as i32) >= (src as u32 as i32) {
+                    next = jump(off)?;
+                }
+            }
+            JSLT_K => {
+                if (dst as i64) < (imm as i64) {
+                    next = jump(off)?;
+                }
+            }
+            JSLT_X => {
+                if (dst as i64) < (src as i64) {
+                    next = jump(off)?;
+                }
+            }
+            JSLT32_K => {
+                if (dst as u32 as i32) < (imm32 as i32) {
+                    next = jump(off)?;
+                }
+            }
+            JSLT32_X => {
+                if (dst as u32 as i32) < (src as u32 as i32) {
+                    next = jump(off)?;
+                }
+            }
+            JSLE_K => {
+                if (dst as i64) <= (imm as i64) {
+                    next = jump(off)?;
+                }
+            }
+            JSLE_X => {
+                if (dst as i64) <= (src as i64) {
+                    next = jump(off)?;
+                }
+            }
+            JSLE32_K => {
+                if (dst as u32 as i32) <= (imm32 as i32) {
+                    next = jump(off)?;
+                }
+            }
+            JSLE32_X => {
+                if (dst as u32 as i32) <= (src as u32 as i32) {
+                    next = jump(off)?;
+                }
+            }
+            _ => {
+                match i.code & BPF_CLASS_MASK {
+                    // 64-bit ALU, immediate and register.
+                    BPF_ALU64 => {
+                        let c = i.code;
+                        let x = c & BPF_SRC_MASK == BPF_X;
+                        let v = if x { src } else { imm };
+                        reg[d] = match c & BPF_OP_MASK {
+                            BPF_ADD => dst.wrapping_add(v),
+                            BPF_SUB => dst.wrapping_sub(v),
+                            BPF_MUL => dst.wrapping_mul(v),
+                            BPF_DIV if i.off == 1 => {
+                                if v == 0 {
+                                    0
+                                } else {
+                                    (dst as i64).wrapping_div(v as i64) as u64
+                                }
+                            }
+                            BPF_DIV => dst.checked_div(v).unwrap_or(0),
+                            BPF_MOD if i.off == 1 => {
+                                if v == 0 {
+                                    dst
+                                } else {
+                                    (dst as i64).wrapping_rem(v as i64) as u64
+                                }
+                            }
+                            BPF_MOD => dst.checked_rem(v).unwrap_or(dst),
+                            BPF_OR => dst | v,
+                            BPF_AND => dst & v,
+                            BPF_XOR => dst ^ v,
+                            BPF_LSH => dst.wrapping_shl(v as u32),
+                            BPF_RSH => dst.wrapping_shr(v as u32),
+                            BPF_ARSH => (dst as i64).wrapping_shr(v as u32) as u64,
+                            BPF_NEG => dst.wrapping_neg(),
+                            BPF_MOV => match i.off {
+                                0 => v,
+                                8 => src as i8 as i64 as u64,
+                                16 => src as i16 as i64 as u64,
+                                32 => src as i32 as i64 as u64,
+                                _ => return Err(bad(pc)),
+                            },
+                            BPF_END if !x => match imm32 {
+                                16 => u64::from((dst as u16).swap_bytes()),
+                                32 => u64::from((dst as u32).swap_bytes()),
+                                64 => dst.swap_bytes(),
+                                _ => return Err(bad(pc)),
+                            },
                             _ => return Err(bad(pc)),
                         };
-                        reg[d] = value;
-                        pc = next;
-                        continue;
                     }
-                    _ => return Err(bad(pc)),
-                });
-            }
-            BPF_LD => {
-                if i.code != LD_DW_IMM {
-                    return Err(bad(pc));
-                }
-                let Some(hi) = prog.get(pc + 1) else {
-                    return Err(bad(pc));
-                };
-                if hi.code != 0 || i.src != 0 {
-                    // Map references are resolved by the loader before a run.
-                    return Err(bad(pc));
-                }
-                reg[d] = (u64::from(hi.imm as u32) << 32) | u64::from(imm32);
-                next = pc + 2;
-            }
-            BPF_LDX => {
-                if !matches!(i.code, LDX_B | LDX_H | LDX_W | LDX_DW | LDXS_B | LDXS_H | LDXS_W) {
-                    return Err(bad(pc));
-                }
-                let size = access_size(i.code);
-                let a = addr(src);
-                let v = mem.load(a, size).ok_or(fault(pc, a))?;
-                reg[d] = if i.code & BPF_MODE_MASK == BPF_MEMSX {
-                    match size {
-                        1 => v as i8 as i64 as u64,
-                        2 => v as i16 as i64 as u64,
-                        _ => v as i32 as i64 as u64,
+                    // 32-bit ALU: results zero-extended.
+                    BPF_ALU => {
+                        let c = i.code;
+                        let x = c & BPF_SRC_MASK == BPF_X;
+                        let a = dst as u32;
+                        let v = if x { src as u32 } else { imm32 };
+                        reg[d] = u64::from(match c & BPF_OP_MASK {
+                            BPF_ADD => a.wrapping_add(v),
+                            BPF_SUB => a.wrapping_sub(v),
+                            BPF_MUL => a.wrapping_mul(v),
+                            BPF_DIV if i.off == 1 => {
+                                if v == 0 {
+                                    0
+                                } else {
+                                    (a as i32).wrapping_div(v as i32) as u32
+                                }
+                            }
+                            BPF_DIV => a.checked_div(v).unwrap_or(0),
+                            BPF_MOD if i.off == 1 => {
+                                if v == 0 {
+                                    a
+                                } else {
+                                    (a as i32).wrapping_rem(v as i32) as u32
+                                }
+                            }
+                            BPF_MOD => a.checked_rem(v).unwrap_or(a),
+                            BPF_OR => a | v,
+                            BPF_AND => a & v,
+                            BPF_XOR => a ^ v,
+                            BPF_LSH => a.wrapping_shl(v),
+                            BPF_RSH => a.wrapping_shr(v),
+                            BPF_ARSH => (a as i32).wrapping_shr(v) as u32,
+                            BPF_NEG => a.wrapping_neg(),
+                            BPF_MOV => match i.off {
+                                0 => v,
+                                8 => src as i8 as i32 as u32,
+                                16 => src as i16 as i32 as u32,
+                                _ => return Err(bad(pc)),
+                            },
+                            BPF_END => {
+                                let be = x;
+                                let value = match (imm32, be == cfg!(target_endian = "big")) {
+                                    (16, true) => u64::from(dst as u16),
+                                    (32, true) => u64::from(dst as u32),
+                                    (64, true) => dst,
+                                    (16, false) => u64::from((dst as u16).swap_bytes()),
+                                    (32, false) => u64::from((dst as u32).swap_bytes()),
+                                    (64, false) => dst.swap_bytes(),
+                                    _ => return Err(bad(pc)),
+                                };
+                                reg[d] = value;
+                                pc = next;
+                                continue;
+                            }
+                            _ => return Err(bad(pc)),
+                        });
                     }
-                } else {
-                    v
-                };
-            }
-            BPF_ST | BPF_STX if matches!(i.code, ST_B | ST_H | ST_W | ST_DW | STX_B | STX_H | STX_W | STX_DW) => {
-                let size = access_size(i.code);
-                let v = if i.code & BPF_CLASS_MASK == BPF_ST { imm } else { src };
-                let a = addr(dst);
-                mem.store(a, size, v).ok_or(fault(pc, a))?;
-            }
-            BPF_STX if matches!(i.code, ATOMIC_W | ATOMIC_DW) => {
-                let size = if i.code == ATOMIC_W { 4 } else { 8 };
-                let a = addr(dst);
-                let fetch = imm32 & BPF_FETCH != 0;
-                if imm32 == BPF_CMPXCHG {
-                    let old = mem.cmpxchg(a, size, reg[0], src).ok_or(fault(pc, a))?;
-                    reg[0] = if size == 4 { u64::from(old as u32) } else { old };
-                } else {
-                    let op = match imm32 & !BPF_FETCH {
-                        x if x == u32::from(BPF_ADD) => AtomicOp::Add,
-                        x if x == u32::from(BPF_OR) => AtomicOp::Or,
-                        x if x == u32::from(BPF_AND) => AtomicOp::And,
-                        x if x == u32::from(BPF_XOR) => AtomicOp::Xor,
-                        _ if imm32 == BPF_XCHG => AtomicOp::Xchg,
-                        _ => return Err(bad(pc)),
-                    };
-                    let old = mem.atomic(a, size, op, src).ok_or(fault(pc, a))?;
-                    if fetch {
-                        reg[s] = if size == 4 { u64::from(old as u32) } else { old };
+                    BPF_LD => {
+                        if i.code != LD_DW_IMM {
+                            return Err(bad(pc));
+                        }
+                        let Some(hi) = prog.get(pc + 1) else {
+                            return Err(bad(pc));
+                        };
+                        if hi.code != 0 || i.src != 0 {
+                            // Map references are resolved by the loader before a run.
+                            return Err(bad(pc));
+                        }
+                        reg[d] = (u64::from(hi.imm as u32) << 32) | u64::from(imm32);
+                        next = pc + 2;
                     }
-                }
-            }
-            BPF_ST | BPF_STX => return Err(bad(pc)),
-            _ => match i.code {
-                JA => next = jump(off)?,
-                JA32 => next = jump(i64::from(i.imm))?,
-                CALL if i.src == BPF_PSEUDO_CALL => {
-                    if frames.len() + 1 >= MAX_CALL_FRAMES as usize {
-                        return Err(Error::CallDepth { pc: pc as u32 });
+                    BPF_LDX => {
+                        if !matches!(i.code, LDX_B | LDX_H | LDX_W | LDX_DW | LDXS_B | LDXS_H | LDXS_W) {
+                            return Err(bad(pc));
+                        }
+                        let size = access_size(i.code);
+                        let a = addr(src);
+                        let v = mem.load(a, size).ok_or(fault(pc, a))?;
+                        reg[d] = if i.code & BPF_MODE_MASK == BPF_MEMSX {
+                            match size {
+                                1 => v as i8 as i64 as u64,
+                                2 => v as i16 as i64 as u64,
+                                _ => v as i32 as i64 as u64,
+                            }
+                        } else {
+                            v
+                        };
                     }
-                    frames.push(Frame {
-                        ret: pc + 1,
-                        saved: [reg[6], reg[7], reg[8], reg[9]],
-                    });
-                    reg[10] += u64::from(MAX_BPF_STACK);
-                    // The callee's frame starts zeroed, as the entry frame does.
-                    mem.zero(reg[10] - u64::from(MAX_BPF_STACK), MAX_BPF_STACK as usize);
-                    next = jump(i64::from(i.imm))?;
-                }
-                CALL | CALLX => {
-                    let id = if i.code == CALLX { reg[d] as u32 } else { imm32 };
-                    if i.code == CALL && i.src != 0 {
-                        return Err(bad(pc));
+                    BPF_ST | BPF_STX
+                        if matches!(i.code, ST_B | ST_H | ST_W | ST_DW | STX_B | STX_H | STX_W | STX_DW) =>
+                    {
+                        let size = access_size(i.code);
+                        let v = if i.code & BPF_CLASS_MASK == BPF_ST { imm } else { src };
+                        let a = addr(dst);
+                        mem.store(a, size, v).ok_or(fault(pc, a))?;
                     }
-                    if id == TAIL_CALL {
-                        // Only the entry frame may tail call; a failed tail
-                        // call falls through.
-                        if frames.is_empty() && can_tail {
-                            if let Some(next) = env.tail_call(reg[2], reg[3], mem) {
-                                return Ok(Exit::Tail(next, reg[1]));
+                    BPF_STX if matches!(i.code, ATOMIC_W | ATOMIC_DW) => {
+                        let size = if i.code == ATOMIC_W { 4 } else { 8 };
+                        let a = addr(dst);
+                        let fetch = imm32 & BPF_FETCH != 0;
+                        if imm32 == BPF_CMPXCHG {
+                            let old = mem.cmpxchg(a, size, reg[0], src).ok_or(fault(pc, a))?;
+                            reg[0] = if size == 4 { u64::from(old as u32) } else { old };
+                        } else {
+                            let op = match imm32 & !BPF_FETCH {
+                                x if x == u32::from(BPF_ADD) => AtomicOp::Add,
+                                x if x == u32::from(BPF_OR) => AtomicOp::Or,
+                                x if x == u32::from(BPF_AND) => AtomicOp::And,
+                                x if x == u32::from(BPF_XOR) => AtomicOp::Xor,
+                                _ if imm32 == BPF_XCHG => AtomicOp::Xchg,
+                                _ => return Err(bad(pc)),
+                            };
+                            let old = mem.atomic(a, size, op, src).ok_or(fault(pc, a))?;
+                            if fetch {
+                                reg[s] = if size == 4 { u64::from(old as u32) } else { old };
                             }
                         }
-                    } else {
-                        reg[0] = env.call(id, [reg[1], reg[2], reg[3], reg[4], reg[5]], mem)?;
                     }
-                }
-                EXIT => match frames.pop() {
-                    None => return Ok(Exit::Return(reg[0])),
-                    Some(f) => {
-                        reg[6..10].copy_from_slice(&f.saved);
-                        reg[10] -= u64::from(MAX_BPF_STACK);
-                        next = f.ret;
-                    }
-                },
-                // Conditional jumps, 64- and 32-bit.
-                c if matches!(c & BPF_CLASS_MASK, BPF_JMP | BPF_JMP32) => {
-                    let x = c & BPF_SRC_MASK == BPF_X;
-                    let wide = c & BPF_CLASS_MASK == BPF_JMP;
-                    let (a, b) = if wide {
-                        (dst, if x { src } else { imm })
-                    } else {
-                        (u64::from(dst as u32), u64::from(if x { src as u32 } else { imm32 }))
-                    };
-                    let (sa, sb) = if wide {
-                        (a as i64, b as i64)
-                    } else {
-                        (i64::from(a as u32 as i32), i64::from(b as u32 as i32))
-                    };
-                    let taken = match c & BPF_OP_MASK {
-                        BPF_JEQ => a == b,
-                        BPF_JNE => a != b,
-                        BPF_JGT => a > b,
-                        BPF_JGE => a >= b,
-                        BPF_JLT => a < b,
-                        BPF_JLE => a <= b,
-                        BPF_JSET => a & b != 0,
-                        BPF_JSGT => sa > sb,
-                        BPF_JSGE => sa >= sb,
-                        BPF_JSLT => sa < sb,
-                        BPF_JSLE => sa <= sb,
+                    BPF_ST | BPF_STX => return Err(bad(pc)),
+                    _ => match i.code {
+                        JA => next = jump(off)?,
+                        JA32 => next = jump(i64::from(i.imm))?,
+                        CALL if i.src == BPF_PSEUDO_CALL => {
+                            if frames.len() + 1 >= MAX_CALL_FRAMES as usize {
+                                return Err(Error::CallDepth { pc: pc as u32 });
+                            }
+                            frames.push(Frame {
+                                ret: pc + 1,
+                                saved: [reg[6], reg[7], reg[8], reg[9]],
+                            });
+                            reg[10] += u64::from(MAX_BPF_STACK);
+                            // The callee's frame starts zeroed, as the entry frame does.
+                            mem.zero(reg[10] - u64::from(MAX_BPF_STACK), MAX_BPF_STACK as usize);
+                            next = jump(i64::from(i.imm))?;
+                        }
+                        CALL | CALLX => {
+                            let id = if i.code == CALLX { reg[d] as u32 } else { imm32 };
+                            if i.code == CALL && i.src != 0 {
+                                return Err(bad(pc));
+                            }
+                            if id == TAIL_CALL {
+                                // Only the entry frame may tail call; a failed tail
+                                // call falls through.
+                                if frames.is_empty() && can_tail {
+                                    if let Some(next) = env.tail_call(reg[2], reg[3], mem) {
+                                        return Ok(Exit::Tail(next, reg[1]));
+                                    }
+                                }
+                            } else {
+                                reg[0] = env.call(id, [reg[1], reg[2], reg[3], reg[4], reg[5]], mem)?;
+                            }
+                        }
+                        EXIT => match frames.pop() {
+                            None => return Ok(Exit::Return(reg[0])),
+                            Some(f) => {
+                                reg[6..10].copy_from_slice(&f.saved);
+                                reg[10] -= u64::from(MAX_BPF_STACK);
+                                next = f.ret;
+                            }
+                        },
+                        // Conditional jumps, 64- and 32-bit.
+                        c if matches!(c & BPF_CLASS_MASK, BPF_JMP | BPF_JMP32) => {
+                            let x = c & BPF_SRC_MASK == BPF_X;
+                            let wide = c & BPF_CLASS_MASK == BPF_JMP;
+                            let (a, b) = if wide {
+                                (dst, if x { src } else { imm })
+                            } else {
+                                (u64::from(dst as u32), u64::from(if x { src as u32 } else { imm32 }))
+                            };
+                            let (sa, sb) = if wide {
+                                (a as i64, b as i64)
+                            } else {
+                                (i64::from(a as u32 as i32), i64::from(b as u32 as i32))
+                            };
+                            let taken = match c & BPF_OP_MASK {
+                                BPF_JEQ => a == b,
+                                BPF_JNE => a != b,
+                                BPF_JGT => a > b,
+                                BPF_JGE => a >= b,
+                                BPF_JLT => a < b,
+                                BPF_JLE => a <= b,
+                                BPF_JSET => a & b != 0,
+                                BPF_JSGT => sa > sb,
+                                BPF_JSGE => sa >= sb,
+                                BPF_JSLT => sa < sb,
+                                BPF_JSLE => sa <= sb,
+                                _ => return Err(bad(pc)),
+                            };
+                            if taken {
+                                next = jump(off)?;
+                            }
+                        }
                         _ => return Err(bad(pc)),
-                    };
-                    if taken {
-                        next = jump(off)?;
-                    }
+                    },
                 }
-                _ => return Err(bad(pc)),
-            },
+            }
         }
         pc = next;
     }
