@@ -236,6 +236,7 @@ fn specs() -> impl Strategy<Value = Spec> {
         Just(MapType::Queue),
         Just(MapType::Stack),
         Just(MapType::PercpuHash),
+        Just(MapType::LruPercpuHash),
     ];
     (
         t,
@@ -246,7 +247,7 @@ fn specs() -> impl Strategy<Value = Spec> {
     )
         .prop_map(|(t, k, v, max, nopre)| {
             let keyless = matches!(t, MapType::Queue | MapType::Stack);
-            let lru = matches!(t, MapType::LruHash);
+            let lru = matches!(t, MapType::LruHash | MapType::LruPercpuHash);
             Spec {
                 map_type: t,
                 key_size: if keyless {
