@@ -146,18 +146,6 @@ impl<P: Platform> Bpf<P> {
 
     /// OBJ_GET_INFO_BY_FD for a program.
     pub(crate) fn prog_info(&self, a: &ObjInfoAttr, p: &Program, uattr: u64) -> Result<usize> {
-        let full = core::mem::size_of::<ProgInfo>();
-        let len = a.info_len as usize;
-        if len > PAGE_SIZE as usize {
-            return Err(Error::AttrTooBig { size: a.info_len });
-        }
-        if len > full {
-            let mut tail = buffer(len - full)?;
-            self.platform.copy_from_user(a.info + full as u64, &mut tail)?;
-            if tail.iter().any(|&b| b != 0) {
-                return Err(Error::AttrTooBig { size: a.info_len });
-            }
-        }
         let mut info = ProgInfo {
             r#type: p.prog_type.raw(),
             id: p.id,
@@ -167,13 +155,6 @@ impl<P: Platform> Bpf<P> {
             ..ProgInfo::default()
         };
         info.set_gpl_compatible(u32::from(p.gpl));
-        let n = len.min(full);
-        self.platform.copy_to_user(a.info, &info.as_bytes()[..n])?;
-        self.write_attr(
-            uattr,
-            core::mem::offset_of!(ObjInfoAttr, info_len),
-            &(n as u32).to_ne_bytes(),
-        )?;
-        Ok(0)
+        self.write_info(a, info.as_bytes(), uattr)
     }
 }

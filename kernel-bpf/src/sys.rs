@@ -163,6 +163,32 @@ impl<P: Platform> Bpf<P> {
         self.platform.copy_to_user(addr, bytes)
     }
 
+    /// Hands out an info struct as Linux does: the caller's buffer may be
+    /// shorter (it gets a prefix) or longer (the rest must be zero, E2BIG
+    /// otherwise); `info_len` is set to the bytes written.
+    pub(crate) fn write_info(&self, a: &ObjInfoAttr, info: &[u8], uattr: u64) -> Result<usize> {
+        let len = a.info_len as usize;
+        if len > PAGE_SIZE as usize {
+            return Err(Error::AttrTooBig { size: a.info_len });
+        }
+        if len > info.len() {
+            let mut tail = buffer(len - info.len())?;
+            self.platform
+                .copy_from_user(a.info.wrapping_add(info.len() as u64), &mut tail)?;
+            if tail.iter().any(|&b| b != 0) {
+                return Err(Error::AttrTooBig { size: a.info_len });
+            }
+        }
+        let n = len.min(info.len());
+        self.platform.copy_to_user(a.info, &info[..n])?;
+        self.write_attr(
+            uattr,
+            core::mem::offset_of!(ObjInfoAttr, info_len),
+            &(n as u32).to_ne_bytes(),
+        )?;
+        Ok(0)
+    }
+
     /// A key from user memory; keyless maps take only a NULL key.
     pub(crate) fn copy_key(&self, ukey: u64, size: u32) -> Result<Vec<u8>> {
         if size == 0 {
@@ -337,18 +363,6 @@ impl<P: Platform> Bpf<P> {
             Object::Prog(p) => return self.prog_info(&a, &p, uattr),
         };
         let d = m.def();
-        let full = core::mem::size_of::<MapInfo>();
-        let len = a.info_len as usize;
-        if len > PAGE_SIZE as usize {
-            return Err(Error::AttrTooBig { size: a.info_len });
-        }
-        if len > full {
-            let mut tail = buffer(len - full)?;
-            self.platform.copy_from_user(a.info + full as u64, &mut tail)?;
-            if tail.iter().any(|&b| b != 0) {
-                return Err(Error::AttrTooBig { size: a.info_len });
-            }
-        }
         let info = MapInfo {
             r#type: d.map_type.raw(),
             id: d.id,
@@ -360,13 +374,6 @@ impl<P: Platform> Bpf<P> {
             name: d.name,
             ..MapInfo::default()
         };
-        let n = len.min(full);
-        self.platform.copy_to_user(a.info, &info.as_bytes()[..n])?;
-        self.write_attr(
-            uattr,
-            core::mem::offset_of!(ObjInfoAttr, info_len),
-            &(n as u32).to_ne_bytes(),
-        )?;
-        Ok(0)
+        self.write_info(&a, info.as_bytes(), uattr)
     }
 }

@@ -298,59 +298,9 @@ fn creation_matches_linux() {
         return;
     };
     let ours = hosted();
-    let types = [1u32, 2, 3, 5, 6, 9, 10, 22, 23, 27, 99];
-    // Sizes and counts stay small enough that Linux allocates at most a few
-    // MiB per map; the limits above that are checked with the cases below.
-    let sizes = [0u32, 1, 4, 8, 513, 4096];
-    let flags = [0u32, 1, 2, 4, 8, 16, 24, 64, 128, 256, 384, 1024, 1 << 15];
     let mut n = 0;
     let mut diffs = Vec::new();
-    for &t in &types {
-        for &k in &sizes {
-            for &v in &sizes {
-                for &max in &[0u32, 1, 64] {
-                    for &f in &flags {
-                        let attr = MapCreateAttr {
-                            map_type: t,
-                            key_size: k,
-                            value_size: v,
-                            max_entries: max,
-                            map_flags: f,
-                            ..Default::default()
-                        };
-                        let (l, o) = (linux.map_create(&attr), ours.map_create(&attr));
-                        n += 1;
-                        if let Ok(fd) = l {
-                            let _ = linux.close(fd);
-                        }
-                        if let Ok(fd) = o {
-                            let _ = ours.close(fd);
-                        }
-                        let (l, o) = (l.map(|_| ()), o.map(|_| ()));
-                        if l != o {
-                            diffs.push(format!(
-                                "type {t} key {k} value {v} max {max} flags {f:#x}: linux {l:?}, ours {o:?}"
-                            ));
-                        }
-                    }
-                }
-            }
-        }
-    }
-    for (t, k, v, max) in [
-        (1u32, 4u32, 8u32, 1u32 << 29),
-        (5, 4, 1 << 16, 1),
-        (6, 4, 1 << 16, 1),
-        (2, 4, 1 << 22, 1),
-        (22, 0, 1 << 23, 1),
-    ] {
-        let attr = MapCreateAttr {
-            map_type: t,
-            key_size: k,
-            value_size: v,
-            max_entries: max,
-            ..Default::default()
-        };
+    let mut compare = |attr: MapCreateAttr| {
         let (l, o) = (linux.map_create(&attr), ours.map_create(&attr));
         n += 1;
         if let Ok(fd) = l {
@@ -361,13 +311,51 @@ fn creation_matches_linux() {
         }
         let (l, o) = (l.map(|_| ()), o.map(|_| ()));
         if l != o {
-            diffs.push(format!("type {t} key {k} value {v} max {max}: linux {l:?}, ours {o:?}"));
+            diffs.push(format!(
+                "type {} key {} value {} max {} flags {:#x}: linux {l:?}, ours {o:?}",
+                attr.map_type, attr.key_size, attr.value_size, attr.max_entries, attr.map_flags
+            ));
+        }
+    };
+    // Sizes and counts stay small enough that Linux allocates at most a few
+    // MiB per map; the limits above that are checked with the cases below.
+    let types = [1u32, 2, 3, 5, 6, 9, 10, 22, 23, 27, 99];
+    let sizes = [0u32, 1, 4, 8, 513, 4096];
+    let flags = [0u32, 1, 2, 4, 8, 16, 24, 64, 128, 256, 384, 1024, 1 << 15];
+    for &map_type in &types {
+        for &key_size in &sizes {
+            for &value_size in &sizes {
+                for &max_entries in &[0u32, 1, 64] {
+                    for &map_flags in &flags {
+                        compare(MapCreateAttr {
+                            map_type,
+                            key_size,
+                            value_size,
+                            max_entries,
+                            map_flags,
+                            ..Default::default()
+                        });
+                    }
+                }
+            }
         }
     }
-    println!("{n} creations compared");
-    for d in &diffs {
-        println!("DIFF {d}");
+    for (map_type, key_size, value_size, max_entries) in [
+        (1u32, 4u32, 8u32, 1u32 << 29),
+        (5, 4, 1 << 16, 1),
+        (6, 4, 1 << 16, 1),
+        (2, 4, 1 << 22, 1),
+        (22, 0, 1 << 23, 1),
+    ] {
+        compare(MapCreateAttr {
+            map_type,
+            key_size,
+            value_size,
+            max_entries,
+            ..Default::default()
+        });
     }
+    println!("{n} creations compared");
     assert!(
         diffs.is_empty(),
         "{} of {n} differ:\n{}",
