@@ -20,6 +20,9 @@ use std::time::Duration;
 use user_bindings::Backend;
 use zerocopy::IntoBytes;
 
+#[path = "common.rs"]
+mod common;
+
 const LOOP_N: u64 = 10_000;
 
 fn loop_prog(n: u64) -> Vec<Insn> {
@@ -113,6 +116,20 @@ fn benches(c: &mut Criterion) {
         g.bench_function("kernel-bpf", |b| b.iter(|| black_box(run_ours())));
         g.bench_function("rbpf", |b| b.iter(|| black_box(vm.execute_program().unwrap())));
         g.finish();
+        let iters = if *name == "b_straight" { 100_000 } else { 20 };
+        common::report(
+            name,
+            common::interleaved(
+                || {
+                    black_box(run_ours());
+                },
+                || {
+                    black_box(vm.execute_program().unwrap());
+                },
+                iters,
+                31,
+            ),
+        );
     }
 }
 

@@ -18,6 +18,9 @@ use std::time::Duration;
 use user_bindings::Backend;
 use zerocopy::IntoBytes;
 
+#[path = "common.rs"]
+mod common;
+
 const ENTRIES: u32 = 100_000;
 
 fn hash_map(entries: u32) -> Arc<dyn Map> {
@@ -62,6 +65,23 @@ fn helper_path(c: &mut Criterion) {
         })
     });
     g.finish();
+    let mut j = 0usize;
+    let mut k = 0usize;
+    common::report(
+        "hash_lookup",
+        common::interleaved(
+            || {
+                j = (j + 1) % ks.len();
+                black_box(ours.lookup_ptr(&ks[j].to_ne_bytes(), 0));
+            },
+            || {
+                k = (k + 1) % ks.len();
+                black_box(peer.get(&ks[k]));
+            },
+            100_000,
+            41,
+        ),
+    );
     let mut g = c.benchmark_group("hash_update");
     g.bench_function("kernel-bpf", |b| {
         b.iter(|| {
@@ -77,6 +97,23 @@ fn helper_path(c: &mut Criterion) {
         })
     });
     g.finish();
+    let (mut j, mut k) = (0usize, 0usize);
+    common::report(
+        "hash_update",
+        common::interleaved(
+            || {
+                j = (j + 1) % ks.len();
+                ours.update(&ks[j].to_ne_bytes(), &(j as u64).to_ne_bytes(), BPF_ANY, Some(0))
+                    .unwrap();
+            },
+            || {
+                k = (k + 1) % ks.len();
+                black_box(peer.insert(ks[k], k as u64));
+            },
+            100_000,
+            41,
+        ),
+    );
 }
 
 /// A create attr, and an elem attr with key 7 and a value, in one buffer.
@@ -123,6 +160,24 @@ fn syscall_path(c: &mut Criterion) {
                 g.bench_function(BenchmarkId::new("linux bpf(2)", name), |b| {
                     b.iter(|| linux.bpf(cmd.raw(), buf.addr(), 32).unwrap())
                 });
+            }
+            for (name, cmd) in [
+                ("syscall update", Cmd::MapUpdateElem),
+                ("syscall lookup", Cmd::MapLookupElem),
+            ] {
+                common::report(
+                    name,
+                    common::interleaved(
+                        || {
+                            bpf.sys_bpf(cmd.raw(), mem.addr(), 32).unwrap();
+                        },
+                        || {
+                            linux.bpf(cmd.raw(), buf.addr(), 32).unwrap();
+                        },
+                        20_000,
+                        21,
+                    ),
+                );
             }
             let _ = linux.close(lfd);
         }

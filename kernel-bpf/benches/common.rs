@@ -1,0 +1,32 @@
+//! Shared by the benchmarks: a ratio measured by interleaving the two sides
+//! in short rounds, so that drift in the machine's speed (a shared VM)
+//! affects both alike, unlike two criterion groups measured one after the
+//! other.
+
+use std::time::Instant;
+
+/// Median, lowest and highest of the per-round ratios ours / peer, each
+/// round timing `iters` calls of each side.
+pub fn interleaved(mut ours: impl FnMut(), mut peer: impl FnMut(), iters: u32, rounds: u32) -> (f64, f64, f64) {
+    let mut ratios: Vec<f64> = (0..rounds)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..iters {
+                ours();
+            }
+            let a = t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            for _ in 0..iters {
+                peer();
+            }
+            a / t.elapsed().as_secs_f64()
+        })
+        .collect();
+    ratios.sort_by(|a, b| a.total_cmp(b));
+    (ratios[ratios.len() / 2], ratios[0], ratios[ratios.len() - 1])
+}
+
+/// Prints an interleaved ratio.
+pub fn report(name: &str, (median, lo, hi): (f64, f64, f64)) {
+    println!("  {name}: interleaved ratio ours/peer median {median:.2} (range {lo:.2}..{hi:.2}); below 1 is faster");
+}
