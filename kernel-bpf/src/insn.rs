@@ -81,14 +81,18 @@ pub fn encode(insns: &[Insn]) -> Vec<u8> {
     insns.iter().flat_map(|i| i.to_bytes()).collect()
 }
 
-/// Defines opcode constants from the description's parts.
+/// Defines opcode constants from the description's parts, and a list of them.
 macro_rules! opcodes {
-    ($($(#[$doc:meta])* $name:ident = $value:expr;)*) => {
+    ($(#[$ldoc:meta])* $list:ident: $($(#[$doc:meta])* $name:ident = $value:expr;)*) => {
         $( $(#[$doc])* pub const $name: u8 = $value; )*
+        $(#[$ldoc])*
+        pub const $list: &[u8] = &[$($name),*];
     };
 }
 
 opcodes! {
+    /// The load, store, atomic and control opcodes named here.
+    MEMORY_AND_CONTROL:
     /// 64-bit immediate load (two slots).
     LD_DW_IMM = BPF_LD | BPF_DW | BPF_IMM;
     /// Load a byte.
@@ -138,6 +142,8 @@ opcodes! {
 }
 
 opcodes! {
+    /// The ALU and conditional jump opcodes named here.
+    ALU_AND_JUMPS:
     /// `BPF_ALU | BPF_ADD | BPF_K`.
     ADD32_K = BPF_ALU | BPF_ADD | BPF_K;
     /// `BPF_ALU | BPF_ADD | BPF_X`.

@@ -122,6 +122,27 @@ pub fn linux_bpf(test: &str) -> Option<user_bindings::Client<user_bindings::sys:
     }
 }
 
+/// Assembles a program into instruction bytes.
+///
+/// # Panics
+/// If the text does not assemble (a test bug).
+pub fn code(text: &str) -> Vec<u8> {
+    kernel_bpf::insn::encode(&kernel_bpf::asm::assemble(text).expect("test program assembles"))
+}
+
+/// Marks every `lddw %rN, fd` whose immediate is one of `fds` as a
+/// BPF_PSEUDO_MAP_FD reference (the assembler has no syntax for it).
+pub fn with_maps(mut bytes: Vec<u8>, fds: &[u32]) -> Vec<u8> {
+    for slot in bytes.chunks_mut(8) {
+        if slot[0] == kernel_bpf::insn::LD_DW_IMM
+            && fds.contains(&u32::from_ne_bytes([slot[4], slot[5], slot[6], slot[7]]))
+        {
+            slot[1] |= abi::BPF_PSEUDO_MAP_FD << 4;
+        }
+    }
+    bytes
+}
+
 /// A hosted kernel with as many CPUs as this machine, behind a client.
 pub fn hosted() -> user_bindings::Client<user_bindings::hosted::HostedBackend> {
     user_bindings::Client::new(user_bindings::hosted::HostedBackend::new(possible_cpus()))

@@ -167,7 +167,13 @@ proptest! {
             attr.resize(BPF_ATTR_SIZE + 16, 0);
             let batch = (Cmd::MapLookupBatch.raw()..=Cmd::MapDeleteBatch.raw()).contains(&c.cmd);
             // map_fd and pointer fields of the elem, batch and info attrs.
-            let (fd_field, ptr_fields): (usize, &[usize]) = if batch { (36, &[0, 8, 16, 24]) } else { (0, &[8, 16, 8, 16]) };
+            use core::mem::offset_of;
+            use abi::{MapBatchAttr as B, MapElemAttr as E};
+            let (fd_field, ptr_fields): (usize, [usize; 4]) = if batch {
+                (offset_of!(B, map_fd), [offset_of!(B, in_batch), offset_of!(B, out_batch), offset_of!(B, keys), offset_of!(B, values)])
+            } else {
+                (offset_of!(E, map_fd), [offset_of!(E, key), offset_of!(E, value), offset_of!(E, key), offset_of!(E, value)])
+            };
             if let Some(i) = c.fd_pick {
                 let at = c.fd_at.unwrap_or(fd_field);
                 attr[at..at + 4].copy_from_slice(&w.fds[i].to_ne_bytes());
@@ -177,9 +183,10 @@ proptest! {
                 let a = addr(&w, p, 512);
                 attr[at..at + 8].copy_from_slice(&a.to_ne_bytes());
             }
-            if batch && c.bytes.get(32).is_some() {
+            let count = core::mem::offset_of!(abi::MapBatchAttr, count);
+            if batch && c.bytes.get(count).is_some() {
                 // A small count, so batches do some work.
-                attr[32..36].copy_from_slice(&u32::from(c.bytes[32] % 8).to_ne_bytes());
+                attr[count..count + 4].copy_from_slice(&u32::from(c.bytes[count] % 8).to_ne_bytes());
             }
             if c.trim {
                 if let Some(used) = Cmd::try_from(c.cmd).ok().and_then(Cmd::attr_size) {

@@ -319,7 +319,22 @@ fn creation_matches_linux() {
     };
     // Sizes and counts stay small enough that Linux allocates at most a few
     // MiB per map; the limits above that are checked with the cases below.
-    let types = [1u32, 2, 3, 5, 6, 9, 10, 22, 23, 27, 99];
+    let types: Vec<u32> = [
+        MapType::Hash,
+        MapType::Array,
+        MapType::ProgArray,
+        MapType::PercpuHash,
+        MapType::PercpuArray,
+        MapType::LruHash,
+        MapType::LruPercpuHash,
+        MapType::Queue,
+        MapType::Stack,
+        MapType::Ringbuf,
+    ]
+    .iter()
+    .map(|t| t.raw())
+    .chain([99])
+    .collect();
     let sizes = [0u32, 1, 4, 8, 513, 4096];
     let flags = [0u32, 1, 2, 4, 8, 16, 24, 64, 128, 256, 384, 1024, 1 << 15];
     for &map_type in &types {

@@ -2,13 +2,9 @@
 //! helpers, BPF_PROG_TEST_RUN, and the load-time checks.
 
 use abi::{Errno, MapCreateAttr, MapType, ProgType};
-use kernel_bpf::asm::assemble;
-use kernel_bpf::insn::encode;
 use tests::hosted;
 
-fn code(text: &str) -> Vec<u8> {
-    encode(&assemble(text).unwrap())
-}
+use tests::{code, with_maps};
 
 #[test]
 fn a_program_counts_into_a_hash_map() {
@@ -27,13 +23,7 @@ fn a_program_counts_into_a_hash_map() {
          ldxdw %r1, [%r0]\nadd %r1, 1\nstxdw [%r0], %r1\nmov %r0, %r1\nexit\n\
          insert:\nstdw [%r10-16], 1\nlddw %r1, {map}\nmov %r2, %r10\nadd %r2, -4\nmov %r3, %r10\nadd %r3, -16\nmov %r4, 0\ncall 2\nmov %r0, 1\nexit"
     );
-    let mut bytes = code(&text);
-    // Mark both map loads as BPF_PSEUDO_MAP_FD references.
-    for slot in bytes.chunks_mut(8) {
-        if slot[0] == 0x18 && u32::from_ne_bytes(slot[4..8].try_into().unwrap()) == map {
-            slot[1] |= abi::BPF_PSEUDO_MAP_FD << 4;
-        }
-    }
+    let bytes = with_maps(code(&text), &[map]);
     let prog = c.prog_load(ProgType::SocketFilter, &bytes, "GPL").unwrap();
     assert_eq!(c.test_run(prog, &[7, 0, 0, 0], 1).unwrap().0, 1);
     assert_eq!(c.test_run(prog, &[7, 0, 0, 0], 1).unwrap().0, 2);
@@ -96,16 +86,6 @@ fn load_checks() {
         c.prog_load(ProgType::SocketFilter, &map_ref, "GPL"),
         Err(Errno::EBADF.raw())
     );
-}
-
-/// Marks every `lddw %rN, fd` of `fds` as a BPF_PSEUDO_MAP_FD reference.
-fn with_maps(mut bytes: Vec<u8>, fds: &[u32]) -> Vec<u8> {
-    for slot in bytes.chunks_mut(8) {
-        if slot[0] == 0x18 && fds.contains(&u32::from_ne_bytes(slot[4..8].try_into().unwrap())) {
-            slot[1] |= abi::BPF_PSEUDO_MAP_FD << 4;
-        }
-    }
-    bytes
 }
 
 #[test]
