@@ -26,6 +26,11 @@ pub struct KernelEnv<'a, P: Platform> {
     pub prog: Arc<Program>,
 }
 
+/// Queues and stacks, which programs use through push, pop and peek only.
+fn is_queue(d: &crate::map::MapDef) -> bool {
+    matches!(d.map_type, abi::MapType::Queue | abi::MapType::Stack)
+}
+
 fn neg(e: Errno) -> u64 {
     (-i64::from(e.raw())) as u64
 }
@@ -39,7 +44,12 @@ impl<P: Platform> KernelEnv<'_, P> {
         self.prog.map_of(handle)
     }
 
+    /// Program memory at `addr`, if all `len` bytes may be read (checked
+    /// before allocating, so a huge `len` costs nothing).
     fn read(mem: &Memory, addr: u64, len: usize) -> Option<Vec<u8>> {
+        if !mem.check(addr, len as u64, false) {
+            return None;
+        }
         let mut v = vec![0u8; len];
         mem.read_bytes(addr, &mut v)?;
         Some(v)
@@ -48,6 +58,9 @@ impl<P: Platform> KernelEnv<'_, P> {
     /// probe_read(_user/_kernel): fills `size` bytes at `dst` from `src`, or
     /// zeros and -EFAULT.
     fn probe_read(&self, mem: &Memory, dst: u64, size: u64, src: u64, user: bool) -> u64 {
+        if !mem.check(dst, size, true) {
+            return neg(Errno::EFAULT);
+        }
         let mut buf = vec![0u8; size as usize];
         let r = if user {
             self.bpf.platform.copy_from_user(src, &mut buf)
@@ -68,6 +81,9 @@ impl<P: Platform> KernelEnv<'_, P> {
     fn probe_read_str(&self, mem: &Memory, dst: u64, size: u64, src: u64, user: bool) -> u64 {
         if size == 0 {
             return 0;
+        }
+        if !mem.check(dst, size, true) {
+            return neg(Errno::EFAULT);
         }
         let mut buf = vec![0u8; size as usize];
         let mut n = 0usize;
@@ -166,7 +182,9 @@ impl<P: Platform> Env for KernelEnv<'_, P> {
         let cpu = p.cpu_id();
         Ok(match helper {
             Helper::MapLookupElem => {
-                let Some(m) = self.map(a[0]).cloned() else { return Ok(0) };
+                let Some(m) = self.map(a[0]).filter(|m| !is_queue(m.def())).cloned() else {
+                    return Ok(0);
+                };
                 let d = m.def();
                 let Some(key) = Self::read(mem, a[1], d.key_size as usize) else {
                     return Ok(0);
@@ -185,6 +203,10 @@ impl<P: Platform> Env for KernelEnv<'_, P> {
                     return Ok(neg(Errno::EINVAL));
                 };
                 let d = m.def();
+                if (helper == Helper::MapPushElem) != is_queue(d) {
+                    // Queues and stacks take push, other maps update.
+                    return Ok(neg(Errno::EINVAL));
+                }
                 if !d.prog_can_write() {
                     return Ok(neg(Errno::EPERM));
                 }
@@ -203,7 +225,7 @@ impl<P: Platform> Env for KernelEnv<'_, P> {
                 m.update(&key, &value, flags, Some(cpu)).map_or_else(err_code, |()| 0)
             }
             Helper::MapDeleteElem => {
-                let Some(m) = self.map(a[0]) else {
+                let Some(m) = self.map(a[0]).filter(|m| !is_queue(m.def())) else {
                     return Ok(neg(Errno::EINVAL));
                 };
                 let Some(key) = Self::read(mem, a[1], m.def().key_size as usize) else {
@@ -212,7 +234,7 @@ impl<P: Platform> Env for KernelEnv<'_, P> {
                 m.delete(&key).map_or_else(err_code, |()| 0)
             }
             Helper::MapPopElem | Helper::MapPeekElem => {
-                let Some(m) = self.map(a[0]) else {
+                let Some(m) = self.map(a[0]).filter(|m| is_queue(m.def())) else {
                     return Ok(neg(Errno::EINVAL));
                 };
                 let mut out = vec![0u8; m.def().value_size as usize];
@@ -289,7 +311,12 @@ impl<P: Platform> Env for KernelEnv<'_, P> {
                 let Some(rb) = m.as_any().downcast_ref::<RingBuf>() else {
                     return Ok(0);
                 };
-                let Ok(off) = rb.reserve(a[1] as u32) else { return Ok(0) };
+                let Ok(off) = u32::try_from(a[1])
+                    .map_err(|_| Error::SizeTooLarge)
+                    .and_then(|n| rb.reserve(n))
+                else {
+                    return Ok(0);
+                };
                 match rb.data_ptr(off) {
                     Some(ptr) => {
                         mem.lend(m.clone(), ptr, a[1] as usize, true);

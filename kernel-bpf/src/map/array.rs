@@ -44,11 +44,14 @@ pub(super) fn check(attr: &MapCreateAttr) -> Result<()> {
     Ok(())
 }
 
-/// The index a 4-byte key names.
+/// The index a 4-byte key names; a key of another length names none
+/// (`u32::MAX`, past every array), so a caller's mistake is "not found",
+/// never a panic.
 pub(super) fn index(key: &[u8]) -> u32 {
-    let mut b = [0u8; 4];
-    b.copy_from_slice(&key[..4]);
-    u32::from_ne_bytes(b)
+    match key {
+        [a, b, c, d] => u32::from_ne_bytes([*a, *b, *c, *d]),
+        _ => u32::MAX,
+    }
 }
 
 /// Linux's array `get_next_key`: a missing or out-of-range key starts over.
