@@ -97,3 +97,23 @@ fn conformance_corpus_passes() {
         failed.join("\n")
     );
 }
+
+/// The disassembler prints what the assembler reads: every corpus program
+/// survives assemble -> disassemble -> assemble unchanged.
+#[test]
+fn corpus_programs_round_trip_through_the_disassembler() {
+    let Some(dir) = tests::corpus::dir() else {
+        println!("SKIP round trip: the corpus is absent");
+        return;
+    };
+    let mut n = 0;
+    for f in tests::corpus::files(&dir) {
+        let case = parse(&std::fs::read_to_string(&f).unwrap()).unwrap();
+        let prog = program(&case).unwrap();
+        let text = kernel_bpf::asm::disassemble(&prog);
+        let again = kernel_bpf::asm::assemble(&text).unwrap_or_else(|e| panic!("{}: {e}\n{text}", f.display()));
+        assert_eq!(again, prog, "{}:\n{text}", f.display());
+        n += 1;
+    }
+    assert!(n >= 300);
+}
