@@ -98,7 +98,7 @@ pub fn run(prog: &[Insn], args: [u64; 5], mem: &mut Memory, env: &mut dyn Env, l
     loop {
         reg[10] = stack;
         let p: &[Insn] = tail.as_deref().unwrap_or(prog);
-        match exec(p, &mut reg, mem, env, limits, &mut steps, tails_left > 0)? {
+        match exec(p, reg, mem, env, limits, &mut steps, tails_left > 0)? {
             Exit::Return(r0) => return Ok(r0),
             Exit::Tail(next, ctx) => {
                 // The next program starts afresh with the context in r1.
@@ -124,7 +124,7 @@ const TAIL_CALL: u32 = abi::Helper::TailCall.raw();
 /// tail-call budget is not spent).
 fn exec(
     prog: &[Insn],
-    reg: &mut [u64; 16],
+    mut reg: [u64; 16],
     mem: &mut Memory,
     env: &mut dyn Env,
     limits: Limits,
