@@ -104,6 +104,7 @@ fn rust_and_c_header_layouts_agree() {
 fn rust_and_c_header_values_agree() {
     let values = rust_side::values();
     assert!(values.len() > 250, "only {} values compared", values.len());
+    println!("{} values compared with bpf_abi.h", values.len());
     let diffs = compare_values("Rust", &values, "bpf_abi.h", &c_header::values());
     assert_no_drift("values between the abi crate and bpf_abi.h", &diffs);
 }
@@ -122,6 +123,7 @@ fn linux_layouts_agree() {
         .into_iter()
         .filter(|l| linux.iter().any(|x| x.name == l.name))
         .collect();
+    println!("{} structs compared with Linux", linux.len());
     let diffs = compare_layouts("Rust", &ours, "linux/bpf.h", &linux);
     assert_no_drift(
         "layouts between the abi crate and Linux's union bpf_attr / structs",
@@ -141,6 +143,7 @@ fn linux_values_agree() {
         .filter(|(n, _)| linux.iter().any(|(m, _)| m == n))
         .collect();
     assert_eq!(ours.len(), linux.len());
+    println!("{} values compared with Linux", linux.len());
     let diffs = compare_values("Rust", &ours, "linux/bpf.h", &linux);
     assert_no_drift("values between the abi crate and Linux", &diffs);
 }
