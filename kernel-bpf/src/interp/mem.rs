@@ -1,7 +1,15 @@
 //! The interpreter's memory: every load and store a program makes goes
 //! through [`Memory::check`], which allows only the regions the program may
 //! touch (its stack, the context or packet, map values and memory helpers
-//! returned). A violation is an error, never undefined behaviour.
+//! returned). A violation is an error, never undefined behaviour. Programs
+//! run with `&Memory`; the buffers it owns are only handed out by `&mut`
+//! between runs.
+//!
+//! One caveat: map values are shared with other CPUs, which reach them
+//! through atomic words (see `map::slab`), while a program's loads and
+//! stores here are plain. That is BPF's own memory model (C-level races on
+//! map values, as in Linux), but in Rust's model such a concurrent plain
+//! access is a data race; the bytes stay within the value either way.
 
 #![allow(unsafe_code)]
 
