@@ -74,6 +74,8 @@ enum Op {
     LookupAndDelete(u32),
     Freeze,
     LookupBatch(u32),
+    /// A batch lookup continuing after key `k` (arrays: the position is a key).
+    LookupBatchFrom(u32, u32),
     LookupAndDeleteBatch,
     UpdateBatch(Vec<u32>, u8, u64),
     DeleteBatch(Vec<u32>),
@@ -93,6 +95,7 @@ fn op(keys: u32) -> impl Strategy<Value = Op> {
         2 => k.clone().prop_map(Op::LookupAndDelete),
         1 => Just(Op::Freeze),
         1 => (1..6u32).prop_map(Op::LookupBatch),
+        1 => (k.clone(), 1..6u32).prop_map(|(k, n)| Op::LookupBatchFrom(k, n)),
         1 => Just(Op::LookupAndDeleteBatch),
         1 => (proptest::collection::vec(k.clone(), 0..4), any::<u8>(), prop_oneof![Just(0u64), Just(BPF_NOEXIST), Just(BPF_EXIST)])
             .prop_map(|(ks, v, f)| Op::UpdateBatch(ks, v, f)),
@@ -138,6 +141,12 @@ fn run<B: Backend>(c: &Client<B>, fd: u32, spec: &Spec, cpus: u32, op: &Op) -> O
             let (r, out) = c.lookup_batch(fd, None, klen.max(4), *n, klen, vlen, false);
             Outcome::Batch(r, out.keys, out.values)
         }
+        Op::LookupBatchFrom(k, n) if !spec.is_hash() && !spec.keyless() => {
+            let (r, out) = c.lookup_batch(fd, Some(&spec.key(*k)), klen, *n, klen, vlen, false);
+            let next = if r.is_ok() { out.out_batch.clone() } else { Vec::new() };
+            Outcome::Batch(r, [out.keys, vec![next]].concat(), out.values)
+        }
+        Op::LookupBatchFrom(..) => Outcome::Done(Ok(())),
         Op::LookupBatch(_) | Op::LookupAndDeleteBatch => {
             // A full sweep: every element in one call, whatever the order.
             let delete = matches!(op, Op::LookupAndDeleteBatch);
