@@ -252,11 +252,18 @@ impl HashMap {
         })
     }
 
-    #[inline]
-    fn hash(&self, key: &[u8]) -> u32 {
+    /// `key` packed into one word, for keys of at most 8 bytes (most), which
+    /// then hash and compare as one word.
+    #[inline(always)]
+    fn word(key: &[u8]) -> Option<u64> {
+        (key.len() <= 8).then(|| super::slab::pack(key))
+    }
+
+    #[inline(always)]
+    fn hash(&self, key: &[u8], word: Option<u64>) -> u32 {
         let mut h = u64::from(self.seed) ^ (key.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        if key.len() <= 8 {
-            h = (h.rotate_left(23) ^ super::slab::pack(key)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        if let Some(w) = word {
+            h = (h.rotate_left(23) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
         } else {
             for c in key.chunks(8) {
                 h = (h.rotate_left(23) ^ super::slab::pack(c)).wrapping_mul(0x517c_c1b7_2722_0a95);
@@ -267,12 +274,11 @@ impl HashMap {
     }
 
     /// Lock-free search: the slot holding `key`, if any.
-    #[inline]
-    fn find(&self, bucket: u32, key: &[u8]) -> Option<(u32, Slot<'_>)> {
+    #[inline(always)]
+    fn find(&self, key: &[u8], word: Option<u64>) -> Option<(u32, Slot<'_>)> {
+        let bucket = self.hash(key, word) & self.mask;
         'retry: loop {
             let mut e = self.buckets[bucket as usize].load(Ordering::Acquire) & !LOCK;
-            // Keys of one word (most) compare with one load.
-            let word = (key.len() <= 8).then(|| super::slab::pack(key));
             while e & NULLS == 0 {
                 let c = self.at(e)?;
                 let m = c.meta().load(Ordering::Acquire);
@@ -312,7 +318,7 @@ impl HashMap {
     fn find_locked(&self, g: &BucketGuard<'_>, key: &[u8]) -> Option<(u32, Option<u32>)> {
         let mut prev = None;
         let mut e = g.first();
-        let word = (key.len() <= 8).then(|| super::slab::pack(key));
+        let word = Self::word(key);
         while e & NULLS == 0 {
             let c = self.at(e)?;
             if c.key_is(word, key) {
@@ -417,7 +423,7 @@ impl HashMap {
         let Some(c) = self.at(slot) else { return false };
         let mut key = alloc::vec![0u8; self.def.key_size as usize];
         c.read_key(&mut key);
-        let g = self.lock(self.hash(&key) & self.mask);
+        let g = self.lock(self.hash(&key, Self::word(&key)) & self.mask);
         match self.find_locked(&g, &key) {
             Some((s, prev)) if s == slot => {
                 self.unlink(&g, s, prev);
@@ -433,7 +439,7 @@ impl HashMap {
 
     /// Copies out and removes, under the bucket lock.
     fn remove(&self, key: &[u8], out: Option<&mut [u8]>) -> Result<()> {
-        let g = self.lock(self.hash(key) & self.mask);
+        let g = self.lock(self.hash(key, Self::word(key)) & self.mask);
         let (slot, prev) = self.find_locked(&g, key).ok_or(Error::NotFound)?;
         if let (Some(out), Some(c)) = (out, self.at(slot)) {
             c.read_values(out);
@@ -527,9 +533,9 @@ impl Map for HashMap {
     }
 
     fn lookup(&self, key: &[u8], out: &mut [u8]) -> Result<()> {
-        let bucket = self.hash(key) & self.mask;
+        let word = Self::word(key);
         loop {
-            let (_, c) = self.find(bucket, key).ok_or(Error::NotFound)?;
+            let (_, c) = self.find(key, word).ok_or(Error::NotFound)?;
             let s1 = c.seq(Ordering::Acquire);
             if s1 & 1 != 0 {
                 continue;
@@ -548,7 +554,7 @@ impl Map for HashMap {
         if flags > BPF_EXIST {
             return Err(Error::BadFlags { flags });
         }
-        let bucket = self.hash(key) & self.mask;
+        let bucket = self.hash(key, Self::word(key)) & self.mask;
         loop {
             let g = self.lock(bucket);
             if let Some((old, prev)) = self.find_locked(&g, key) {
@@ -617,7 +623,7 @@ impl Map for HashMap {
 
     fn next_key(&self, key: Option<&[u8]>, out: &mut [u8]) -> Result<()> {
         let Some(key) = key else { return self.first_from(0, out) };
-        let bucket = self.hash(key) & self.mask;
+        let bucket = self.hash(key, Self::word(key)) & self.mask;
         let g = self.lock(bucket);
         let Some((slot, _)) = self.find_locked(&g, key) else {
             drop(g);
@@ -640,7 +646,7 @@ impl Map for HashMap {
     }
 
     fn lookup_ptr(&self, key: &[u8], cpu: u32) -> Option<NonNull<u8>> {
-        let (_, c) = self.find(self.hash(key) & self.mask, key)?;
+        let (_, c) = self.find(key, Self::word(key))?;
         self.touch(&c);
         let cpu_off = if self.def.is_percpu() {
             (cpu % self.def.cpus) as usize * self.value_words
