@@ -282,6 +282,7 @@ char LICENSE[] SEC("license") = "GPL";
     assert_eq!(&elf[..4], b"\x7fELF");
     // e_machine at offset 18 (little-endian) is EM_BPF.
     assert_eq!(u16::from_le_bytes([elf[18], elf[19]]), abi::EM_BPF);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn tempdir(tag: &str) -> PathBuf {
