@@ -231,6 +231,7 @@ int main(void) {
         "cc failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
