@@ -252,6 +252,14 @@ impl HashMap {
         })
     }
 
+    /// The bucket of `key`, and the key packed into one word (computed once
+    /// for hashing and comparing).
+    #[inline(always)]
+    fn locate(&self, key: &[u8]) -> (u32, Option<u64>) {
+        let word = Self::word(key);
+        (self.hash(key, word) & self.mask, word)
+    }
+
     /// `key` packed into one word, for keys of at most 8 bytes (most), which
     /// then hash and compare as one word.
     #[inline(always)]
@@ -315,10 +323,9 @@ impl HashMap {
 
     /// Under the bucket lock: the slot of `key` and the entry before it
     /// (`None`: the bucket head).
-    fn find_locked(&self, g: &BucketGuard<'_>, key: &[u8]) -> Option<(u32, Option<u32>)> {
+    fn find_locked(&self, g: &BucketGuard<'_>, key: &[u8], word: Option<u64>) -> Option<(u32, Option<u32>)> {
         let mut prev = None;
         let mut e = g.first();
-        let word = Self::word(key);
         while e & NULLS == 0 {
             let c = self.at(e)?;
             if c.key_is(word, key) {
@@ -423,8 +430,9 @@ impl HashMap {
         let Some(c) = self.at(slot) else { return false };
         let mut key = alloc::vec![0u8; self.def.key_size as usize];
         c.read_key(&mut key);
-        let g = self.lock(self.hash(&key, Self::word(&key)) & self.mask);
-        match self.find_locked(&g, &key) {
+        let (bucket, word) = self.locate(&key);
+        let g = self.lock(bucket);
+        match self.find_locked(&g, &key, word) {
             Some((s, prev)) if s == slot => {
                 self.unlink(&g, s, prev);
                 drop(g);
@@ -439,8 +447,9 @@ impl HashMap {
 
     /// Copies out and removes, under the bucket lock.
     fn remove(&self, key: &[u8], out: Option<&mut [u8]>) -> Result<()> {
-        let g = self.lock(self.hash(key, Self::word(key)) & self.mask);
-        let (slot, prev) = self.find_locked(&g, key).ok_or(Error::NotFound)?;
+        let (bucket, word) = self.locate(key);
+        let g = self.lock(bucket);
+        let (slot, prev) = self.find_locked(&g, key, word).ok_or(Error::NotFound)?;
         if let (Some(out), Some(c)) = (out, self.at(slot)) {
             c.read_values(out);
         }
@@ -554,10 +563,10 @@ impl Map for HashMap {
         if flags > BPF_EXIST {
             return Err(Error::BadFlags { flags });
         }
-        let bucket = self.hash(key, Self::word(key)) & self.mask;
+        let (bucket, word) = self.locate(key);
         loop {
             let g = self.lock(bucket);
-            if let Some((old, prev)) = self.find_locked(&g, key) {
+            if let Some((old, prev)) = self.find_locked(&g, key, word) {
                 if flags == BPF_NOEXIST {
                     return Err(Error::Exists);
                 }
@@ -623,9 +632,9 @@ impl Map for HashMap {
 
     fn next_key(&self, key: Option<&[u8]>, out: &mut [u8]) -> Result<()> {
         let Some(key) = key else { return self.first_from(0, out) };
-        let bucket = self.hash(key, Self::word(key)) & self.mask;
+        let (bucket, word) = self.locate(key);
         let g = self.lock(bucket);
-        let Some((slot, _)) = self.find_locked(&g, key) else {
+        let Some((slot, _)) = self.find_locked(&g, key, word) else {
             drop(g);
             return self.first_from(0, out);
         };
