@@ -106,6 +106,12 @@ impl<P: Platform> Bpf<P> {
         self.objects.remove(fd).map(|_| ()).ok_or(Error::BadFd { fd })
     }
 
+    /// How many maps and programs are alive, whether an fd, another object
+    /// or a run in flight holds them (see [`crate::object`]).
+    pub fn live(&self) -> crate::object::Live {
+        self.objects.live()
+    }
+
     /// The map behind `fd`, for kernel users (helpers, the ring buffer consumer).
     ///
     /// # Errors

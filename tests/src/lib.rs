@@ -148,6 +148,31 @@ pub fn hosted() -> user_bindings::Client<user_bindings::hosted::HostedBackend> {
     user_bindings::Client::new(user_bindings::hosted::HostedBackend::new(possible_cpus()))
 }
 
+/// Closes every fd still open in the hosted kernel behind `c`, then checks
+/// that no map or program is left alive: nothing leaks, and no objects keep
+/// each other alive.
+///
+/// # Panics
+/// If a close fails or any object is still alive.
+pub fn close_all_and_expect_none_alive(c: &user_bindings::Client<user_bindings::hosted::HostedBackend>) {
+    expect_none_alive_after_closing(&c.backend().bpf);
+}
+
+/// [`close_all_and_expect_none_alive`] on a kernel.
+///
+/// # Panics
+/// If a close fails or any object is still alive.
+pub fn expect_none_alive_after_closing<P: kernel_bpf::Platform>(bpf: &kernel_bpf::Bpf<P>) {
+    for fd in bpf.objects().fds() {
+        bpf.close(fd).expect("an open fd closes");
+    }
+    assert_eq!(
+        bpf.live(),
+        kernel_bpf::object::Live::default(),
+        "objects left alive after every fd was closed"
+    );
+}
+
 /// The eBPF conformance corpus (`../shared/conformance/bpf_conformance`,
 /// MIT): its `.data` format (see that folder's README) and its files.
 pub mod corpus {

@@ -219,5 +219,6 @@ proptest! {
             }
             before = after;
         }
+        tests::expect_none_alive_after_closing(&w.bpf);
     }
 }

@@ -233,6 +233,7 @@ fn check(spec: &Spec, ops: &[Op]) -> Result<(), TestCaseError> {
     }
     let _ = linux.close(lf);
     let _ = ours.close(of);
+    prop_assert_eq!(ours.backend().bpf.live(), kernel_bpf::object::Live::default());
     result
 }
 
@@ -379,6 +380,7 @@ fn creation_matches_linux() {
             ..Default::default()
         });
     }
+    tests::close_all_and_expect_none_alive(&ours);
     println!("{n} creations compared");
     assert!(
         diffs.is_empty(),
@@ -450,6 +452,7 @@ fn attr_rules_match_linux() {
             diffs.push(format!("attr at {addr:#x} size {size}: linux {l:?}, ours {o:?}"));
         }
     }
+    tests::close_all_and_expect_none_alive(&ours);
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
 
@@ -513,6 +516,7 @@ fn names_and_info_match_linux() {
     if l != o {
         diffs.push(format!("info of a closed fd: linux {l:?}, ours {o:?}"));
     }
+    tests::close_all_and_expect_none_alive(&ours);
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
 
@@ -562,6 +566,7 @@ fn conformance_programs_match_linux_test_run() {
             diffs.push(format!("{name}: linux {l:?}, ours {o:?}"));
         }
     }
+    tests::close_all_and_expect_none_alive(&ours);
     println!("conformance vs Linux test run: {compared} programs compared, {rejected} rejected by Linux's verifier");
     assert!(compared > 100, "only {compared} compared");
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));

@@ -144,6 +144,7 @@ mod helpers {
             let prog = c.prog_load(ProgType::Kprobe, &with_maps(code(&text), &maps), "GPL").unwrap();
             // Any result will do, as long as there is one.
             let _ = c.test_run(prog, &data, 1);
+            tests::close_all_and_expect_none_alive(&c);
         }
     }
 }

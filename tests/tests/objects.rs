@@ -4,6 +4,7 @@
 use abi::{Errno, MapCreateAttr, MapType, BPF_ANY};
 use kernel_bpf::hosted::Hosted;
 use kernel_bpf::map::RingBuf;
+use kernel_bpf::object::Live;
 use kernel_bpf::Bpf;
 use tests::hosted;
 
@@ -28,6 +29,7 @@ fn fds_start_at_the_platform_base_and_are_never_reused() {
     assert_eq!(c.close(a), Err(Errno::EBADF.raw()));
     assert_eq!(c.lookup(a, Some(&[0; 4]), 8), Err(Errno::EBADF.raw()));
     assert_eq!(c.lookup(b, Some(&[0; 4]), 8), Ok(vec![0; 8]));
+    tests::close_all_and_expect_none_alive(&c);
 }
 
 #[test]
@@ -45,6 +47,9 @@ fn a_map_outlives_its_fd_while_referenced() {
     held.lookup(&1u32.to_ne_bytes(), &mut v).unwrap();
     assert_eq!(u64::from_ne_bytes(v), 7, "the program's reference keeps the map alive");
     assert!(bpf.objects().is_empty());
+    assert_eq!(bpf.live(), Live { maps: 1, progs: 0 }, "held, not leaked");
+    drop(held);
+    assert_eq!(bpf.live(), Live::default());
 }
 
 #[test]
@@ -76,4 +81,95 @@ fn ring_buffer_records_reach_the_consumer() {
         )
         .unwrap() as u32;
     assert!(bpf.consume_ringbuf(arr, &mut |_| {}).is_err(), "not a ring buffer");
+    drop(m);
+    tests::expect_none_alive_after_closing(&bpf);
+}
+
+fn prog_array() -> MapCreateAttr {
+    MapCreateAttr {
+        map_type: MapType::ProgArray.raw(),
+        key_size: 4,
+        value_size: 4,
+        max_entries: 2,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_program_in_its_own_prog_array_is_freed_with_the_last_fd() {
+    let c = hosted();
+    let pa = c.map_create(&prog_array()).unwrap();
+    // Tail-calls slot 0 of the array it is stored in: a cycle.
+    let text = format!("lddw %r2, {pa}\nmov %r3, 0\ncall 12\nmov %r0, 9\nexit");
+    let prog = c
+        .prog_load(
+            abi::ProgType::SocketFilter,
+            &tests::with_maps(tests::code(&text), &[pa]),
+            "GPL",
+        )
+        .unwrap();
+    c.update(pa, Some(&0u32.to_ne_bytes()), &prog.to_ne_bytes(), BPF_ANY)
+        .unwrap();
+    let bpf = &c.backend().bpf;
+    assert_eq!(bpf.live(), Live { maps: 1, progs: 1 });
+    c.close(prog).unwrap();
+    assert_eq!(
+        bpf.live(),
+        Live { maps: 1, progs: 1 },
+        "the array's fd keeps the program it holds"
+    );
+    c.close(pa).unwrap();
+    assert_eq!(bpf.live(), Live::default(), "the last user reference broke the cycle");
+}
+
+#[test]
+fn closing_a_prog_array_empties_it_for_the_programs_still_using_it() {
+    let c = hosted();
+    let pa = c.map_create(&prog_array()).unwrap();
+    let target = c
+        .prog_load(abi::ProgType::SocketFilter, &tests::code("mov %r0, 42\nexit"), "GPL")
+        .unwrap();
+    let text = format!("lddw %r2, {pa}\nmov %r3, 0\ncall 12\nmov %r0, 9\nexit");
+    let caller = c
+        .prog_load(
+            abi::ProgType::SocketFilter,
+            &tests::with_maps(tests::code(&text), &[pa]),
+            "GPL",
+        )
+        .unwrap();
+    c.update(pa, Some(&0u32.to_ne_bytes()), &target.to_ne_bytes(), BPF_ANY)
+        .unwrap();
+    assert_eq!(c.test_run(caller, &[0; 4], 1).unwrap().0, 42);
+    c.close(pa).unwrap();
+    // As in Linux: the map lives on in the caller, but empty.
+    assert_eq!(c.test_run(caller, &[0; 4], 1).unwrap().0, 9);
+    c.close(target).unwrap();
+    assert_eq!(bpf_live(&c), Live { maps: 1, progs: 1 }, "the caller holds the array");
+    tests::close_all_and_expect_none_alive(&c);
+}
+
+#[test]
+fn dropping_the_kernel_breaks_cycles_of_fds_never_closed() {
+    let bpf = std::sync::Arc::new(Bpf::new(Hosted::new(1)));
+    let c = user_bindings::Client::new(user_bindings::hosted::HostedBackend { bpf: bpf.clone() });
+    let pa = c.map_create(&prog_array()).unwrap();
+    let text = format!("lddw %r2, {pa}\nmov %r3, 0\ncall 12\nmov %r0, 9\nexit");
+    let prog = c
+        .prog_load(
+            abi::ProgType::SocketFilter,
+            &tests::with_maps(tests::code(&text), &[pa]),
+            "GPL",
+        )
+        .unwrap();
+    c.update(pa, Some(&0u32.to_ne_bytes()), &prog.to_ne_bytes(), BPF_ANY)
+        .unwrap();
+    let m = std::sync::Arc::downgrade(&bpf.map(pa).unwrap());
+    let p = std::sync::Arc::downgrade(&bpf.objects().prog(prog).unwrap());
+    drop(c);
+    drop(bpf);
+    assert_eq!((m.strong_count(), p.strong_count()), (0, 0));
+}
+
+fn bpf_live(c: &user_bindings::Client<user_bindings::hosted::HostedBackend>) -> Live {
+    c.backend().bpf.live()
 }

@@ -4,7 +4,7 @@
 use abi::{Errno, MapCreateAttr, MapType, ProgType};
 use tests::hosted;
 
-use tests::{code, with_maps};
+use tests::{close_all_and_expect_none_alive, code, with_maps};
 
 #[test]
 fn a_program_counts_into_a_hash_map() {
@@ -36,6 +36,7 @@ fn a_program_counts_into_a_hash_map() {
     // The map lives while the program holds it.
     c.close(map).unwrap();
     assert_eq!(c.test_run(prog, &[7, 0, 0, 0], 1).unwrap().0, 3);
+    close_all_and_expect_none_alive(&c);
 }
 
 #[test]
@@ -54,6 +55,7 @@ fn test_run_copies_data_back_and_reports_faults() {
         .prog_load(ProgType::SocketFilter, &code("ldxdw %r0, [%r1+64]\nexit"), "MIT")
         .unwrap();
     assert_eq!(c.test_run(bad, &[0; 8], 1), Err(Errno::EFAULT.raw()));
+    close_all_and_expect_none_alive(&c);
 }
 
 #[test]
@@ -86,6 +88,7 @@ fn load_checks() {
         c.prog_load(ProgType::SocketFilter, &map_ref, "GPL"),
         Err(Errno::EBADF.raw())
     );
+    close_all_and_expect_none_alive(&c);
 }
 
 #[test]
@@ -156,4 +159,5 @@ fn tail_calls_jump_and_stop_after_the_limit() {
         c.update(pa, Some(&0u32.to_ne_bytes()), &counter.to_ne_bytes(), 0),
         Err(Errno::EINVAL.raw())
     );
+    close_all_and_expect_none_alive(&c);
 }

@@ -169,4 +169,6 @@ fn concurrent_helper_and_syscall_paths_keep_invariants() {
             assert!(slot < u64::from(OPS));
         }
     }
+    drop((m, p));
+    tests::expect_none_alive_after_closing(&bpf);
 }

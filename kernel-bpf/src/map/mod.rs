@@ -29,7 +29,7 @@ use abi::{
 use alloc::sync::Arc;
 use core::any::Any;
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 /// Access flags: who may read and write (Linux BPF_F_ACCESS_MASK).
 const ACCESS_MASK: u32 = BPF_F_RDONLY | BPF_F_RDONLY_PROG | BPF_F_WRONLY | BPF_F_WRONLY_PROG;
@@ -54,6 +54,9 @@ pub struct MapDef {
     /// Number of CPUs, for per-CPU maps.
     pub cpus: u32,
     frozen: AtomicBool,
+    /// User references (Linux's `usercnt`): open fds, and later pins and
+    /// links. See [`crate::object`] for the ownership rules.
+    users: AtomicU32,
 }
 
 impl MapDef {
@@ -109,6 +112,21 @@ impl MapDef {
     /// Whether the map is frozen.
     pub fn is_frozen(&self) -> bool {
         self.frozen.load(Ordering::Acquire)
+    }
+
+    /// Takes a user reference.
+    pub fn get_user(&self) {
+        self.users.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Drops a user reference; true if it was the last one.
+    pub fn put_user(&self) -> bool {
+        self.users.fetch_sub(1, Ordering::AcqRel) == 1
+    }
+
+    /// Whether any user reference is left.
+    pub fn has_users(&self) -> bool {
+        self.users.load(Ordering::Acquire) > 0
     }
 }
 
@@ -168,6 +186,11 @@ pub trait Map: Send + Sync + Any {
 
     /// The map as `Any`, to reach type-specific APIs (ring buffer consumer).
     fn as_any(&self) -> &dyn Any;
+
+    /// Called when the last user reference goes (Linux's
+    /// `map_release_uref`): maps that hold programs or maps drop them
+    /// here, which breaks every cycle through them.
+    fn release_users(&self) {}
 }
 
 /// Checks a BPF_MAP_CREATE attr and makes the map.
@@ -192,6 +215,7 @@ pub fn create(attr: &MapCreateAttr, id: u32, cpus: u32, seed: u32) -> Result<Arc
         id,
         cpus: cpus.max(1),
         frozen: AtomicBool::new(false),
+        users: AtomicU32::new(0),
     };
     // Type checks first, then allocation, then the name: Linux's order.
     let checked: fn(&MapCreateAttr) -> Result<()> = match map_type {

@@ -51,9 +51,17 @@ impl ProgArray {
     /// Puts a program in slot `idx` (or empties it); returns what was there.
     ///
     /// # Errors
-    /// [`Error::MapFull`] (E2BIG) for an index past the end, as Linux.
+    /// [`Error::MapFull`] (E2BIG) for an index past the end, as Linux;
+    /// [`Error::BadFd`] when storing into a map whose last user reference
+    /// has gone (only a racing close can get there), since nothing would
+    /// ever clear it again.
     pub fn set(&self, idx: u32, entry: Option<ProgEntry>) -> Result<Option<ProgEntry>> {
         let mut slots = self.slots.write();
+        // Checked under the lock that `release_users` takes to clear, so a
+        // store either sees the release or is cleared by it.
+        if entry.is_some() && !self.def.has_users() {
+            return Err(Error::BadFd { fd: 0 });
+        }
         let slot = slots.get_mut(idx as usize).ok_or(Error::MapFull)?;
         Ok(core::mem::replace(slot, entry))
     }
@@ -105,5 +113,18 @@ impl Map for ProgArray {
 
     fn as_any(&self) -> &dyn Any {
         self
+    }
+
+    /// Empties every slot: the programs stored here may hold this map
+    /// (a program that tail-calls itself), and with no user left nobody
+    /// could ever empty them.
+    fn release_users(&self) {
+        let old: Vec<Option<ProgEntry>> = {
+            let mut slots = self.slots.write();
+            slots.iter_mut().map(Option::take).collect()
+        };
+        // Dropped outside the lock: a program freed here may free maps,
+        // and with them (through another prog array) take this lock again.
+        drop(old);
     }
 }
