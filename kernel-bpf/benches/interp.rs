@@ -11,9 +11,9 @@
 
 use abi::{Cmd, MapCreateAttr, MapType, ProgLoadAttr, ProgTestRunAttr, BPF_ANY};
 use criterion::{black_box, Criterion};
-use kernel_bpf::asm::assemble;
-use kernel_bpf::insn::{encode, Insn};
-use kernel_bpf::interp::{self, mem::Memory, Env, Limits};
+use kernel_bpf::prog::asm::assemble;
+use kernel_bpf::prog::insn::{encode, Insn};
+use kernel_bpf::prog::interp::{self, mem::Memory, Env, Limits};
 use kernel_bpf::{Map, Result};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;

@@ -4,13 +4,18 @@
 //! through [`Platform`], and [`hosted`] (feature `std`) implements it for a
 //! normal process.
 //!
-//! Layers, bottom up:
-//! - [`platform`]: user memory, task, time, CPUs, console, randomness;
+//! Modules, by the life of a program and its maps:
+//! - [`platform`]: the one way out to the OS (user memory, task, time,
+//!   CPUs, console, randomness), and [`hosted`], its implementation for a
+//!   normal process;
 //! - [`map`]: the map types behind one [`Map`] trait, with a copying
 //!   syscall path and a pointer-returning helper path;
-//! - [`object`]: the fd table of reference-counted objects;
-//! - [`Bpf::sys_bpf`]: the bpf(2) entry point with Linux's attr rules and
-//!   errnos.
+//! - [`prog`]: programs: instructions, loading, helpers, the interpreter;
+//! - [`object`]: the fd table of reference-counted objects and who owns
+//!   whom;
+//! - `syscall`: [`Bpf::sys_bpf`], the bpf(2) entry point with Linux's attr
+//!   rules and errnos, one file per family of commands;
+//! - [`error`]: the one error type and its errnos.
 //!
 //! ```
 //! # #[cfg(feature = "std")] {
@@ -42,23 +47,17 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-pub mod asm;
-mod batch;
 pub mod error;
-pub mod helpers;
 #[cfg(feature = "std")]
 pub mod hosted;
-pub mod insn;
-pub mod interp;
 pub mod map;
 pub mod object;
 pub mod platform;
 pub mod prog;
-mod run;
-mod sys;
+mod syscall;
 
 pub use abi;
 pub use error::{Error, Result};
 pub use map::{Map, MapDef};
 pub use platform::{Platform, Task};
-pub use sys::Bpf;
+pub use syscall::Bpf;

@@ -127,14 +127,14 @@ pub fn linux_bpf(test: &str) -> Option<user_bindings::Client<user_bindings::sys:
 /// # Panics
 /// If the text does not assemble (a test bug).
 pub fn code(text: &str) -> Vec<u8> {
-    kernel_bpf::insn::encode(&kernel_bpf::asm::assemble(text).expect("test program assembles"))
+    kernel_bpf::prog::insn::encode(&kernel_bpf::prog::asm::assemble(text).expect("test program assembles"))
 }
 
 /// Marks every `lddw %rN, fd` whose immediate is one of `fds` as a
 /// BPF_PSEUDO_MAP_FD reference (the assembler has no syntax for it).
 pub fn with_maps(mut bytes: Vec<u8>, fds: &[u32]) -> Vec<u8> {
     for slot in bytes.chunks_mut(8) {
-        if slot[0] == kernel_bpf::insn::LD_DW_IMM
+        if slot[0] == kernel_bpf::prog::insn::LD_DW_IMM
             && fds.contains(&u32::from_ne_bytes([slot[4], slot[5], slot[6], slot[7]]))
         {
             slot[1] |= abi::BPF_PSEUDO_MAP_FD << 4;
@@ -176,8 +176,8 @@ pub fn expect_none_alive_after_closing<P: kernel_bpf::Platform>(bpf: &kernel_bpf
 /// The eBPF conformance corpus (`../shared/conformance/bpf_conformance`,
 /// MIT): its `.data` format (see that folder's README) and its files.
 pub mod corpus {
-    use kernel_bpf::asm::assemble;
-    use kernel_bpf::insn::{decode, Insn};
+    use kernel_bpf::prog::asm::assemble;
+    use kernel_bpf::prog::insn::{decode, Insn};
     use std::path::{Path, PathBuf};
 
     /// A parsed `.data` file.

@@ -7,7 +7,7 @@
 //! to return non-zero). Prints `N passed, M failed` with the failing names.
 
 use kernel_bpf::hosted::Hosted;
-use kernel_bpf::interp::{self, mem::Memory, Env, Limits};
+use kernel_bpf::prog::interp::{self, mem::Memory, Env, Limits};
 use kernel_bpf::{Error, Platform, Result};
 use std::path::PathBuf;
 use tests::corpus::{parse, program, Case};
@@ -110,8 +110,8 @@ fn corpus_programs_round_trip_through_the_disassembler() {
     for f in tests::corpus::files(&dir) {
         let case = parse(&std::fs::read_to_string(&f).unwrap()).unwrap();
         let prog = program(&case).unwrap();
-        let text = kernel_bpf::asm::disassemble(&prog);
-        let again = kernel_bpf::asm::assemble(&text).unwrap_or_else(|e| panic!("{}: {e}\n{text}", f.display()));
+        let text = kernel_bpf::prog::asm::disassemble(&prog);
+        let again = kernel_bpf::prog::asm::assemble(&text).unwrap_or_else(|e| panic!("{}: {e}\n{text}", f.display()));
         assert_eq!(again, prog, "{}:\n{text}", f.display());
         n += 1;
     }

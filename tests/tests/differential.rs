@@ -546,7 +546,7 @@ fn conformance_programs_match_linux_test_run() {
         let Ok(prog) = tests::corpus::program(&case) else {
             continue;
         };
-        let code = kernel_bpf::insn::encode(&prog);
+        let code = kernel_bpf::prog::insn::encode(&prog);
         let Ok(lfd) = linux.prog_load(abi::ProgType::SocketFilter, &code, "GPL") else {
             rejected += 1;
             continue;

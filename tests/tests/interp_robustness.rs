@@ -2,8 +2,8 @@
 //! and random but well-formed opcodes with random operands) never panic and
 //! never hang; each run ends in r0 or an error within its step budget.
 
-use kernel_bpf::insn::{self, decode, Insn};
-use kernel_bpf::interp::{self, mem::Memory, Env, Limits};
+use kernel_bpf::prog::insn::{self, decode, Insn};
+use kernel_bpf::prog::interp::{self, mem::Memory, Env, Limits};
 use kernel_bpf::{Error, Result};
 use proptest::prelude::*;
 

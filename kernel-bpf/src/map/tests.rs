@@ -259,20 +259,28 @@ fn prog_array_holds_entries() {
     let mut v = [0u8; 4];
     assert_eq!(m.lookup(&k(0), &mut v), Err(Error::NotFound));
     let objects = crate::object::Objects::new(1);
-    let code = crate::insn::encode(&crate::asm::assemble("mov %r0, 0\nexit").unwrap());
-    let prog = crate::prog::Program::load(9, abi::ProgType::SocketFilter, [0; 16], true, &code, &objects).unwrap();
-    pa.set(
-        1,
+    let code = crate::prog::insn::encode(&crate::prog::asm::assemble("mov %r0, 0\nexit").unwrap());
+    let prog =
+        Arc::new(crate::prog::Program::load(9, abi::ProgType::SocketFilter, [0; 16], true, &code, &objects).unwrap());
+    let entry = || {
         Some(ProgEntry {
             id: 9,
-            prog: Arc::new(prog),
-        }),
-    )
-    .unwrap();
+            prog: prog.clone(),
+        })
+    };
+    assert!(pa.set(1, entry()).is_err(), "no user reference: nothing may be stored");
+    m.def().get_user();
+    pa.set(1, entry()).unwrap();
     m.lookup(&k(1), &mut v).unwrap();
     assert_eq!(v, k(9));
     assert_eq!(pa.set(2, None).err(), Some(Error::MapFull));
     m.delete(&k(1)).unwrap();
     assert_eq!(m.delete(&k(1)), Err(Error::NotFound));
     assert_eq!(m.delete(&k(5)), Err(Error::InvalidArgument));
+    pa.set(0, entry()).unwrap();
+    assert_eq!(Arc::strong_count(&prog), 2);
+    assert!(m.def().put_user());
+    m.release_users();
+    assert_eq!(Arc::strong_count(&prog), 1, "the last user reference empties the slots");
+    assert_eq!(m.lookup(&k(0), &mut v), Err(Error::NotFound));
 }

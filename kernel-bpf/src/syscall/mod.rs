@@ -5,18 +5,23 @@
 //! bytes of the union the command does not read must be zero (`EINVAL`,
 //! Linux's `CHECK_ATTR`, with each command's extent from the description).
 //! User memory is copied in before any lock is taken and copied out after.
+//!
+//! The commands, by the objects they serve:
+//! - `map`: MAP_CREATE, the element commands, MAP_FREEZE, OBJ_GET_INFO_BY_FD;
+//! - `batch`: the four batch commands;
+//! - `prog`: PROG_LOAD, PROG_TEST_RUN, program info.
+
+mod batch;
+mod map;
+mod prog;
 
 use crate::error::{Error, Result};
-use crate::map::{self, Map};
-use crate::object::{Object, Objects};
+use crate::map::{self as maps, Map};
+use crate::object::Objects;
 use crate::platform::Platform;
-use abi::{
-    Cmd, Errno, MapCreateAttr, MapElemAttr, MapInfo, MapType, ObjInfoAttr, BPF_ANY, BPF_ATTR_SIZE, BPF_F_LOCK,
-    PAGE_SIZE,
-};
+use abi::{Cmd, Errno, ObjInfoAttr, BPF_ATTR_SIZE, PAGE_SIZE};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use zerocopy::{FromBytes, IntoBytes};
 
 /// The attr as the command sees it: `union bpf_attr`, zero-extended.
 pub(crate) type AttrBytes = [u8; BPF_ATTR_SIZE];
@@ -129,7 +134,7 @@ impl<P: Platform> Bpf<P> {
         let m = self.objects.map(fd)?;
         let rb = m
             .as_any()
-            .downcast_ref::<map::RingBuf>()
+            .downcast_ref::<maps::RingBuf>()
             .ok_or(Error::WrongObjectKind { fd })?;
         Ok(rb.consume(f))
     }
@@ -193,193 +198,5 @@ impl<P: Platform> Bpf<P> {
             &(n as u32).to_ne_bytes(),
         )?;
         Ok(0)
-    }
-
-    /// A key from user memory; keyless maps take only a NULL key.
-    pub(crate) fn copy_key(&self, ukey: u64, size: u32) -> Result<Vec<u8>> {
-        if size == 0 {
-            return if ukey == 0 {
-                Ok(Vec::new())
-            } else {
-                Err(Error::InvalidArgument)
-            };
-        }
-        let mut key = buffer(size as usize)?;
-        self.platform.copy_from_user(ukey, &mut key)?;
-        Ok(key)
-    }
-
-    fn map_create(&self, buf: &AttrBytes) -> Result<usize> {
-        let (attr, _) = MapCreateAttr::read_from_prefix(buf).map_err(|_| Error::InvalidArgument)?;
-        let id = self.objects.next_id();
-        let m = map::create(&attr, id, self.platform.cpu_count(), self.platform.random_u32())?;
-        Ok(self.objects.insert(Object::Map(m))? as usize)
-    }
-
-    fn elem_attr(buf: &AttrBytes) -> Result<MapElemAttr> {
-        Ok(MapElemAttr::read_from_prefix(buf)
-            .map_err(|_| Error::InvalidArgument)?
-            .0)
-    }
-
-    fn map_lookup(&self, buf: &AttrBytes) -> Result<usize> {
-        let a = Self::elem_attr(buf)?;
-        if a.flags & !BPF_F_LOCK != 0 {
-            return Err(Error::BadFlags { flags: a.flags });
-        }
-        let m = self.objects.map(a.map_fd)?;
-        let d = m.def();
-        if !d.sys_can_read() {
-            return Err(Error::PermissionDenied);
-        }
-        if a.flags & BPF_F_LOCK != 0 {
-            // No map here has a spin lock in its value.
-            return Err(Error::BadFlags { flags: a.flags });
-        }
-        let key = self.copy_key(a.key, d.key_size)?;
-        let mut value = buffer(d.syscall_value_size())?;
-        m.lookup(&key, &mut value)?;
-        self.platform.copy_to_user(a.value, &value)?;
-        Ok(0)
-    }
-
-    fn map_update(&self, buf: &AttrBytes) -> Result<usize> {
-        let a = Self::elem_attr(buf)?;
-        let m = self.objects.map(a.map_fd)?;
-        let d = m.def();
-        if !d.sys_can_write() {
-            return Err(Error::PermissionDenied);
-        }
-        if a.flags & BPF_F_LOCK != 0 {
-            return Err(Error::BadFlags { flags: a.flags });
-        }
-        let key = self.copy_key(a.key, d.key_size)?;
-        let mut value = buffer(d.syscall_value_size())?;
-        self.platform.copy_from_user(a.value, &mut value)?;
-        self.update_value(&*m, &key, &value, a.flags)?;
-        Ok(0)
-    }
-
-    /// One element update on the syscall path (plain and batch).
-    pub(crate) fn update_value(&self, m: &dyn Map, key: &[u8], value: &[u8], flags: u64) -> Result<()> {
-        let d = m.def();
-        if d.map_type == MapType::ProgArray {
-            // The value is a program fd; only programs may be stored.
-            if flags != BPF_ANY {
-                return Err(Error::BadFlags { flags });
-            }
-            let idx = u32::from_ne_bytes(key[..4].try_into().map_err(|_| Error::InvalidArgument)?);
-            if idx >= d.max_entries {
-                return Err(Error::MapFull);
-            }
-            let fd = u32::from_ne_bytes(value[..4].try_into().map_err(|_| Error::InvalidArgument)?);
-            let prog = self.objects.prog(fd)?;
-            let pa = m
-                .as_any()
-                .downcast_ref::<map::ProgArray>()
-                .ok_or(Error::InvalidArgument)?;
-            pa.set(idx, Some(map::ProgEntry { id: prog.id, prog }))?;
-            return Ok(());
-        }
-        m.update(key, value, flags, None)
-    }
-
-    fn map_delete(&self, buf: &AttrBytes) -> Result<usize> {
-        let a = Self::elem_attr(buf)?;
-        let m = self.objects.map(a.map_fd)?;
-        if !m.def().sys_can_write() {
-            return Err(Error::PermissionDenied);
-        }
-        let key = self.copy_key(a.key, m.def().key_size)?;
-        m.delete(&key)?;
-        Ok(0)
-    }
-
-    fn map_next_key(&self, buf: &AttrBytes) -> Result<usize> {
-        let a = Self::elem_attr(buf)?;
-        let m = self.objects.map(a.map_fd)?;
-        let d = m.def();
-        if !d.sys_can_read() {
-            return Err(Error::PermissionDenied);
-        }
-        let key = if a.key == 0 {
-            None
-        } else {
-            Some(self.copy_key(a.key, d.key_size)?)
-        };
-        let mut next = buffer(d.key_size as usize)?;
-        m.next_key(key.as_deref(), &mut next)?;
-        self.platform.copy_to_user(a.value, &next)?;
-        Ok(0)
-    }
-
-    fn map_lookup_and_delete(&self, buf: &AttrBytes) -> Result<usize> {
-        let a = Self::elem_attr(buf)?;
-        if a.flags & !BPF_F_LOCK != 0 {
-            return Err(Error::BadFlags { flags: a.flags });
-        }
-        let m = self.objects.map(a.map_fd)?;
-        let d = m.def();
-        if !d.sys_can_read() || !d.sys_can_write() {
-            return Err(Error::PermissionDenied);
-        }
-        if a.flags != 0 {
-            return Err(Error::BadFlags { flags: a.flags });
-        }
-        let key = self.copy_key(a.key, d.key_size)?;
-        let mut value = buffer(d.syscall_value_size())?;
-        if !matches!(
-            d.map_type,
-            MapType::Queue
-                | MapType::Stack
-                | MapType::Hash
-                | MapType::PercpuHash
-                | MapType::LruHash
-                | MapType::LruPercpuHash
-        ) {
-            return Err(Error::NotSupported);
-        }
-        // Linux deletes first and may then fail to copy out, losing the
-        // element; proving the destination writable first loses nothing.
-        self.platform.copy_to_user(a.value, &value)?;
-        m.lookup_and_delete(&key, &mut value)?;
-        self.platform.copy_to_user(a.value, &value)?;
-        Ok(0)
-    }
-
-    fn map_freeze(&self, buf: &AttrBytes) -> Result<usize> {
-        let a = Self::elem_attr(buf)?;
-        let m = self.objects.map(a.map_fd)?;
-        // Linux checks write permission first, so freezing twice is EPERM.
-        if !m.def().sys_can_write() {
-            return Err(Error::PermissionDenied);
-        }
-        m.def().freeze()?;
-        Ok(0)
-    }
-
-    fn obj_info(&self, buf: &AttrBytes, uattr: u64) -> Result<usize> {
-        let (a, _) = ObjInfoAttr::read_from_prefix(buf).map_err(|_| Error::InvalidArgument)?;
-        let obj = self
-            .objects
-            .get(a.bpf_fd)
-            .map_err(|_| Error::InfoBadFd { fd: a.bpf_fd })?;
-        let m = match obj {
-            Object::Map(m) => m,
-            Object::Prog(p) => return self.prog_info(&a, &p, uattr),
-        };
-        let d = m.def();
-        let info = MapInfo {
-            r#type: d.map_type.raw(),
-            id: d.id,
-            key_size: d.key_size,
-            value_size: d.value_size,
-            max_entries: d.max_entries,
-            // RDONLY and WRONLY are the fd's access mode, not map flags.
-            map_flags: d.flags & !(abi::BPF_F_RDONLY | abi::BPF_F_WRONLY),
-            name: d.name,
-            ..MapInfo::default()
-        };
-        self.write_info(&a, info.as_bytes(), uattr)
     }
 }

@@ -12,7 +12,7 @@
 use crate::error::{Error, Result};
 use crate::map::{Map, MapDef};
 use crate::platform::Platform;
-use crate::sys::{buffer, AttrBytes, Bpf};
+use crate::syscall::{buffer, AttrBytes, Bpf};
 use abi::{MapBatchAttr, MapType, BPF_F_LOCK};
 use alloc::vec::Vec;
 use zerocopy::FromBytes;

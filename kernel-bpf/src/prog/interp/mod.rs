@@ -11,7 +11,7 @@
 pub mod mem;
 
 use crate::error::{Error, Result};
-use crate::insn::{
+use crate::prog::insn::{
     Insn, ADD32_K, ADD32_X, ADD64_K, ADD64_X, AND32_K, AND32_X, AND64_K, AND64_X, ARSH64_K, ARSH64_X, ATOMIC_DW,
     ATOMIC_W, CALL, CALLX, EXIT, JA, JA32, JEQ32_K, JEQ32_X, JEQ_K, JEQ_X, JGE32_K, JGE32_X, JGE_K, JGE_X, JGT32_K,
     JGT32_X, JGT_K, JGT_X, JLE32_K, JLE32_X, JLE_K, JLE_X, JLT32_K, JLT32_X, JLT_K, JLT_X, JNE32_K, JNE32_X, JNE_K,

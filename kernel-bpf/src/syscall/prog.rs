@@ -1,12 +1,12 @@
 //! BPF_PROG_LOAD and BPF_PROG_TEST_RUN, and program info.
 
 use crate::error::{Error, Result};
-use crate::helpers::KernelEnv;
-use crate::interp::{self, mem::Memory, Limits};
 use crate::object::Object;
 use crate::platform::Platform;
+use crate::prog::helpers::KernelEnv;
+use crate::prog::interp::{self, mem::Memory, Limits};
 use crate::prog::{license_is_gpl, Program};
-use crate::sys::{buffer, AttrBytes, Bpf};
+use crate::syscall::{buffer, AttrBytes, Bpf};
 use abi::{
     ObjInfoAttr, ProgInfo, ProgLoadAttr, ProgTestRunAttr, ProgType, BPF_COMPLEXITY_LIMIT_INSNS, BPF_F_ANY_ALIGNMENT,
     BPF_F_SLEEPABLE, BPF_F_STRICT_ALIGNMENT, BPF_F_TEST_RND_HI32, BPF_F_TEST_STATE_FREQ, BPF_F_XDP_HAS_FRAGS,
@@ -51,7 +51,7 @@ impl<P: Platform> Bpf<P> {
             Err(e) => return Err(e),
         };
         let gpl = license_is_gpl(&license[..len]);
-        let mut code = buffer(a.insn_cnt as usize * crate::insn::Insn::SIZE)?;
+        let mut code = buffer(a.insn_cnt as usize * crate::prog::insn::Insn::SIZE)?;
         self.platform.copy_from_user(a.insns, &mut code)?;
         let name = crate::map::check_name(&a.prog_name)?;
         let prog = Program::load(self.objects.next_id(), prog_type, name, gpl, &code, &self.objects)?;
@@ -149,7 +149,7 @@ impl<P: Platform> Bpf<P> {
         let mut info = ProgInfo {
             r#type: p.prog_type.raw(),
             id: p.id,
-            xlated_prog_len: (p.insns.len() * crate::insn::Insn::SIZE) as u32,
+            xlated_prog_len: (p.insns.len() * crate::prog::insn::Insn::SIZE) as u32,
             nr_map_ids: p.maps.len() as u32,
             name: p.name,
             ..ProgInfo::default()

@@ -1,12 +1,12 @@
-//! Programs: loading (BPF_PROG_LOAD with Linux's attr), map references
+//! Loading a program (the kernel side of BPF_PROG_LOAD): map references
 //! resolved to the maps they name, and the load-time checks that do not need
 //! the verifier (helpers exist and respect the license, jumps stay inside).
 
 use crate::error::{Error, Result};
-use crate::insn::{decode, Insn, CALL, LD_DW_IMM};
-use crate::interp::mem::Memory;
 use crate::map::Map;
 use crate::object::Objects;
+use crate::prog::insn::{decode, Insn, CALL, LD_DW_IMM};
+use crate::prog::interp::mem::Memory;
 use abi::{ProgType, BPF_PSEUDO_CALL, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -127,7 +127,11 @@ impl Program {
             pc += 1;
         }
         match insns.last() {
-            Some(last) if matches!(last.code, crate::insn::EXIT | crate::insn::JA | crate::insn::JA32) => {}
+            Some(last)
+                if matches!(
+                    last.code,
+                    crate::prog::insn::EXIT | crate::prog::insn::JA | crate::prog::insn::JA32
+                ) => {}
             _ => return Err(Error::InvalidArgument),
         }
         Ok(Program {

@@ -1,5 +1,5 @@
 use super::*;
-use crate::asm::assemble;
+use crate::prog::asm::assemble;
 
 struct NoHelpers;
 

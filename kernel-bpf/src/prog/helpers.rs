@@ -4,13 +4,13 @@
 //! negative errnos in r0, as Linux does.
 
 use crate::error::{Error, Result};
-use crate::insn::Insn;
-use crate::interp::mem::Memory;
-use crate::interp::Env;
 use crate::map::{Map, ProgArray, RingBuf};
 use crate::platform::Platform;
+use crate::prog::insn::Insn;
+use crate::prog::interp::mem::Memory;
+use crate::prog::interp::Env;
 use crate::prog::Program;
-use crate::sys::Bpf;
+use crate::syscall::Bpf;
 use abi::{Errno, Helper};
 use alloc::string::String;
 use alloc::sync::Arc;

@@ -3,7 +3,7 @@
 //! `lock` atomics, `call local`), so tests and users can write programs.
 //! [`disassemble`] prints what [`assemble`] reads: the two round-trip.
 
-use crate::insn::{Insn, ATOMIC_DW, ATOMIC_W, CALL, CALLX, EXIT, JA, JA32, LD_DW_IMM};
+use crate::prog::insn::{Insn, ATOMIC_DW, ATOMIC_W, CALL, CALLX, EXIT, JA, JA32, LD_DW_IMM};
 use abi::*;
 use alloc::format;
 use alloc::string::String;

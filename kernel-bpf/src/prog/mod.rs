@@ -1,0 +1,16 @@
+//! Programs, from instructions to runs.
+//!
+//! - [`insn`]: the instruction encoding, decoding and opcode names;
+//! - [`asm`]: an assembler and disassembler for the text form;
+//! - [`load`]: a loaded [`Program`]: map references resolved, load-time
+//!   checks;
+//! - [`helpers`]: the helper functions programs call, by Linux helper ID;
+//! - [`interp`]: the interpreter, with checked memory.
+
+pub mod asm;
+pub mod helpers;
+pub mod insn;
+pub mod interp;
+pub mod load;
+
+pub use load::{license_is_gpl, Program, MAP_HANDLE_TAG};
