@@ -32,3 +32,15 @@ if cargo tree -q -p abi -p kernel-bpf -e normal,features,no-proc-macro --no-defa
 fi
 
 cargo test --workspace "$@"
+
+# The whole suite again under AddressSanitizer with leak detection, which
+# needs a nightly toolchain: a leak (objects keeping each other alive), a
+# use after free or an overflow fails the run.
+if cargo +nightly --version >/dev/null 2>&1; then
+  echo "test.sh: the test suite under AddressSanitizer (cargo +nightly)"
+  host=$(rustc -vV | sed -n 's/^host: //p')
+  ASAN_OPTIONS=detect_leaks=1 RUSTFLAGS=-Zsanitizer=address RUSTDOCFLAGS=-Zsanitizer=address \
+    CARGO_TARGET_DIR=target/asan cargo +nightly test -q --workspace --target "$host" "$@"
+else
+  echo "test.sh: SKIP the AddressSanitizer run: no nightly toolchain here (rustup toolchain install nightly)"
+fi
