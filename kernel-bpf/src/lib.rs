@@ -10,6 +10,8 @@
 //!   normal process;
 //! - [`map`]: the map types behind one [`Map`] trait, with a copying
 //!   syscall path and a pointer-returning helper path;
+//! - [`elf`]: objects clang builds, read into programs, maps and
+//!   relocations (shared with the user side);
 //! - [`prog`]: programs: instructions, loading, helpers, the interpreter;
 //! - [`object`]: the fd table of reference-counted objects and who owns
 //!   whom;
@@ -47,6 +49,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod elf;
 pub mod error;
 #[cfg(feature = "std")]
 pub mod hosted;
