@@ -108,6 +108,13 @@ pub enum Error {
         /// The helper id.
         id: u32,
     },
+    /// A program whose license is not GPL-compatible calls a GPL-only helper.
+    GplOnlyHelper {
+        /// The helper ID.
+        id: u32,
+        /// The calling instruction.
+        pc: usize,
+    },
 }
 
 /// Results of this crate.
@@ -144,6 +151,7 @@ impl Error {
             Error::CallDepth { .. } => Errno::E2BIG,
             Error::StepLimit => Errno::ELOOP,
             Error::UnknownHelper { .. } => Errno::EINVAL,
+            Error::GplOnlyHelper { .. } => Errno::EINVAL,
         }
     }
 }
@@ -178,6 +186,13 @@ impl fmt::Display for Error {
             Error::CallDepth { pc } => write!(f, "call at {pc} nests too deep"),
             Error::StepLimit => write!(f, "instruction limit reached"),
             Error::UnknownHelper { id } => write!(f, "unknown helper {id}"),
+            Error::GplOnlyHelper { id, pc } => {
+                let name = abi::helper_proto(*id).map_or("?", |h| h.name);
+                write!(
+                    f,
+                    "instruction {pc} calls bpf_{name} ({id}), which needs a GPL-compatible license"
+                )
+            }
         }
     }
 }

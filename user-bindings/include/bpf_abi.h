@@ -516,7 +516,7 @@ enum bpf_cmd {
 	/* Bind a map to a program. */
 	BPF_PROG_BIND_MAP = 35,
 	/*
-	 * Load an ELF object, relocating its map symbols to the fds named in the attr (ProgramLoadExAttr).
+	 * Load every program of an ELF object (bpf_program_load_ex_attr); returns the first program's fd.
 	 * Origin: rCore extension.
 	 */
 	BPF_PROG_LOAD_EX = 1000,
@@ -1505,6 +1505,12 @@ BPF_ABI_ASSERT(offsetof(struct bpf_attach_target, prog_fd) == 8, "bpf_attach_tar
 
 /*
  * Attributes of BPF_PROG_LOAD_EX: an ELF object and the fds of the maps it names.
+ * The first four fields are the original rCore attr; an older caller's shorter attr reads as zeros after them.
+ * Every program of the object is loaded (subprograms linked in, map references relocated) or none is.
+ * A map symbol named in map_array uses that map (its type, key and value sizes must match the object's definition); every other map the object defines (legacy `maps`, BTF `.maps`, `.rodata`/`.data`/`.bss`) is created by the kernel, filled with its initial data, and `.rodata` frozen.
+ * Returns the fd of the object's first program (as the original did).
+ * The fds of the others, and of the maps, are handed out only through `progs` and `maps`: with NULL there, those objects live only as long as the programs that use them.
+ * With `progs` (or `maps`) set, `progs_len` (`maps_len`) must be at least the count, else ENOSPC with nothing loaded; either way it is set to the count.
  * Origin: rCore extension.
  */
 struct bpf_program_load_ex_attr {
@@ -1528,12 +1534,131 @@ struct bpf_program_load_ex_attr {
 	 * Origin: rCore extension.
 	 */
 	__aligned_u64 map_array;
+	/*
+	 * Out: pointer to an array of struct bpf_load_ex_prog, one per program in object order (or NULL).
+	 * Origin: rCore extension.
+	 */
+	__aligned_u64 progs;
+	/*
+	 * In: entries `progs` has room for; out: programs in the object.
+	 * Origin: rCore extension.
+	 */
+	__u32 progs_len;
+	/*
+	 * In: entries `maps` has room for; out: maps the object defines.
+	 * Origin: rCore extension.
+	 */
+	__u32 maps_len;
+	/*
+	 * Out: pointer to an array of struct bpf_load_ex_map, one per map in object order (or NULL).
+	 * Origin: rCore extension.
+	 */
+	__aligned_u64 maps;
+	/*
+	 * Pointer to a buffer for the log: why an object or a program was refused.
+	 * Origin: rCore extension.
+	 */
+	__aligned_u64 log_buf;
+	/*
+	 * Size of log_buf.
+	 * Origin: rCore extension.
+	 */
+	__u32 log_size;
+	/*
+	 * 0: no log; 1 or more: the log is written.
+	 * Origin: rCore extension.
+	 */
+	__u32 log_level;
 } __attribute__((aligned(8)));
-BPF_ABI_ASSERT(sizeof(struct bpf_program_load_ex_attr) == 24, "struct bpf_program_load_ex_attr must be 24 bytes");
+BPF_ABI_ASSERT(sizeof(struct bpf_program_load_ex_attr) == 64, "struct bpf_program_load_ex_attr must be 64 bytes");
 BPF_ABI_ASSERT(offsetof(struct bpf_program_load_ex_attr, elf_prog) == 0, "bpf_program_load_ex_attr.elf_prog must be at offset 0");
 BPF_ABI_ASSERT(offsetof(struct bpf_program_load_ex_attr, elf_size) == 8, "bpf_program_load_ex_attr.elf_size must be at offset 8");
 BPF_ABI_ASSERT(offsetof(struct bpf_program_load_ex_attr, map_array_len) == 12, "bpf_program_load_ex_attr.map_array_len must be at offset 12");
 BPF_ABI_ASSERT(offsetof(struct bpf_program_load_ex_attr, map_array) == 16, "bpf_program_load_ex_attr.map_array must be at offset 16");
+BPF_ABI_ASSERT(offsetof(struct bpf_program_load_ex_attr, progs) == 24, "bpf_program_load_ex_attr.progs must be at offset 24");
+BPF_ABI_ASSERT(offsetof(struct bpf_program_load_ex_attr, progs_len) == 32, "bpf_program_load_ex_attr.progs_len must be at offset 32");
+BPF_ABI_ASSERT(offsetof(struct bpf_program_load_ex_attr, maps_len) == 36, "bpf_program_load_ex_attr.maps_len must be at offset 36");
+BPF_ABI_ASSERT(offsetof(struct bpf_program_load_ex_attr, maps) == 40, "bpf_program_load_ex_attr.maps must be at offset 40");
+BPF_ABI_ASSERT(offsetof(struct bpf_program_load_ex_attr, log_buf) == 48, "bpf_program_load_ex_attr.log_buf must be at offset 48");
+BPF_ABI_ASSERT(offsetof(struct bpf_program_load_ex_attr, log_size) == 56, "bpf_program_load_ex_attr.log_size must be at offset 56");
+BPF_ABI_ASSERT(offsetof(struct bpf_program_load_ex_attr, log_level) == 60, "bpf_program_load_ex_attr.log_level must be at offset 60");
+
+/*
+ * A program loaded by BPF_PROG_LOAD_EX.
+ * Origin: rCore extension.
+ */
+struct bpf_load_ex_prog {
+	/*
+	 * Its new fd.
+	 * Origin: rCore extension.
+	 */
+	__u32 fd;
+	/*
+	 * Its program type, from the section name.
+	 * Origin: rCore extension.
+	 */
+	__u32 prog_type;
+	/*
+	 * Instructions after linking.
+	 * Origin: rCore extension.
+	 */
+	__u32 insn_cnt;
+	/*
+	 * Attach type it expects, from the section name (0 if none).
+	 * Origin: rCore extension.
+	 */
+	__u32 expected_attach_type;
+	/*
+	 * Its symbol name, NUL-terminated (cut to 63 bytes).
+	 * Origin: rCore extension.
+	 */
+	char name[64];
+	/*
+	 * Its section name, NUL-terminated (cut to 63 bytes).
+	 * Origin: rCore extension.
+	 */
+	char section[64];
+} __attribute__((aligned(4)));
+BPF_ABI_ASSERT(sizeof(struct bpf_load_ex_prog) == 144, "struct bpf_load_ex_prog must be 144 bytes");
+BPF_ABI_ASSERT(offsetof(struct bpf_load_ex_prog, fd) == 0, "bpf_load_ex_prog.fd must be at offset 0");
+BPF_ABI_ASSERT(offsetof(struct bpf_load_ex_prog, prog_type) == 4, "bpf_load_ex_prog.prog_type must be at offset 4");
+BPF_ABI_ASSERT(offsetof(struct bpf_load_ex_prog, insn_cnt) == 8, "bpf_load_ex_prog.insn_cnt must be at offset 8");
+BPF_ABI_ASSERT(offsetof(struct bpf_load_ex_prog, expected_attach_type) == 12, "bpf_load_ex_prog.expected_attach_type must be at offset 12");
+BPF_ABI_ASSERT(offsetof(struct bpf_load_ex_prog, name) == 16, "bpf_load_ex_prog.name must be at offset 16");
+BPF_ABI_ASSERT(offsetof(struct bpf_load_ex_prog, section) == 80, "bpf_load_ex_prog.section must be at offset 80");
+
+/*
+ * A map used by a BPF_PROG_LOAD_EX object.
+ * Origin: rCore extension.
+ */
+struct bpf_load_ex_map {
+	/*
+	 * Its fd: a new one for a map the kernel created, the caller's for one named in map_array.
+	 * Origin: rCore extension.
+	 */
+	__u32 fd;
+	/*
+	 * Its type.
+	 * Origin: rCore extension.
+	 */
+	__u32 map_type;
+	/*
+	 * 1 if the kernel created it, 0 if the caller named it.
+	 * Origin: rCore extension.
+	 */
+	__u32 created;
+	__u32 :32;	/* padding */
+	/*
+	 * Its symbol or section name, NUL-terminated (cut to 63 bytes).
+	 * Origin: rCore extension.
+	 */
+	char name[64];
+} __attribute__((aligned(4)));
+BPF_ABI_ASSERT(sizeof(struct bpf_load_ex_map) == 80, "struct bpf_load_ex_map must be 80 bytes");
+BPF_ABI_ASSERT(offsetof(struct bpf_load_ex_map, fd) == 0, "bpf_load_ex_map.fd must be at offset 0");
+BPF_ABI_ASSERT(offsetof(struct bpf_load_ex_map, map_type) == 4, "bpf_load_ex_map.map_type must be at offset 4");
+BPF_ABI_ASSERT(offsetof(struct bpf_load_ex_map, created) == 8, "bpf_load_ex_map.created must be at offset 8");
+BPF_ABI_ASSERT(offsetof(struct bpf_load_ex_map, name) == 16, "bpf_load_ex_map.name must be at offset 16");
 
 /*
  * A map symbol name of an ELF object and the fd it stands for.

@@ -2,7 +2,8 @@
 
 use crate::{Backend, Errno, UserBuffer};
 use abi::{
-    Cmd, MapBatchAttr, MapCreateAttr, MapElemAttr, MapInfo, ObjInfoAttr, ProgLoadAttr, ProgTestRunAttr, ProgType,
+    Cmd, LoadExMap, LoadExProg, MapBatchAttr, MapCreateAttr, MapElemAttr, MapFdEntry, MapInfo, ObjInfoAttr,
+    ProgLoadAttr, ProgTestRunAttr, ProgType, ProgramLoadExAttr,
 };
 use zerocopy::{FromBytes, Immutable, IntoBytes};
 
@@ -15,6 +16,17 @@ pub struct BatchOut {
     pub values: Vec<Vec<u8>>,
     /// The position to continue from.
     pub out_batch: Vec<u8>,
+}
+
+/// What BPF_PROG_LOAD_EX handed out.
+#[derive(Debug)]
+pub struct LoadedObject {
+    /// The first program's fd (the command's result).
+    pub first: u32,
+    /// Every program, in object order.
+    pub progs: Vec<LoadExProg>,
+    /// Every map, in object order.
+    pub maps: Vec<LoadExMap>,
 }
 
 /// Typed commands over a backend.
@@ -303,6 +315,80 @@ impl<B: Backend> Client<B> {
             ..Default::default()
         };
         self.run(Cmd::ProgLoad, &mut a, &*buf)
+    }
+
+    /// BPF_PROG_LOAD_EX: loads every program of an ELF object; `named` maps
+    /// symbols to the caller's map fds. Returns the programs and maps with
+    /// their fds (all of them are the caller's to close).
+    ///
+    /// # Errors
+    /// The errno, and the kernel's log line saying why.
+    pub fn prog_load_ex(&self, elf: &[u8], named: &[(&str, u32)]) -> Result<LoadedObject, (Errno, String)> {
+        const LOG: usize = 4096;
+        let (mut nprogs, mut nmaps) = (16usize, 16usize);
+        loop {
+            let entry = std::mem::size_of::<MapFdEntry>();
+            let names: Vec<u8> = named.iter().flat_map(|(n, _)| n.bytes().chain([0])).collect();
+            let (progs_at, maps_at) = (VALUE, VALUE + nprogs * std::mem::size_of::<LoadExProg>());
+            let log_at = maps_at + nmaps * std::mem::size_of::<LoadExMap>();
+            let entries_at = log_at + LOG;
+            let names_at = entries_at + named.len() * entry;
+            let elf_at = names_at + names.len();
+            let buf = self.backend.buffer(elf_at + elf.len());
+            buf.write(elf_at, elf);
+            buf.write(names_at, &names);
+            let mut off = 0;
+            for (i, (n, fd)) in named.iter().enumerate() {
+                let e = MapFdEntry {
+                    name: buf.at(names_at + off),
+                    fd: *fd,
+                    ..Default::default()
+                };
+                buf.write(entries_at + i * entry, e.as_bytes());
+                off += n.len() + 1;
+            }
+            let mut a = ProgramLoadExAttr {
+                elf_prog: buf.at(elf_at),
+                elf_size: elf.len() as u32,
+                map_array_len: named.len() as u32,
+                map_array: buf.at(entries_at),
+                progs: buf.at(progs_at),
+                progs_len: nprogs as u32,
+                maps: buf.at(maps_at),
+                maps_len: nmaps as u32,
+                log_buf: buf.at(log_at),
+                log_size: LOG as u32,
+                log_level: 1,
+            };
+            match self.run(Cmd::ProgLoadEx, &mut a, &*buf) {
+                Ok(first) => {
+                    let read = |at: usize, n: usize, size: usize| -> Vec<Vec<u8>> {
+                        (0..n).map(|i| buf.read(at + i * size, size)).collect()
+                    };
+                    let progs = read(progs_at, a.progs_len as usize, std::mem::size_of::<LoadExProg>())
+                        .iter()
+                        .filter_map(|b| LoadExProg::read_from_bytes(b).ok())
+                        .collect();
+                    let maps = read(maps_at, a.maps_len as usize, std::mem::size_of::<LoadExMap>())
+                        .iter()
+                        .filter_map(|b| LoadExMap::read_from_bytes(b).ok())
+                        .collect();
+                    return Ok(LoadedObject { first, progs, maps });
+                }
+                Err(e)
+                    if e == abi::Errno::ENOSPC.raw()
+                        && (a.progs_len as usize > nprogs || a.maps_len as usize > nmaps) =>
+                {
+                    nprogs = nprogs.max(a.progs_len as usize);
+                    nmaps = nmaps.max(a.maps_len as usize);
+                }
+                Err(e) => {
+                    let log = buf.read(log_at, LOG);
+                    let end = log.iter().position(|&c| c == 0).unwrap_or(0);
+                    return Err((e, String::from_utf8_lossy(&log[..end]).trim_end().to_string()));
+                }
+            }
+        }
     }
 
     /// BPF_PROG_TEST_RUN on `data`; returns r0 (as `retval`) and the data

@@ -110,9 +110,10 @@ impl Program {
             if i.code == CALL {
                 match i.src {
                     0 => {
-                        let proto = abi::helper_proto(i.imm as u32).ok_or(Error::InvalidArgument)?;
+                        let id = i.imm as u32;
+                        let proto = abi::helper_proto(id).ok_or(Error::UnknownHelper { id })?;
                         if proto.gpl_only && !gpl {
-                            return Err(Error::InvalidArgument);
+                            return Err(Error::GplOnlyHelper { id, pc });
                         }
                     }
                     BPF_PSEUDO_CALL => {

@@ -9,9 +9,11 @@
 //! The commands, by the objects they serve:
 //! - `map`: MAP_CREATE, the element commands, MAP_FREEZE, OBJ_GET_INFO_BY_FD;
 //! - `batch`: the four batch commands;
-//! - `prog`: PROG_LOAD, PROG_TEST_RUN, program info.
+//! - `prog`: PROG_LOAD, PROG_TEST_RUN, program info;
+//! - `load_ex`: PROG_LOAD_EX, an ELF object's programs and maps at once.
 
 mod batch;
+mod load_ex;
 mod map;
 mod prog;
 
@@ -98,6 +100,7 @@ impl<P: Platform> Bpf<P> {
             Cmd::MapDeleteBatch => self.batch(&buf, attr, false, true),
             Cmd::ProgLoad => self.prog_load(&buf),
             Cmd::ProgTestRun => self.prog_test_run(&buf, attr),
+            Cmd::ProgLoadEx => self.prog_load_ex(&buf, attr),
             _ => Err(Error::UnknownCommand { cmd }),
         }
     }

@@ -1,0 +1,315 @@
+//! BPF_PROG_LOAD_EX, the original rCore command: an ELF object in, every
+//! program loaded, the maps it defines created (or taken from the caller),
+//! as `bpf_program_load_ex_attr` documents (docs/abi.md). All or nothing:
+//! a failure closes every fd the command opened.
+
+use super::{buffer, AttrBytes, Bpf};
+use crate::elf::{self, ElfObject, MapRef, MapSpec};
+use crate::error::{Error, Result};
+use crate::map::{self, Map, ProgArray, ProgEntry};
+use crate::object::Object;
+use crate::platform::Platform;
+use crate::prog::insn::encode;
+use crate::prog::{license_is_gpl, Program};
+use abi::{LoadExMap, LoadExProg, MapCreateAttr, MapFdEntry, MapType, ProgramLoadExAttr, BPF_ANY};
+use alloc::format;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use zerocopy::{FromBytes, FromZeros, IntoBytes};
+
+/// Largest object accepted.
+const MAX_ELF: u32 = 64 << 20;
+/// Most map names a caller may pass.
+const MAX_NAMED: u32 = 1024;
+/// Longest map symbol name a caller may pass, NUL included.
+const NAME_MAX: usize = 256;
+
+/// A map the caller names: (symbol, fd, map).
+type Named = (String, u32, Arc<dyn Map>);
+
+/// Fds opened so far; closed unless the command succeeds.
+struct Opened<'a, P: Platform> {
+    bpf: &'a Bpf<P>,
+    fds: Vec<u32>,
+}
+
+impl<P: Platform> Drop for Opened<'_, P> {
+    fn drop(&mut self) {
+        for &fd in &self.fds {
+            self.bpf.objects.remove(fd);
+        }
+    }
+}
+
+/// A name for the object table: the characters Linux allows, cut to 15.
+fn object_name(s: &str) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    for (o, c) in out[..15].iter_mut().zip(
+        s.bytes()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'.'),
+    ) {
+        *o = c;
+    }
+    out
+}
+
+/// `s` NUL-terminated in 64 bytes.
+fn c64(s: &str) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    let n = s.len().min(63);
+    out[..n].copy_from_slice(&s.as_bytes()[..n]);
+    out
+}
+
+impl<P: Platform> Bpf<P> {
+    pub(super) fn prog_load_ex(&self, buf: &AttrBytes, uattr: u64) -> Result<usize> {
+        let (a, _) = ProgramLoadExAttr::read_from_prefix(buf).map_err(|_| Error::InvalidArgument)?;
+        if a.log_level != 0 && (a.log_size < 128 || a.log_buf == 0) {
+            return Err(Error::InvalidArgument);
+        }
+        let mut log = String::new();
+        let r = self.load_ex(&a, uattr, &mut log);
+        if a.log_level != 0 && !log.is_empty() {
+            let n = log.len().min(a.log_size as usize - 1);
+            let mut bytes = Vec::from(&log.as_bytes()[..n]);
+            bytes.push(0);
+            self.platform.copy_to_user(a.log_buf, &bytes)?;
+        }
+        r
+    }
+
+    fn load_ex(&self, a: &ProgramLoadExAttr, uattr: u64, log: &mut String) -> Result<usize> {
+        if a.elf_size == 0 {
+            return Err(Error::InvalidArgument);
+        }
+        if a.elf_size > MAX_ELF || a.map_array_len > MAX_NAMED {
+            return Err(Error::SizeTooLarge);
+        }
+        let named = self.named_maps(a)?;
+        let mut image = buffer(a.elf_size as usize)?;
+        self.platform.copy_from_user(a.elf_prog, &mut image)?;
+        let obj = elf::parse(&image).map_err(|e| {
+            *log = format!("{e}\n");
+            Error::InvalidArgument
+        })?;
+        let fail = |log: &mut String, what: String| {
+            *log = what + "\n";
+            Error::InvalidArgument
+        };
+        if obj.programs.is_empty() {
+            return Err(fail(log, String::from("the object has no programs")));
+        }
+        let (nprogs, nmaps) = (obj.programs.len() as u32, obj.maps.len() as u32);
+        // Counts out first, so a caller with too small arrays learns them.
+        for (ptr, cap, count, field) in [
+            (
+                a.progs,
+                a.progs_len,
+                nprogs,
+                core::mem::offset_of!(ProgramLoadExAttr, progs_len),
+            ),
+            (
+                a.maps,
+                a.maps_len,
+                nmaps,
+                core::mem::offset_of!(ProgramLoadExAttr, maps_len),
+            ),
+        ] {
+            if ptr != 0 {
+                self.write_attr(uattr, field, &count.to_ne_bytes())?;
+                if cap < count {
+                    return Err(Error::NoSpace);
+                }
+            }
+        }
+        let mut opened = Opened {
+            bpf: self,
+            fds: Vec::new(),
+        };
+        // Maps: the caller's, or new ones.
+        let mut map_fds = Vec::new();
+        let mut created = Vec::new();
+        for spec in &obj.maps {
+            let (fd, new) = match named.iter().find(|(n, _, _)| *n == spec.name) {
+                Some((_, fd, m)) => {
+                    let d = m.def();
+                    if d.map_type.raw() != spec.map_type
+                        || d.key_size != spec.key_size
+                        || d.value_size != spec.value_size
+                    {
+                        return Err(fail(
+                            log,
+                            format!(
+                                "map '{}': the caller's map fd {fd} does not match its definition",
+                                spec.name
+                            ),
+                        ));
+                    }
+                    (*fd, false)
+                }
+                None => {
+                    let m = self
+                        .create_spec(spec)
+                        .map_err(|e| fail(log, format!("map '{}': cannot be created: {e}", spec.name)))?;
+                    let fd = self.objects.insert(Object::Map(m))?;
+                    opened.fds.push(fd);
+                    (fd, true)
+                }
+            };
+            map_fds.push(fd);
+            created.push(new);
+        }
+        // Programs.
+        let gpl = license_is_gpl(obj.license.as_bytes());
+        let mut progs = Vec::new();
+        for (i, p) in obj.programs.iter().enumerate() {
+            let linked = obj.link(i).map_err(|e| fail(log, format!("{e}")))?;
+            let insns = linked
+                .resolve(|r| match r {
+                    MapRef::Map(k) | MapRef::Value(k, _) => Ok(map_fds[*k]),
+                    MapRef::Named(n) => named
+                        .iter()
+                        .find(|(name, _, _)| name == n)
+                        .map(|(_, fd, _)| *fd)
+                        .ok_or_else(|| {
+                            format!(
+                                "program '{}': map symbol '{n}' is not defined and not named by the caller",
+                                p.name
+                            )
+                        }),
+                })
+                .map_err(|e| fail(log, e))?;
+            let prog = Program::load(
+                self.objects.next_id(),
+                p.kind.prog_type,
+                object_name(&p.name),
+                gpl,
+                &encode(&insns),
+                &self.objects,
+            )
+            .map_err(|e| fail(log, format!("program '{}' (section '{}'): {e}", p.name, p.section)))?;
+            let prog = Arc::new(prog);
+            let fd = self.objects.insert(Object::Prog(prog.clone()))?;
+            opened.fds.push(fd);
+            progs.push((fd, prog, insns.len()));
+        }
+        self.fill_slots(&obj, &map_fds, &progs).map_err(|e| fail(log, e))?;
+        // Out: the arrays, then which fds the caller keeps.
+        let mut keep: Vec<u32> = Vec::new();
+        if a.progs != 0 {
+            let mut out = Vec::new();
+            for (p, (fd, _, n)) in obj.programs.iter().zip(&progs) {
+                let e = LoadExProg {
+                    fd: *fd,
+                    prog_type: p.kind.prog_type.raw(),
+                    insn_cnt: *n as u32,
+                    expected_attach_type: p.kind.expected_attach_type.map_or(0, |t| t.raw()),
+                    name: c64(&p.name),
+                    section: c64(&p.section),
+                };
+                out.extend_from_slice(e.as_bytes());
+                keep.push(*fd);
+            }
+            self.platform.copy_to_user(a.progs, &out)?;
+        }
+        if a.maps != 0 {
+            let mut out = Vec::new();
+            for ((spec, fd), new) in obj.maps.iter().zip(&map_fds).zip(&created) {
+                let mut e = LoadExMap::new_zeroed();
+                e.fd = *fd;
+                e.map_type = spec.map_type;
+                e.created = u32::from(*new);
+                e.name = c64(&spec.name);
+                out.extend_from_slice(e.as_bytes());
+                keep.push(*fd);
+            }
+            self.platform.copy_to_user(a.maps, &out)?;
+        }
+        let first = progs[0].0;
+        keep.push(first);
+        opened.fds.retain(|fd| !keep.contains(fd));
+        // Whatever the caller does not keep is closed now (`opened` drops).
+        Ok(first as usize)
+    }
+
+    /// The caller's `bpf_map_fd_entry` array: (symbol, fd, map).
+    fn named_maps(&self, a: &ProgramLoadExAttr) -> Result<Vec<Named>> {
+        let size = core::mem::size_of::<MapFdEntry>();
+        let mut raw = buffer(a.map_array_len as usize * size)?;
+        self.platform.copy_from_user(a.map_array, &mut raw)?;
+        let mut out = Vec::new();
+        for chunk in raw.chunks_exact(size) {
+            let (e, _) = MapFdEntry::read_from_prefix(chunk).map_err(|_| Error::InvalidArgument)?;
+            let mut name = [0u8; NAME_MAX];
+            let n = self.platform.read_user_str(e.name, &mut name)?;
+            let name = core::str::from_utf8(&name[..n]).map_err(|_| Error::InvalidArgument)?;
+            out.push((String::from(name), e.fd, self.objects.map(e.fd)?));
+        }
+        Ok(out)
+    }
+
+    /// A map for a definition of the object, filled with its initial data.
+    fn create_spec(&self, spec: &MapSpec) -> Result<Arc<dyn Map>> {
+        let max_entries = if spec.map_type == MapType::PerfEventArray.raw() && spec.max_entries == 0 {
+            self.platform.cpu_count()
+        } else {
+            spec.max_entries
+        };
+        let attr = MapCreateAttr {
+            map_type: spec.map_type,
+            key_size: spec.key_size,
+            value_size: spec.value_size,
+            max_entries,
+            map_flags: spec.map_flags,
+            map_name: object_name(&spec.name),
+            numa_node: spec.numa_node,
+            ..MapCreateAttr::default()
+        };
+        let m = map::create(
+            &attr,
+            self.objects.next_id(),
+            self.platform.cpu_count(),
+            self.platform.random_u32(),
+        )?;
+        if let Some(data) = &spec.data {
+            m.update(&0u32.to_ne_bytes(), data, BPF_ANY, None)?;
+        }
+        if spec.freeze {
+            m.def().freeze()?;
+        }
+        Ok(m)
+    }
+
+    /// Initial slots of prog arrays (`.values = { [i] = &prog }`).
+    fn fill_slots(
+        &self,
+        obj: &ElfObject,
+        map_fds: &[u32],
+        progs: &[(u32, Arc<Program>, usize)],
+    ) -> core::result::Result<(), String> {
+        for (spec, fd) in obj.maps.iter().zip(map_fds) {
+            if spec.init.is_empty() {
+                continue;
+            }
+            let m = self.objects.map(*fd).map_err(|e| format!("map '{}': {e}", spec.name))?;
+            let Some(pa) = m.as_any().downcast_ref::<ProgArray>() else {
+                return Err(format!(
+                    "map '{}': initial values are served for prog arrays only",
+                    spec.name
+                ));
+            };
+            for init in &spec.init {
+                let k = obj
+                    .programs
+                    .iter()
+                    .position(|p| p.name == init.symbol)
+                    .ok_or_else(|| format!("map '{}': '{}' is not a program", spec.name, init.symbol))?;
+                let prog = progs[k].1.clone();
+                pa.set(init.slot, Some(ProgEntry { id: prog.id, prog }))
+                    .map_err(|e| format!("map '{}' slot {}: {e}", spec.name, init.slot))?;
+            }
+        }
+        Ok(())
+    }
+}
