@@ -40,7 +40,7 @@ if cargo +nightly --version >/dev/null 2>&1; then
   echo "test.sh: the test suite under AddressSanitizer (cargo +nightly)"
   host=$(rustc -vV | sed -n 's/^host: //p')
   ASAN_OPTIONS=detect_leaks=1 RUSTFLAGS=-Zsanitizer=address RUSTDOCFLAGS=-Zsanitizer=address \
-    CARGO_TARGET_DIR=target/asan cargo +nightly test -q --workspace --target "$host" "$@"
+    CARGO_TARGET_DIR="$PWD/target/asan" cargo +nightly test -q --workspace --target "$host" "$@"
 else
   echo "test.sh: SKIP the AddressSanitizer run: no nightly toolchain here (rustup toolchain install nightly)"
 fi

@@ -302,11 +302,21 @@ pub struct Field {
     pub bits: Vec<(String, u32)>,
     /// The enum whose values the field holds (`#[values(bpf_map_type)]`).
     pub values: Option<String>,
+    /// Register roles of a `#[pt_regs]` struct's field (`#[reg(parm1, rc)]`):
+    /// what libbpf's `PT_REGS_*` macros read from it.
+    pub reg: Vec<String>,
     /// Byte offset, computed by validation.
     pub offset: usize,
     /// Docs, origin, span.
     pub meta: Meta,
 }
+
+/// Register roles a `#[pt_regs]` field may have: the arguments, the return
+/// value, and the stack, frame and instruction pointers, and the register
+/// holding the return address (libbpf's `PT_REGS_RET`).
+pub const REG_ROLES: &[&str] = &[
+    "parm1", "parm2", "parm3", "parm4", "parm5", "parm6", "rc", "sp", "fp", "ip", "ret",
+];
 
 /// A `#[repr(C)]` struct.
 #[derive(Clone, Debug)]
@@ -315,6 +325,9 @@ pub struct Struct {
     pub name: String,
     /// How it is checked against Linux.
     pub linux: LinuxMatch,
+    /// For a register file (`#[pt_regs(x86)]`): the `__TARGET_ARCH_*` name
+    /// whose programs read it through `PT_REGS_*`.
+    pub pt_regs: Option<String>,
     /// Fields in order.
     pub fields: Vec<Field>,
     /// Size in bytes, computed by validation.

@@ -395,6 +395,7 @@ impl Parser {
                 }
             })?,
         };
+        let pt_regs = attrs.idents("pt_regs")?.into_iter().next();
         let meta = attrs.meta(Origin::Linux)?;
         attrs.finish()?;
         require_doc(&meta, &format!("struct `{name}`"))?;
@@ -414,6 +415,18 @@ impl Parser {
             let pad = attrs.flag("pad")?;
             let aliases = attrs.idents("alias")?;
             let values = attrs.idents("values")?.into_iter().next();
+            let reg = attrs.idents("reg")?;
+            for r in &reg {
+                if !crate::model::REG_ROLES.contains(&r.as_str()) {
+                    return Err(syn::Error::new(
+                        fname.span(),
+                        format!(
+                            "unknown register role `{r}`; expected one of {:?}",
+                            crate::model::REG_ROLES
+                        ),
+                    ));
+                }
+            }
             let bits = match attrs.take("bits") {
                 None => Vec::new(),
                 Some(a) => {
@@ -445,14 +458,22 @@ impl Parser {
                 aliases,
                 bits,
                 values,
+                reg,
                 offset: 0,
                 meta: fmeta,
             });
             comma(&body)?;
         }
+        if pt_regs.is_none() && fields.iter().any(|f: &Field| !f.reg.is_empty()) {
+            return Err(syn::Error::new(
+                name.span(),
+                "#[reg(...)] fields need #[pt_regs(ARCH)] on the struct",
+            ));
+        }
         self.abi.structs.push(Struct {
             name: name.to_string(),
             linux,
+            pt_regs,
             fields,
             size: 0,
             align: 0,

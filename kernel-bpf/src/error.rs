@@ -108,6 +108,8 @@ pub enum Error {
         /// The helper id.
         id: u32,
     },
+    /// The program is already attached there (the original's EAGAIN).
+    Again,
     /// A program whose license is not GPL-compatible calls a GPL-only helper.
     GplOnlyHelper {
         /// The helper ID.
@@ -152,6 +154,7 @@ impl Error {
             Error::StepLimit => Errno::ELOOP,
             Error::UnknownHelper { .. } => Errno::EINVAL,
             Error::GplOnlyHelper { .. } => Errno::EINVAL,
+            Error::Again => Errno::EAGAIN,
         }
     }
 }
@@ -186,6 +189,7 @@ impl fmt::Display for Error {
             Error::CallDepth { pc } => write!(f, "call at {pc} nests too deep"),
             Error::StepLimit => write!(f, "instruction limit reached"),
             Error::UnknownHelper { id } => write!(f, "unknown helper {id}"),
+            Error::Again => write!(f, "the program is already attached there"),
             Error::GplOnlyHelper { id, pc } => {
                 let name = abi::helper_proto(*id).map_or("?", |h| h.name);
                 write!(

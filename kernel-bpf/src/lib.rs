@@ -13,6 +13,7 @@
 //! - [`elf`]: objects clang builds, read into programs, maps and
 //!   relocations (shared with the user side);
 //! - [`prog`]: programs: instructions, loading, helpers, the interpreter;
+//! - [`attach`]: probe points, the programs attached to them, and firing;
 //! - [`object`]: the fd table of reference-counted objects and who owns
 //!   whom;
 //! - `syscall`: [`Bpf::sys_bpf`], the bpf(2) entry point with Linux's attr
@@ -49,6 +50,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod attach;
 pub mod elf;
 pub mod error;
 #[cfg(feature = "std")]

@@ -88,6 +88,55 @@ pub trait Platform: Send + Sync + 'static {
     /// A random 32-bit number.
     fn random_u32(&self) -> u32;
 
+    /// The kernel's jiffies counter (bpf_jiffies64). The default counts
+    /// 4 ms ticks (HZ = 250) of [`Platform::monotonic_ns`].
+    fn jiffies(&self) -> u64 {
+        self.monotonic_ns() / 4_000_000
+    }
+
+    /// The address of the current task's kernel structure
+    /// (bpf_get_current_task), for programs that read it with probe_read;
+    /// 0 where there is none to show.
+    fn current_task_addr(&self) -> u64 {
+        0
+    }
+
+    /// Unwinds the current stack (the kernel's, or with `user` the user
+    /// task's) into `out`, innermost frame first; returns how many frames
+    /// it wrote. Called from probes, so it must not sleep or fault. The
+    /// default knows no stack.
+    fn stack_trace(&self, user: bool, out: &mut [u64]) -> usize {
+        let _ = (user, out);
+        0
+    }
+
+    /// The address of kernel function `name`, for kprobes; `None` if there
+    /// is no such symbol (BPF_PROG_ATTACH then fails with ENOENT).
+    fn symbol_addr(&self, name: &str) -> Option<u64> {
+        let _ = name;
+        None
+    }
+
+    /// Arms a probe point: from now on, when it fires, the OS calls
+    /// [`Bpf::fire`](crate::Bpf::fire) with `probe.id` and the point's
+    /// context (see [`crate::attach`] for each kind's layout). Called once
+    /// per point, when its first program attaches.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for a tracepoint the OS does not have; the
+    /// default, for an OS without probes, is [`Error::NotSupported`].
+    fn register_probe(&self, probe: &crate::attach::ProbeSpec<'_>) -> Result<()> {
+        let _ = probe;
+        Err(Error::NotSupported)
+    }
+
+    /// Disarms a point registered with [`Platform::register_probe`], when
+    /// its last program detaches. After it returns, the OS no longer fires
+    /// `probe.id` (firing an id with nothing attached is harmless).
+    fn unregister_probe(&self, probe: &crate::attach::ProbeSpec<'_>) {
+        let _ = probe;
+    }
+
     /// The first fd handed out for bpf objects (the original used
     /// `0x1000_0000`, which keeps them apart from file fds).
     fn first_fd(&self) -> u32 {

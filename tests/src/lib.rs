@@ -158,6 +158,16 @@ pub fn close_all_and_expect_none_alive(c: &user_bindings::Client<user_bindings::
     expect_none_alive_after_closing(&c.backend().bpf);
 }
 
+/// Detaches every program from every point of the hosted kernel behind `c`.
+///
+/// # Panics
+/// If a detach fails.
+pub fn detach_all(c: &user_bindings::Client<user_bindings::hosted::HostedBackend>) {
+    for p in c.backend().bpf.points().list() {
+        c.prog_detach(&p.target.to_string(), 0).expect("detach");
+    }
+}
+
 /// [`close_all_and_expect_none_alive`] on a kernel.
 ///
 /// # Panics

@@ -395,6 +395,45 @@ typedef signed long long __s64;
 /* Producer position. */
 #define BPF_RB_PROD_POS 3ULL
 
+/* Flags of bpf_perf_event_output and bpf_perf_event_read: which CPU's slot of the PERF_EVENT_ARRAY. */
+/* Use the slot of the CPU running the program; as BPF_F_INDEX_MASK, the low 32 bits that hold a slot index. */
+#define BPF_F_CURRENT_CPU 0xffffffffULL
+#define BPF_F_INDEX_MASK BPF_F_CURRENT_CPU
+/* Bits 32..51: bytes of the context to append (socket programs). */
+#define BPF_F_CTXLEN_MASK 0xfffff00000000ULL
+
+/* Flags of bpf_get_stackid. */
+/* The low 8 bits: frames to skip. */
+#define BPF_F_SKIP_FIELD_MASK 0xffULL
+/* The user stack instead of the kernel stack. */
+#define BPF_F_USER_STACK 0x100ULL
+/* Compare stacks by hash only. */
+#define BPF_F_FAST_STACK_CMP 0x200ULL
+/* A colliding stack replaces the stored one. */
+#define BPF_F_REUSE_STACKID 0x400ULL
+/* Stacks as build id and offset. */
+#define BPF_F_USER_BUILD_ID 0x800ULL
+
+/*
+ * Limits of stack traces.
+ * Origin: rCore extension.
+ */
+/*
+ * Most frames a STACK_TRACE value holds (Linux's default kernel.perf_event_max_stack).
+ * Origin: rCore extension.
+ */
+#define BPF_MAX_STACK_DEPTH 0x7fU
+
+/*
+ * Flags of struct bpf_attach_target.
+ * Origin: rCore extension.
+ */
+/*
+ * The program gets the original rCore context, struct bpf_probe_ctx, instead of the architecture's struct pt_regs (kprobes and kretprobes only).
+ * Origin: rCore extension.
+ */
+#define BPF_F_RCORE_PROBE_CTX 1U
+
 /*
  * ELF machine number of BPF objects.
  * Origin: LLVM.
@@ -458,9 +497,9 @@ enum bpf_cmd {
 	BPF_OBJ_PIN = 6,
 	/* Open a pinned object. */
 	BPF_OBJ_GET = 7,
-	/* Attach a program to a hook. */
+	/* Attach a program to a probe point named by a target string (the original rCore form, struct bpf_attach_target; Linux's cgroup and socket form, struct bpf_prog_attach_attr, is not served). */
 	BPF_PROG_ATTACH = 8,
-	/* Detach a program from a hook. */
+	/* Detach a program from a probe point (struct bpf_attach_target; prog_fd 0 detaches every program there). */
 	BPF_PROG_DETACH = 9,
 	/* Run a program once on given input. */
 	BPF_PROG_TEST_RUN = 10,
@@ -935,6 +974,14 @@ enum bpf_func_id {
 	BPF_FUNC_get_current_uid_gid = 15,
 	/* Copy the current task's name into a buffer. */
 	BPF_FUNC_get_current_comm = 16,
+	/* Read the counter of a perf event in a PERF_EVENT_ARRAY slot (BPF_F_CURRENT_CPU: this CPU's). */
+	BPF_FUNC_perf_event_read = 22,
+	/* Send a record to user space through a PERF_EVENT_ARRAY slot (BPF_F_CURRENT_CPU: this CPU's); 0 or a negative errno. */
+	BPF_FUNC_perf_event_output = 25,
+	/* Store the current stack in a STACK_TRACE map; its id, or a negative errno. */
+	BPF_FUNC_get_stackid = 27,
+	/* The address of the current task's kernel structure (for bpf_probe_read). */
+	BPF_FUNC_get_current_task = 35,
 	/* Copy a NUL-terminated string from unsafe memory; its length with the NUL, or a negative errno. */
 	BPF_FUNC_probe_read_str = 45,
 	/* Push a value onto a queue or stack. */
@@ -951,6 +998,8 @@ enum bpf_func_id {
 	BPF_FUNC_probe_read_user_str = 114,
 	/* Copy a NUL-terminated string from kernel memory; its length with the NUL, or a negative errno. */
 	BPF_FUNC_probe_read_kernel_str = 115,
+	/* The kernel's jiffies counter, 64 bits. */
+	BPF_FUNC_jiffies64 = 118,
 	/* Time since boot in ns, suspend included. */
 	BPF_FUNC_ktime_get_boot_ns = 125,
 	/* Copy data into a ring buffer; 0 or a negative errno. */
@@ -1488,7 +1537,7 @@ BPF_ABI_ASSERT(offsetof(struct bpf_map_def, map_flags) == 16, "bpf_map_def.map_f
  */
 struct bpf_attach_target {
 	/*
-	 * Pointer to the target: `kprobe:<fn>`, `kretprobe@entry:<fn>` or `kretprobe@exit:<fn>`.
+	 * Pointer to the target: `kprobe:<fn>`, `kretprobe@entry:<fn>`, `kretprobe@exit:<fn>`, `tracepoint:<category>:<name>` or `raw_tracepoint:<name>`.
 	 * Origin: rCore extension.
 	 */
 	__aligned_u64 target;
@@ -1497,11 +1546,16 @@ struct bpf_attach_target {
 	 * Origin: rCore extension.
 	 */
 	__u32 prog_fd;
-	__u32 :32;	/* padding */
+	/*
+	 * BPF_F_RCORE_PROBE_CTX or 0 (the original's padding, so its callers pass 0).
+	 * Origin: rCore extension.
+	 */
+	__u32 flags;
 } __attribute__((aligned(8)));
 BPF_ABI_ASSERT(sizeof(struct bpf_attach_target) == 16, "struct bpf_attach_target must be 16 bytes");
 BPF_ABI_ASSERT(offsetof(struct bpf_attach_target, target) == 0, "bpf_attach_target.target must be at offset 0");
 BPF_ABI_ASSERT(offsetof(struct bpf_attach_target, prog_fd) == 8, "bpf_attach_target.prog_fd must be at offset 8");
+BPF_ABI_ASSERT(offsetof(struct bpf_attach_target, flags) == 12, "bpf_attach_target.flags must be at offset 12");
 
 /*
  * Attributes of BPF_PROG_LOAD_EX: an ELF object and the fds of the maps it names.
@@ -1718,6 +1772,272 @@ BPF_ABI_ASSERT(offsetof(struct bpf_probe_ctx, paddr) == 8, "bpf_probe_ctx.paddr 
 BPF_ABI_ASSERT(offsetof(struct bpf_probe_ctx, regs) == 16, "bpf_probe_ctx.regs must be at offset 16");
 BPF_ABI_ASSERT(offsetof(struct bpf_probe_ctx, pc) == 272, "bpf_probe_ctx.pc must be at offset 272");
 BPF_ABI_ASSERT(offsetof(struct bpf_probe_ctx, status) == 280, "bpf_probe_ctx.status must be at offset 280");
+
+/* Linux's x86-64 `struct pt_regs` (uapi asm/ptrace.h): the context of kprobe programs on x86-64, read by libbpf's PT_REGS_* macros with -D__TARGET_ARCH_x86. */
+struct bpf_pt_regs_x86_64 {
+	/* r15. */
+	__u64 r15;
+	/* r14. */
+	__u64 r14;
+	/* r13. */
+	__u64 r13;
+	/* r12. */
+	__u64 r12;
+	/* rbp, the frame pointer. */
+	__u64 bp;
+	/* rbx. */
+	__u64 bx;
+	/* r11. */
+	__u64 r11;
+	/* r10. */
+	__u64 r10;
+	/* r9: the sixth argument. */
+	__u64 r9;
+	/* r8: the fifth argument. */
+	__u64 r8;
+	/* rax: the return value. */
+	__u64 ax;
+	/* rcx: the fourth argument. */
+	__u64 cx;
+	/* rdx: the third argument. */
+	__u64 dx;
+	/* rsi: the second argument. */
+	__u64 si;
+	/* rdi: the first argument. */
+	__u64 di;
+	/* rax at system call entry. */
+	__u64 orig_ax;
+	/* rip, the instruction pointer. */
+	__u64 ip;
+	/* Code segment. */
+	__u64 cs;
+	/* rflags. */
+	__u64 flags;
+	/* rsp, the stack pointer (the return address is at it on entry). */
+	__u64 sp;
+	/* Stack segment. */
+	__u64 ss;
+} __attribute__((aligned(8)));
+BPF_ABI_ASSERT(sizeof(struct bpf_pt_regs_x86_64) == 168, "struct bpf_pt_regs_x86_64 must be 168 bytes");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_x86_64, r15) == 0, "bpf_pt_regs_x86_64.r15 must be at offset 0");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_x86_64, r14) == 8, "bpf_pt_regs_x86_64.r14 must be at offset 8");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_x86_64, r13) == 16, "bpf_pt_regs_x86_64.r13 must be at offset 16");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_x86_64, r12) == 24, "bpf_pt_regs_x86_64.r12 must be at offset 24");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_x86_64, bp) == 32, "bpf_pt_regs_x86_64.bp must be at offset 32");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_x86_64, bx) == 40, "bpf_pt_regs_x86_64.bx must be at offset 40");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_x86_64, r11) == 48, "bpf_pt_regs_x86_64.r11 must be at offset 48");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_x86_64, r10) == 56, "bpf_pt_regs_x86_64.r10 must be at offset 56");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_x86_64, r9) == 64, "bpf_pt_regs_x86_64.r9 must be at offset 64");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_x86_64, r8) == 72, "bpf_pt_regs_x86_64.r8 must be at offset 72");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_x86_64, ax) == 80, "bpf_pt_regs_x86_64.ax must be at offset 80");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_x86_64, cx) == 88, "bpf_pt_regs_x86_64.cx must be at offset 88");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_x86_64, dx) == 96, "bpf_pt_regs_x86_64.dx must be at offset 96");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_x86_64, si) == 104, "bpf_pt_regs_x86_64.si must be at offset 104");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_x86_64, di) == 112, "bpf_pt_regs_x86_64.di must be at offset 112");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_x86_64, orig_ax) == 120, "bpf_pt_regs_x86_64.orig_ax must be at offset 120");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_x86_64, ip) == 128, "bpf_pt_regs_x86_64.ip must be at offset 128");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_x86_64, cs) == 136, "bpf_pt_regs_x86_64.cs must be at offset 136");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_x86_64, flags) == 144, "bpf_pt_regs_x86_64.flags must be at offset 144");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_x86_64, sp) == 152, "bpf_pt_regs_x86_64.sp must be at offset 152");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_x86_64, ss) == 160, "bpf_pt_regs_x86_64.ss must be at offset 160");
+
+/* Linux's RISC-V `struct user_regs_struct` (uapi asm/ptrace.h), the start of its `struct pt_regs`: the context of kprobe programs on riscv64, read by libbpf's PT_REGS_* macros with -D__TARGET_ARCH_riscv. */
+struct bpf_pt_regs_riscv64 {
+	/* Program counter. */
+	__u64 pc;
+	/* x1, the return address. */
+	__u64 ra;
+	/* x2, the stack pointer. */
+	__u64 sp;
+	/* x3, the global pointer. */
+	__u64 gp;
+	/* x4, the thread pointer. */
+	__u64 tp;
+	/* x5. */
+	__u64 t0;
+	/* x6. */
+	__u64 t1;
+	/* x7. */
+	__u64 t2;
+	/* x8, the frame pointer. */
+	__u64 s0;
+	/* x9. */
+	__u64 s1;
+	/* x10: the first argument and the return value. */
+	__u64 a0;
+	/* x11: the second argument. */
+	__u64 a1;
+	/* x12: the third argument. */
+	__u64 a2;
+	/* x13: the fourth argument. */
+	__u64 a3;
+	/* x14: the fifth argument. */
+	__u64 a4;
+	/* x15: the sixth argument. */
+	__u64 a5;
+	/* x16. */
+	__u64 a6;
+	/* x17. */
+	__u64 a7;
+	/* x18. */
+	__u64 s2;
+	/* x19. */
+	__u64 s3;
+	/* x20. */
+	__u64 s4;
+	/* x21. */
+	__u64 s5;
+	/* x22. */
+	__u64 s6;
+	/* x23. */
+	__u64 s7;
+	/* x24. */
+	__u64 s8;
+	/* x25. */
+	__u64 s9;
+	/* x26. */
+	__u64 s10;
+	/* x27. */
+	__u64 s11;
+	/* x28. */
+	__u64 t3;
+	/* x29. */
+	__u64 t4;
+	/* x30. */
+	__u64 t5;
+	/* x31. */
+	__u64 t6;
+} __attribute__((aligned(8)));
+BPF_ABI_ASSERT(sizeof(struct bpf_pt_regs_riscv64) == 256, "struct bpf_pt_regs_riscv64 must be 256 bytes");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, pc) == 0, "bpf_pt_regs_riscv64.pc must be at offset 0");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, ra) == 8, "bpf_pt_regs_riscv64.ra must be at offset 8");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, sp) == 16, "bpf_pt_regs_riscv64.sp must be at offset 16");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, gp) == 24, "bpf_pt_regs_riscv64.gp must be at offset 24");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, tp) == 32, "bpf_pt_regs_riscv64.tp must be at offset 32");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, t0) == 40, "bpf_pt_regs_riscv64.t0 must be at offset 40");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, t1) == 48, "bpf_pt_regs_riscv64.t1 must be at offset 48");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, t2) == 56, "bpf_pt_regs_riscv64.t2 must be at offset 56");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, s0) == 64, "bpf_pt_regs_riscv64.s0 must be at offset 64");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, s1) == 72, "bpf_pt_regs_riscv64.s1 must be at offset 72");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, a0) == 80, "bpf_pt_regs_riscv64.a0 must be at offset 80");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, a1) == 88, "bpf_pt_regs_riscv64.a1 must be at offset 88");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, a2) == 96, "bpf_pt_regs_riscv64.a2 must be at offset 96");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, a3) == 104, "bpf_pt_regs_riscv64.a3 must be at offset 104");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, a4) == 112, "bpf_pt_regs_riscv64.a4 must be at offset 112");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, a5) == 120, "bpf_pt_regs_riscv64.a5 must be at offset 120");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, a6) == 128, "bpf_pt_regs_riscv64.a6 must be at offset 128");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, a7) == 136, "bpf_pt_regs_riscv64.a7 must be at offset 136");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, s2) == 144, "bpf_pt_regs_riscv64.s2 must be at offset 144");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, s3) == 152, "bpf_pt_regs_riscv64.s3 must be at offset 152");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, s4) == 160, "bpf_pt_regs_riscv64.s4 must be at offset 160");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, s5) == 168, "bpf_pt_regs_riscv64.s5 must be at offset 168");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, s6) == 176, "bpf_pt_regs_riscv64.s6 must be at offset 176");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, s7) == 184, "bpf_pt_regs_riscv64.s7 must be at offset 184");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, s8) == 192, "bpf_pt_regs_riscv64.s8 must be at offset 192");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, s9) == 200, "bpf_pt_regs_riscv64.s9 must be at offset 200");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, s10) == 208, "bpf_pt_regs_riscv64.s10 must be at offset 208");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, s11) == 216, "bpf_pt_regs_riscv64.s11 must be at offset 216");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, t3) == 224, "bpf_pt_regs_riscv64.t3 must be at offset 224");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, t4) == 232, "bpf_pt_regs_riscv64.t4 must be at offset 232");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, t5) == 240, "bpf_pt_regs_riscv64.t5 must be at offset 240");
+BPF_ABI_ASSERT(offsetof(struct bpf_pt_regs_riscv64, t6) == 248, "bpf_pt_regs_riscv64.t6 must be at offset 248");
+
+/* Linux's `struct bpf_perf_event_data` on x86-64: the context of perf event programs. */
+struct bpf_perf_event_data_x86_64 {
+	/* The registers when the event fired (struct bpf_pt_regs_x86_64). */
+	__u64 regs[21];
+	/* The event's sample period. */
+	__u64 sample_period;
+	/* The sampled address, if the event has one. */
+	__u64 addr;
+} __attribute__((aligned(8)));
+BPF_ABI_ASSERT(sizeof(struct bpf_perf_event_data_x86_64) == 184, "struct bpf_perf_event_data_x86_64 must be 184 bytes");
+BPF_ABI_ASSERT(offsetof(struct bpf_perf_event_data_x86_64, regs) == 0, "bpf_perf_event_data_x86_64.regs must be at offset 0");
+BPF_ABI_ASSERT(offsetof(struct bpf_perf_event_data_x86_64, sample_period) == 168, "bpf_perf_event_data_x86_64.sample_period must be at offset 168");
+BPF_ABI_ASSERT(offsetof(struct bpf_perf_event_data_x86_64, addr) == 176, "bpf_perf_event_data_x86_64.addr must be at offset 176");
+
+/* Linux's `struct bpf_perf_event_data` on riscv64: the context of perf event programs. */
+struct bpf_perf_event_data_riscv64 {
+	/* The registers when the event fired (struct bpf_pt_regs_riscv64). */
+	__u64 regs[32];
+	/* The event's sample period. */
+	__u64 sample_period;
+	/* The sampled address, if the event has one. */
+	__u64 addr;
+} __attribute__((aligned(8)));
+BPF_ABI_ASSERT(sizeof(struct bpf_perf_event_data_riscv64) == 272, "struct bpf_perf_event_data_riscv64 must be 272 bytes");
+BPF_ABI_ASSERT(offsetof(struct bpf_perf_event_data_riscv64, regs) == 0, "bpf_perf_event_data_riscv64.regs must be at offset 0");
+BPF_ABI_ASSERT(offsetof(struct bpf_perf_event_data_riscv64, sample_period) == 256, "bpf_perf_event_data_riscv64.sample_period must be at offset 256");
+BPF_ABI_ASSERT(offsetof(struct bpf_perf_event_data_riscv64, addr) == 264, "bpf_perf_event_data_riscv64.addr must be at offset 264");
+
+/* The context of raw tracepoint programs: the tracepoint's arguments as words (Linux declares `args[0]`; 12 is the most a tracepoint passes). */
+struct bpf_raw_tracepoint_args {
+	/* The arguments. */
+	__u64 args[12];
+} __attribute__((aligned(8)));
+BPF_ABI_ASSERT(sizeof(struct bpf_raw_tracepoint_args) == 96, "struct bpf_raw_tracepoint_args must be 96 bytes");
+BPF_ABI_ASSERT(offsetof(struct bpf_raw_tracepoint_args, args) == 0, "bpf_raw_tracepoint_args.args must be at offset 0");
+
+/* The common header of every tracepoint record (Linux's `struct trace_entry`): tracepoint programs get a pointer to the record. */
+struct trace_entry {
+	/* The event's id. */
+	__u16 type;
+	/* Interrupt and preemption flags. */
+	__u8 flags;
+	/* Preemption depth. */
+	__u8 preempt_count;
+	/* The task that fired it. */
+	__s32 pid;
+} __attribute__((aligned(4)));
+BPF_ABI_ASSERT(sizeof(struct trace_entry) == 8, "struct trace_entry must be 8 bytes");
+BPF_ABI_ASSERT(offsetof(struct trace_entry, type) == 0, "trace_entry.type must be at offset 0");
+BPF_ABI_ASSERT(offsetof(struct trace_entry, flags) == 2, "trace_entry.flags must be at offset 2");
+BPF_ABI_ASSERT(offsetof(struct trace_entry, preempt_count) == 3, "trace_entry.preempt_count must be at offset 3");
+BPF_ABI_ASSERT(offsetof(struct trace_entry, pid) == 4, "trace_entry.pid must be at offset 4");
+
+/* The record of tracepoint `sched:sched_switch`, as Linux's format file lays it out. */
+struct trace_event_raw_sched_switch {
+	/* struct trace_entry. */
+	__u8 ent[8];
+	/* Name of the task switched out. */
+	char prev_comm[16];
+	/* Its pid. */
+	__s32 prev_pid;
+	/* Its priority. */
+	__s32 prev_prio;
+	/* Its state. */
+	__s64 prev_state;
+	/* Name of the task switched in. */
+	char next_comm[16];
+	/* Its pid. */
+	__s32 next_pid;
+	/* Its priority. */
+	__s32 next_prio;
+} __attribute__((aligned(8)));
+BPF_ABI_ASSERT(sizeof(struct trace_event_raw_sched_switch) == 64, "struct trace_event_raw_sched_switch must be 64 bytes");
+BPF_ABI_ASSERT(offsetof(struct trace_event_raw_sched_switch, ent) == 0, "trace_event_raw_sched_switch.ent must be at offset 0");
+BPF_ABI_ASSERT(offsetof(struct trace_event_raw_sched_switch, prev_comm) == 8, "trace_event_raw_sched_switch.prev_comm must be at offset 8");
+BPF_ABI_ASSERT(offsetof(struct trace_event_raw_sched_switch, prev_pid) == 24, "trace_event_raw_sched_switch.prev_pid must be at offset 24");
+BPF_ABI_ASSERT(offsetof(struct trace_event_raw_sched_switch, prev_prio) == 28, "trace_event_raw_sched_switch.prev_prio must be at offset 28");
+BPF_ABI_ASSERT(offsetof(struct trace_event_raw_sched_switch, prev_state) == 32, "trace_event_raw_sched_switch.prev_state must be at offset 32");
+BPF_ABI_ASSERT(offsetof(struct trace_event_raw_sched_switch, next_comm) == 40, "trace_event_raw_sched_switch.next_comm must be at offset 40");
+BPF_ABI_ASSERT(offsetof(struct trace_event_raw_sched_switch, next_pid) == 56, "trace_event_raw_sched_switch.next_pid must be at offset 56");
+BPF_ABI_ASSERT(offsetof(struct trace_event_raw_sched_switch, next_prio) == 60, "trace_event_raw_sched_switch.next_prio must be at offset 60");
+
+/* The record of the `syscalls:sys_enter_*` tracepoints of a system call with up to six arguments. */
+struct trace_event_raw_sys_enter {
+	/* struct trace_entry. */
+	__u8 ent[8];
+	/* The system call number. */
+	__s32 __syscall_nr;
+	__u32 :32;	/* padding */
+	/* Its arguments. */
+	__u64 args[6];
+} __attribute__((aligned(8)));
+BPF_ABI_ASSERT(sizeof(struct trace_event_raw_sys_enter) == 64, "struct trace_event_raw_sys_enter must be 64 bytes");
+BPF_ABI_ASSERT(offsetof(struct trace_event_raw_sys_enter, ent) == 0, "trace_event_raw_sys_enter.ent must be at offset 0");
+BPF_ABI_ASSERT(offsetof(struct trace_event_raw_sys_enter, __syscall_nr) == 8, "trace_event_raw_sys_enter.__syscall_nr must be at offset 8");
+BPF_ABI_ASSERT(offsetof(struct trace_event_raw_sys_enter, args) == 16, "trace_event_raw_sys_enter.args must be at offset 16");
 
 /* The bpf(2) attribute union, with the members this ABI serves, as Linux lays it out. */
 union bpf_attr {

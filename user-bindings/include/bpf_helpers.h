@@ -22,6 +22,37 @@
 #define NULL ((void *)0)
 #endif
 
+/* libbpf's bpf_printk: the format in .rodata, then bpf_trace_printk (at most 3 arguments). */
+#define bpf_printk(fmt, ...) ({ static const char ____fmt[] = fmt; bpf_trace_printk(____fmt, sizeof(____fmt), ##__VA_ARGS__); })
+
+/* Kprobe arguments and results, as libbpf's bpf_tracing.h reads them: build with -D__TARGET_ARCH_<arch>. */
+#if defined(__TARGET_ARCH_x86) && !defined(PT_REGS_RC)
+#define PT_REGS_PARM1(x) (((const struct bpf_pt_regs_x86_64 *)(x))->di)
+#define PT_REGS_PARM2(x) (((const struct bpf_pt_regs_x86_64 *)(x))->si)
+#define PT_REGS_PARM3(x) (((const struct bpf_pt_regs_x86_64 *)(x))->dx)
+#define PT_REGS_PARM4(x) (((const struct bpf_pt_regs_x86_64 *)(x))->cx)
+#define PT_REGS_PARM5(x) (((const struct bpf_pt_regs_x86_64 *)(x))->r8)
+#define PT_REGS_PARM6(x) (((const struct bpf_pt_regs_x86_64 *)(x))->r9)
+#define PT_REGS_RC(x) (((const struct bpf_pt_regs_x86_64 *)(x))->ax)
+#define PT_REGS_SP(x) (((const struct bpf_pt_regs_x86_64 *)(x))->sp)
+#define PT_REGS_FP(x) (((const struct bpf_pt_regs_x86_64 *)(x))->bp)
+#define PT_REGS_IP(x) (((const struct bpf_pt_regs_x86_64 *)(x))->ip)
+#define PT_REGS_RET(x) (((const struct bpf_pt_regs_x86_64 *)(x))->sp)
+#endif
+#if defined(__TARGET_ARCH_riscv) && !defined(PT_REGS_RC)
+#define PT_REGS_PARM1(x) (((const struct bpf_pt_regs_riscv64 *)(x))->a0)
+#define PT_REGS_PARM2(x) (((const struct bpf_pt_regs_riscv64 *)(x))->a1)
+#define PT_REGS_PARM3(x) (((const struct bpf_pt_regs_riscv64 *)(x))->a2)
+#define PT_REGS_PARM4(x) (((const struct bpf_pt_regs_riscv64 *)(x))->a3)
+#define PT_REGS_PARM5(x) (((const struct bpf_pt_regs_riscv64 *)(x))->a4)
+#define PT_REGS_PARM6(x) (((const struct bpf_pt_regs_riscv64 *)(x))->a5)
+#define PT_REGS_RC(x) (((const struct bpf_pt_regs_riscv64 *)(x))->a0)
+#define PT_REGS_SP(x) (((const struct bpf_pt_regs_riscv64 *)(x))->sp)
+#define PT_REGS_FP(x) (((const struct bpf_pt_regs_riscv64 *)(x))->s0)
+#define PT_REGS_IP(x) (((const struct bpf_pt_regs_riscv64 *)(x))->pc)
+#define PT_REGS_RET(x) (((const struct bpf_pt_regs_riscv64 *)(x))->ra)
+#endif
+
 /* Look up a key; a pointer to its value, or NULL. */
 static void * (* const bpf_map_lookup_elem)(void *map, const void *key) = (void *) BPF_FUNC_map_lookup_elem;
 
@@ -70,6 +101,18 @@ static __u64 (* const bpf_get_current_uid_gid)(void) = (void *) BPF_FUNC_get_cur
 /* Copy the current task's name into a buffer. */
 static long (* const bpf_get_current_comm)(void *buf, __u32 size_of_buf) = (void *) BPF_FUNC_get_current_comm;
 
+/* Read the counter of a perf event in a PERF_EVENT_ARRAY slot (BPF_F_CURRENT_CPU: this CPU's). */
+static __u64 (* const bpf_perf_event_read)(void *map, __u64 flags) = (void *) BPF_FUNC_perf_event_read;
+
+/* Send a record to user space through a PERF_EVENT_ARRAY slot (BPF_F_CURRENT_CPU: this CPU's); 0 or a negative errno. */
+static long (* const bpf_perf_event_output)(void *ctx, void *map, __u64 flags, const void *data, __u32 size) = (void *) BPF_FUNC_perf_event_output;
+
+/* Store the current stack in a STACK_TRACE map; its id, or a negative errno. */
+static long (* const bpf_get_stackid)(void *ctx, void *map, __u64 flags) = (void *) BPF_FUNC_get_stackid;
+
+/* The address of the current task's kernel structure (for bpf_probe_read). */
+static __u64 (* const bpf_get_current_task)(void) = (void *) BPF_FUNC_get_current_task;
+
 /* Copy a NUL-terminated string from unsafe memory; its length with the NUL, or a negative errno. */
 static long (* const bpf_probe_read_str)(void *dst, __u32 size, const void *unsafe_ptr) = (void *) BPF_FUNC_probe_read_str;
 
@@ -93,6 +136,9 @@ static long (* const bpf_probe_read_user_str)(void *dst, __u32 size, const void 
 
 /* Copy a NUL-terminated string from kernel memory; its length with the NUL, or a negative errno. */
 static long (* const bpf_probe_read_kernel_str)(void *dst, __u32 size, const void *unsafe_ptr) = (void *) BPF_FUNC_probe_read_kernel_str;
+
+/* The kernel's jiffies counter, 64 bits. */
+static __u64 (* const bpf_jiffies64)(void) = (void *) BPF_FUNC_jiffies64;
 
 /* Time since boot in ns, suspend included. */
 static __u64 (* const bpf_ktime_get_boot_ns)(void) = (void *) BPF_FUNC_ktime_get_boot_ns;

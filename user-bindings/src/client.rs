@@ -2,8 +2,8 @@
 
 use crate::{Backend, Errno, UserBuffer};
 use abi::{
-    Cmd, LoadExMap, LoadExProg, MapBatchAttr, MapCreateAttr, MapElemAttr, MapFdEntry, MapInfo, ObjInfoAttr,
-    ProgLoadAttr, ProgTestRunAttr, ProgType, ProgramLoadExAttr,
+    AttachTarget, Cmd, LoadExMap, LoadExProg, MapBatchAttr, MapCreateAttr, MapElemAttr, MapFdEntry, MapInfo,
+    ObjInfoAttr, ProgLoadAttr, ProgTestRunAttr, ProgType, ProgramLoadExAttr,
 };
 use zerocopy::{FromBytes, Immutable, IntoBytes};
 
@@ -389,6 +389,35 @@ impl<B: Backend> Client<B> {
                 }
             }
         }
+    }
+
+    /// BPF_PROG_ATTACH of program `fd` to `target` (`kprobe:<fn>`,
+    /// `kretprobe@entry:<fn>`, `kretprobe@exit:<fn>`,
+    /// `tracepoint:<category>:<name>`, `raw_tracepoint:<name>`).
+    ///
+    /// # Errors
+    /// The errno.
+    pub fn prog_attach(&self, target: &str, fd: u32, flags: u32) -> Result<(), Errno> {
+        self.attach_cmd(Cmd::ProgAttach, target, fd, flags)
+    }
+
+    /// BPF_PROG_DETACH of program `fd` (0: every program) from `target`.
+    ///
+    /// # Errors
+    /// The errno.
+    pub fn prog_detach(&self, target: &str, fd: u32) -> Result<(), Errno> {
+        self.attach_cmd(Cmd::ProgDetach, target, fd, 0)
+    }
+
+    fn attach_cmd(&self, cmd: Cmd, target: &str, fd: u32, flags: u32) -> Result<(), Errno> {
+        let buf = self.backend.buffer(VALUE + target.len() + 1);
+        buf.write(VALUE, target.as_bytes());
+        let mut a = AttachTarget {
+            target: buf.at(VALUE),
+            prog_fd: fd,
+            flags,
+        };
+        self.run(cmd, &mut a, &*buf).map(|_| ())
     }
 
     /// BPF_PROG_TEST_RUN on `data`; returns r0 (as `retval`) and the data

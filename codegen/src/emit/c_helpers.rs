@@ -21,6 +21,9 @@ pub fn emit(abi: &Abi) -> String {
     s += "#define __array(name, val) __typeof__(val) *name[]\n\n";
     s += "#ifndef __always_inline\n#define __always_inline inline __attribute__((always_inline))\n#endif\n";
     s += "#ifndef NULL\n#define NULL ((void *)0)\n#endif\n\n";
+    s += "/* libbpf's bpf_printk: the format in .rodata, then bpf_trace_printk (at most 3 arguments). */\n";
+    s += "#define bpf_printk(fmt, ...) ({ static const char ____fmt[] = fmt; bpf_trace_printk(____fmt, sizeof(____fmt), ##__VA_ARGS__); })\n\n";
+    s += &pt_regs(abi);
     for h in &abi.helpers {
         s += &c_doc(&h.meta, "");
         let _ = writeln!(
@@ -34,6 +37,31 @@ pub fn emit(abi: &Abi) -> String {
     }
     s += "#endif /* RCORE_BPF_HELPERS_H */\n";
     s
+}
+
+/// libbpf's `PT_REGS_*` accessors for each register file of the
+/// description, chosen by `-D__TARGET_ARCH_<arch>` as libbpf chooses.
+fn pt_regs(abi: &Abi) -> String {
+    let mut s = String::from(
+        "/* Kprobe arguments and results, as libbpf's bpf_tracing.h reads them: build with -D__TARGET_ARCH_<arch>. */\n",
+    );
+    for st in abi.structs.iter().filter(|st| st.pt_regs.is_some()) {
+        let arch = st.pt_regs.as_deref().unwrap_or_default();
+        let _ = writeln!(s, "#if defined(__TARGET_ARCH_{arch}) && !defined(PT_REGS_RC)");
+        for role in crate::model::REG_ROLES {
+            if let Some(f) = st.fields.iter().find(|f| f.reg.iter().any(|r| r == role)) {
+                let _ = writeln!(
+                    s,
+                    "#define PT_REGS_{}(x) (((const struct {} *)(x))->{})",
+                    role.to_uppercase(),
+                    st.name,
+                    f.name
+                );
+            }
+        }
+        s += "#endif\n";
+    }
+    s + "\n"
 }
 
 fn ret_type(abi: &Abi, h: &Helper) -> String {

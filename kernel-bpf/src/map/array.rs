@@ -29,7 +29,7 @@ pub(super) fn check(attr: &MapCreateAttr) -> Result<()> {
             flags: attr.map_flags.into(),
         });
     }
-    if attr.map_flags & BPF_F_PRESERVE_ELEMS != 0 {
+    if attr.map_flags & BPF_F_PRESERVE_ELEMS != 0 && attr.map_type != MapType::PerfEventArray.raw() {
         // Only perf event arrays take it.
         return Err(Error::BadFlags {
             flags: attr.map_flags.into(),

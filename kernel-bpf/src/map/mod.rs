@@ -11,14 +11,18 @@
 
 mod array;
 mod hash;
+mod perf_event_array;
 pub(crate) mod prog_array;
 mod queue;
 mod ringbuf;
 pub(crate) mod slab;
+mod stack_trace;
 
 pub(crate) use hash::HashMap;
+pub use perf_event_array::PerfEventArray;
 pub use prog_array::{ProgArray, ProgEntry};
 pub use ringbuf::{RingBuf, RingRecord};
+pub use stack_trace::StackTrace;
 
 use crate::error::{Error, Result};
 use abi::{
@@ -220,7 +224,8 @@ pub fn create(attr: &MapCreateAttr, id: u32, cpus: u32, seed: u32) -> Result<Arc
     // Type checks first, then allocation, then the name: Linux's order.
     let checked: fn(&MapCreateAttr) -> Result<()> = match map_type {
         MapType::Array | MapType::PercpuArray => array::check,
-        MapType::ProgArray => prog_array::check,
+        MapType::ProgArray | MapType::PerfEventArray => prog_array::check,
+        MapType::StackTrace => stack_trace::check,
         MapType::Hash | MapType::PercpuHash | MapType::LruHash | MapType::LruPercpuHash => hash::check,
         MapType::Queue | MapType::Stack => queue::check,
         MapType::Ringbuf => ringbuf::check,
@@ -236,6 +241,8 @@ pub fn create(attr: &MapCreateAttr, id: u32, cpus: u32, seed: u32) -> Result<Arc
     let map: Arc<dyn Map> = match map_type {
         MapType::Array | MapType::PercpuArray => Arc::new(array::ArrayMap::new(d)?),
         MapType::ProgArray => Arc::new(prog_array::ProgArray::new(d)?),
+        MapType::PerfEventArray => Arc::new(perf_event_array::PerfEventArray::new(d)?),
+        MapType::StackTrace => Arc::new(stack_trace::StackTrace::new(d)?),
         MapType::Queue | MapType::Stack => Arc::new(queue::QueueMap::new(d)?),
         MapType::Ringbuf => Arc::new(ringbuf::RingBuf::new(d)?),
         _ => Arc::new(hash::HashMap::new(

@@ -4,14 +4,14 @@
 //! negative errnos in r0, as Linux does.
 
 use crate::error::{Error, Result};
-use crate::map::{Map, ProgArray, RingBuf};
+use crate::map::{Map, PerfEventArray, ProgArray, RingBuf, StackTrace};
 use crate::platform::Platform;
 use crate::prog::insn::Insn;
 use crate::prog::interp::mem::Memory;
 use crate::prog::interp::Env;
 use crate::prog::Program;
 use crate::syscall::Bpf;
-use abi::{Errno, Helper};
+use abi::{Errno, Helper, BPF_F_CURRENT_CPU, BPF_F_INDEX_MASK, BPF_F_USER_STACK, BPF_MAX_STACK_DEPTH};
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec;
@@ -24,6 +24,9 @@ pub struct KernelEnv<'a, P: Platform> {
     pub bpf: &'a Bpf<P>,
     /// The running program (its maps); a tail call switches it.
     pub prog: Arc<Program>,
+    /// The probed function's address, for bpf_get_func_ip (0 outside
+    /// function probes).
+    pub func_ip: u64,
 }
 
 /// Queues and stacks, which programs use through push, pop and peek only.
@@ -335,11 +338,46 @@ impl<P: Platform> Env for KernelEnv<'_, P> {
                 Some(rb) => rb.query(a[1]),
                 None => 0,
             },
-            Helper::GetFuncIp => {
-                // The probe context's address field (bpf_probe_ctx.paddr).
-                mem.load(a[0].wrapping_add(core::mem::offset_of!(abi::ProbeCtx, paddr) as u64), 8)
-                    .unwrap_or(0)
+            Helper::PerfEventOutput => {
+                let Some(pa) = self.map(a[1]).and_then(|m| m.as_any().downcast_ref::<PerfEventArray>()) else {
+                    return Ok(neg(Errno::EINVAL));
+                };
+                if a[2] & !BPF_F_INDEX_MASK != 0 {
+                    // Context bytes (BPF_F_CTXLEN_MASK) are for packet programs.
+                    return Ok(neg(Errno::EINVAL));
+                }
+                let idx = if a[2] == BPF_F_CURRENT_CPU { cpu } else { a[2] as u32 };
+                let Some(data) = Self::read(mem, a[3], a[4] as usize) else {
+                    return Ok(neg(Errno::EFAULT));
+                };
+                pa.output(idx, &data).map_or_else(err_code, |()| 0)
             }
+            Helper::PerfEventRead => {
+                let Some(pa) = self.map(a[0]).and_then(|m| m.as_any().downcast_ref::<PerfEventArray>()) else {
+                    return Ok(neg(Errno::EINVAL));
+                };
+                let idx = if a[1] == BPF_F_CURRENT_CPU { cpu } else { a[1] as u32 };
+                // Open slots hold event buffers, not hardware counters.
+                match pa.is_open(idx) {
+                    None => neg(Errno::E2BIG),
+                    Some(false) => neg(Errno::ENOENT),
+                    Some(true) => neg(Errno::EOPNOTSUPP),
+                }
+            }
+            Helper::GetStackid => {
+                let Some(st) = self.map(a[1]).and_then(|m| m.as_any().downcast_ref::<StackTrace>()) else {
+                    return Ok(neg(Errno::EINVAL));
+                };
+                let mut frames = [0u64; (BPF_MAX_STACK_DEPTH + 256) as usize];
+                let n = p.stack_trace(a[2] & BPF_F_USER_STACK != 0, &mut frames);
+                match st.store(&frames[..n.min(frames.len())], a[2]) {
+                    Ok(id) => u64::from(id),
+                    Err(e) => err_code(e),
+                }
+            }
+            Helper::GetCurrentTask => p.current_task_addr(),
+            Helper::Jiffies64 => p.jiffies(),
+            Helper::GetFuncIp => self.func_ip,
             // Packet helpers need socket buffers, which this kernel has not;
             // tail calls are done by the program runner.
             Helper::SkbStoreBytes

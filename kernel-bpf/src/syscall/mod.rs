@@ -10,8 +10,10 @@
 //! - `map`: MAP_CREATE, the element commands, MAP_FREEZE, OBJ_GET_INFO_BY_FD;
 //! - `batch`: the four batch commands;
 //! - `prog`: PROG_LOAD, PROG_TEST_RUN, program info;
-//! - `load_ex`: PROG_LOAD_EX, an ELF object's programs and maps at once.
+//! - `load_ex`: PROG_LOAD_EX, an ELF object's programs and maps at once;
+//! - `attach`: PROG_ATTACH and PROG_DETACH by target string.
 
+mod attach;
 mod batch;
 mod load_ex;
 mod map;
@@ -32,6 +34,7 @@ pub(crate) type AttrBytes = [u8; BPF_ATTR_SIZE];
 pub struct Bpf<P: Platform> {
     pub(crate) platform: P,
     pub(crate) objects: Objects,
+    pub(crate) attach: crate::attach::Points,
 }
 
 /// A zeroed buffer of `n` bytes, or [`Error::NoMemory`].
@@ -49,6 +52,7 @@ impl<P: Platform> Bpf<P> {
         Bpf {
             platform,
             objects: Objects::new(first),
+            attach: crate::attach::Points::default(),
         }
     }
 
@@ -60,6 +64,11 @@ impl<P: Platform> Bpf<P> {
     /// The object table.
     pub fn objects(&self) -> &Objects {
         &self.objects
+    }
+
+    /// The probe points in use and their programs.
+    pub fn points(&self) -> &crate::attach::Points {
+        &self.attach
     }
 
     /// bpf(2): runs command `cmd` with the attr at user address `attr` of
@@ -101,6 +110,8 @@ impl<P: Platform> Bpf<P> {
             Cmd::ProgLoad => self.prog_load(&buf),
             Cmd::ProgTestRun => self.prog_test_run(&buf, attr),
             Cmd::ProgLoadEx => self.prog_load_ex(&buf, attr),
+            Cmd::ProgAttach => self.prog_attach(&buf),
+            Cmd::ProgDetach => self.prog_detach(&buf),
             _ => Err(Error::UnknownCommand { cmd }),
         }
     }

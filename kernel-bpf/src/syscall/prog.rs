@@ -64,10 +64,20 @@ impl<P: Platform> Bpf<P> {
     /// # Errors
     /// What the interpreter reports (a fault, an unknown helper, ...).
     pub fn run_program(&self, prog: &Arc<Program>, mem: &mut Memory, r1: u64, r2: u64) -> Result<u64> {
+        self.run_probe(prog, mem, r1, r2, 0)
+    }
+
+    /// [`Bpf::run_program`] for a probe of function `func_ip`
+    /// (bpf_get_func_ip).
+    ///
+    /// # Errors
+    /// What the interpreter reports.
+    pub fn run_probe(&self, prog: &Arc<Program>, mem: &mut Memory, r1: u64, r2: u64, func_ip: u64) -> Result<u64> {
         prog.lend_values(mem);
         let mut env = KernelEnv {
             bpf: self,
             prog: prog.clone(),
+            func_ip,
         };
         interp::run(&prog.insns, [r1, r2, 0, 0, 0], mem, &mut env, Limits::default())
     }

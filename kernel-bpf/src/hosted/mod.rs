@@ -10,6 +10,8 @@
 
 #![allow(unsafe_code)]
 
+pub mod sim;
+
 use crate::error::{Error, Result};
 use crate::platform::{Platform, Task, TASK_COMM_LEN};
 use alloc::string::String;
@@ -148,6 +150,8 @@ pub struct Hosted {
     console: spin::Mutex<String>,
     echo: AtomicBool,
     rng: AtomicU64,
+    sites: sim::Sites,
+    task_addr: AtomicU64,
 }
 
 impl Default for Hosted {
@@ -179,6 +183,8 @@ impl Hosted {
             console: spin::Mutex::new(String::new()),
             echo: AtomicBool::new(false),
             rng: AtomicU64::new(0x9e37_79b9_7f4a_7c15),
+            sites: sim::Sites::default(),
+            task_addr: AtomicU64::new(0),
         }
     }
 
@@ -224,6 +230,16 @@ impl Hosted {
         *self.task.lock() = task;
     }
 
+    /// The probe sites of the simulated kernel ([`sim`]).
+    pub fn sites(&self) -> &sim::Sites {
+        &self.sites
+    }
+
+    /// Sets what bpf_get_current_task returns.
+    pub fn set_current_task_addr(&self, addr: u64) {
+        self.task_addr.store(addr, Ordering::Relaxed);
+    }
+
     /// Seeds the random source.
     pub fn seed(&self, seed: u64) {
         self.rng.store(seed | 1, Ordering::Relaxed);
@@ -241,6 +257,30 @@ impl Hosted {
 }
 
 impl Platform for Hosted {
+    fn symbol_addr(&self, name: &str) -> Option<u64> {
+        sim::symbol_addr(name)
+    }
+
+    fn register_probe(&self, probe: &crate::attach::ProbeSpec<'_>) -> Result<()> {
+        let site = sim::Sites::site_of(probe.kind, probe.name).ok_or(Error::NotFound)?;
+        self.sites.set(site, Some(probe.id));
+        Ok(())
+    }
+
+    fn unregister_probe(&self, probe: &crate::attach::ProbeSpec<'_>) {
+        if let Some(site) = sim::Sites::site_of(probe.kind, probe.name) {
+            self.sites.set(site, None);
+        }
+    }
+
+    fn stack_trace(&self, _user: bool, out: &mut [u64]) -> usize {
+        sim::stack_trace(out)
+    }
+
+    fn current_task_addr(&self) -> u64 {
+        self.task_addr.load(Ordering::Relaxed)
+    }
+
     fn copy_from_user(&self, src: u64, dst: &mut [u8]) -> Result<()> {
         if dst.is_empty() {
             return Ok(());
