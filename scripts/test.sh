@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command. On a fresh machine it first installs what the tests need
-# (clang for BPF programs, libclang for bindgen, the Linux uapi headers, a C
-# compiler), then checks the no_std crates and runs every test.
+# (clang for BPF programs, libclang for bindgen, the Linux uapi headers,
+# libbpf's headers, a C compiler), then checks the no_std crates and runs
+# every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,8 @@ need=()
 command -v cc >/dev/null 2>&1 || need+=(gcc)
 command -v clang >/dev/null 2>&1 || need+=(clang)
 [ -e /usr/include/linux/bpf.h ] || need+=(linux-libc-dev)
+# libbpf's headers, which the test objects in tests/bpf are written against.
+[ -e /usr/include/bpf/bpf_helpers.h ] || need+=(libbpf-dev)
 # bindgen loads libclang's C API (libclang.so); libclang-cpp alone is not it.
 if command -v dpkg >/dev/null 2>&1; then
   dpkg -s libclang-dev >/dev/null 2>&1 || need+=(libclang-dev)

@@ -30,3 +30,13 @@ pub fn interleaved(mut ours: impl FnMut(), mut peer: impl FnMut(), iters: u32, r
 pub fn report(name: &str, (median, lo, hi): (f64, f64, f64)) {
     println!("  {name}: interleaved ratio ours/peer median {median:.2} (range {lo:.2}..{hi:.2}); below 1 is faster");
 }
+
+/// Criterion's mean estimate (ns) of `group/bench` from this run.
+#[allow(dead_code)]
+pub fn mean_ns(group: &str, bench: &str) -> Option<f64> {
+    let dir = std::env::var("CARGO_TARGET_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").to_string());
+    let text = std::fs::read_to_string(format!("{dir}/criterion/{group}/{bench}/new/estimates.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v["mean"]["point_estimate"].as_f64()
+}

@@ -168,14 +168,6 @@ fn linux_ns_per_run(linux: &user_bindings::sys::Syscall, prog: &[Insn]) -> std::
     Ok(f64::from(duration))
 }
 
-fn mean_ns(group: &str, bench: &str) -> Option<f64> {
-    let dir = std::env::var("CARGO_TARGET_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").to_string());
-    let text = std::fs::read_to_string(format!("{dir}/criterion/{group}/{bench}/new/estimates.json")).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    v["mean"]["point_estimate"].as_f64()
-}
-
 fn report() {
     let executed = (4 * LOOP_N + 4) as f64;
     println!("\nresults (ours / rbpf; below 1 is faster):");
@@ -184,7 +176,7 @@ fn report() {
         ("b_straight", 1.0, "ns per run"),
         ("c_map", 1.0, "ns per run"),
     ] {
-        match (mean_ns(group, "kernel-bpf"), mean_ns(group, "rbpf")) {
+        match (common::mean_ns(group, "kernel-bpf"), common::mean_ns(group, "rbpf")) {
             (Some(a), Some(b)) => println!(
                 "  {group}: kernel-bpf {:.2} {unit}, rbpf {:.2}, ratio {:.2} ({:.1}x faster)",
                 a / per,

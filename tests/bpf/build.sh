@@ -6,11 +6,31 @@
 # directory that -g would record in DWARF. Running it twice gives the same
 # bytes (checked by build.sh --check).
 #
+#   build.sh             build into tests/bpf
+#   build.sh --out DIR   build into DIR instead (created if missing)
+#   build.sh --check     build twice into temporary folders, compare
+#
 # Needs: clang (14 or newer), libbpf-dev (bpf/*.h), linux-libc-dev.
 # Env: CLANG=clang-NN to pick a compiler.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+out=""
+check=0
+while (($#)); do
+	case "$1" in
+	--out)
+		[[ $# -ge 2 ]] || { echo "build.sh: --out needs a folder" >&2; exit 2; }
+		mkdir -p "$2"
+		out="$(cd "$2" && pwd)"
+		shift 2
+		;;
+	--check) check=1; shift ;;
+	*) echo "usage: build.sh [--out DIR | --check]" >&2; exit 2 ;;
+	esac
+done
+
 cd "$here"
 
 CLANG="${CLANG:-clang}"
@@ -34,7 +54,7 @@ build_all() {
 	done
 }
 
-if [[ "${1:-}" == "--check" ]]; then
+if ((check)); then
 	tmp1="$(mktemp -d)"; tmp2="$(mktemp -d)"
 	trap 'rm -rf "$tmp1" "$tmp2"' EXIT
 	build_all "$tmp1"
@@ -49,5 +69,10 @@ if [[ "${1:-}" == "--check" ]]; then
 	exit 0
 fi
 
-build_all .
-ls -1 *.o
+if [[ -n "$out" ]]; then
+	build_all "$out"
+	ls -1 "$out"/*.o
+else
+	build_all .
+	ls -1 *.o
+fi

@@ -273,6 +273,27 @@ pub mod corpus {
         dir.is_dir().then_some(dir)
     }
 
+    /// The corpus folder; if it is absent, says so on the real stderr
+    /// (seen even when the test harness captures output) and, under CI
+    /// (`CI` set), fails the test: third-party data is not copied into the
+    /// project, but its absence must never pass unnoticed.
+    ///
+    /// # Panics
+    /// Under CI when the corpus is absent.
+    pub fn dir_or_report(test: &str) -> Option<PathBuf> {
+        use std::io::Write;
+        if let Some(d) = dir() {
+            return Some(d);
+        }
+        let msg = format!(
+            "MISSING: {test} needs the eBPF conformance corpus at ../shared/conformance/bpf_conformance/tests \
+             (outside this repository); the test did not run"
+        );
+        let _ = writeln!(std::io::stderr(), "{msg}");
+        assert!(std::env::var_os("CI").is_none(), "{msg}");
+        None
+    }
+
     /// The `.data` files of `dir`, sorted.
     pub fn files(dir: &Path) -> Vec<PathBuf> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)

@@ -54,8 +54,7 @@ fn run_case(case: &Case) -> std::result::Result<u64, String> {
 
 #[test]
 fn conformance_corpus_passes() {
-    let Some(dir) = tests::corpus::dir() else {
-        println!("SKIP conformance: ../shared/conformance/bpf_conformance/tests is absent");
+    let Some(dir) = tests::corpus::dir_or_report("conformance_corpus_passes") else {
         return;
     };
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -102,8 +101,7 @@ fn conformance_corpus_passes() {
 /// survives assemble -> disassemble -> assemble unchanged.
 #[test]
 fn corpus_programs_round_trip_through_the_disassembler() {
-    let Some(dir) = tests::corpus::dir() else {
-        println!("SKIP round trip: the corpus is absent");
+    let Some(dir) = tests::corpus::dir_or_report("corpus_programs_round_trip_through_the_disassembler") else {
         return;
     };
     let mut n = 0;

@@ -528,8 +528,7 @@ fn conformance_programs_match_linux_test_run() {
     let Some(linux) = linux_bpf("conformance_programs_match_linux_test_run") else {
         return;
     };
-    let Some(dir) = tests::corpus::dir() else {
-        println!("SKIP conformance_programs_match_linux_test_run: the corpus is absent");
+    let Some(dir) = tests::corpus::dir_or_report("conformance_programs_match_linux_test_run") else {
         return;
     };
     let ours = hosted();

@@ -303,18 +303,60 @@ impl<B: Backend> Client<B> {
     /// # Errors
     /// The errno.
     pub fn prog_load(&self, prog_type: ProgType, code: &[u8], license: &str) -> Result<u32, Errno> {
-        let buf = self.backend.buffer(VALUE + code.len() + license.len() + 1);
-        buf.write(VALUE, code);
+        self.load(prog_type, code, license, "", false).map_err(|e| e.0)
+    }
+
+    /// BPF_PROG_LOAD with a program name (cut to 15 bytes) and a log: a
+    /// refusal comes with the kernel's explanation. (On Linux, a program
+    /// whose verifier log passes 4 KiB fails with ENOSPC: use
+    /// [`Client::prog_load`] there.)
+    ///
+    /// # Errors
+    /// The errno and the log.
+    pub fn prog_load_named(
+        &self,
+        prog_type: ProgType,
+        code: &[u8],
+        license: &str,
+        name: &str,
+    ) -> Result<u32, (Errno, String)> {
+        self.load(prog_type, code, license, name, true)
+    }
+
+    fn load(
+        &self,
+        prog_type: ProgType,
+        code: &[u8],
+        license: &str,
+        name: &str,
+        log: bool,
+    ) -> Result<u32, (Errno, String)> {
+        const LOG: usize = 4096;
         let lic = VALUE + code.len();
+        let log_at = lic + license.len() + 1;
+        let buf = self.backend.buffer(log_at + LOG);
+        buf.write(VALUE, code);
         buf.write(lic, license.as_bytes());
+        let mut prog_name = [0u8; 16];
+        for (d, s) in prog_name[..15].iter_mut().zip(name.bytes()) {
+            *d = s;
+        }
         let mut a = ProgLoadAttr {
             prog_type: prog_type.raw(),
             insn_cnt: (code.len() / 8) as u32,
             insns: buf.at(VALUE),
             license: buf.at(lic),
+            log_level: u32::from(log),
+            log_size: if log { LOG as u32 } else { 0 },
+            log_buf: if log { buf.at(log_at) } else { 0 },
+            prog_name,
             ..Default::default()
         };
-        self.run(Cmd::ProgLoad, &mut a, &*buf)
+        self.run(Cmd::ProgLoad, &mut a, &*buf).map_err(|e| {
+            let log = buf.read(log_at, LOG);
+            let end = log.iter().position(|&c| c == 0).unwrap_or(0);
+            (e, String::from_utf8_lossy(&log[..end]).trim_end().to_string())
+        })
     }
 
     /// BPF_PROG_LOAD_EX: loads every program of an ELF object; `named` maps

@@ -4,7 +4,6 @@
 use super::points::PointId;
 use super::target::ProbeKind;
 use crate::platform::Platform;
-use crate::prog::interp::mem::Memory;
 use crate::syscall::Bpf;
 use abi::{ProbeCtx, ProbeType};
 use alloc::vec::Vec;
@@ -52,20 +51,22 @@ impl<P: Platform> Bpf<P> {
     pub fn fire(&self, id: PointId, ctx: &[u8], func_ip: u64) -> usize {
         let Some(point) = self.attach.get(id) else { return 0 };
         let progs = point.progs.read().clone();
+        // A run context from the pool (its stack and buffers reused).
+        let mut mem = self.attach.scratch.lock().pop().unwrap_or_default();
         for a in progs.iter() {
-            let bytes = if a.rcore_ctx {
-                rcore_ctx(point.target.kind, ctx, func_ip)
+            mem.recycle();
+            let (_, addr) = if a.rcore_ctx {
+                mem.own_copy(&rcore_ctx(point.target.kind, ctx, func_ip), false)
             } else {
-                ctx.to_vec()
+                mem.own_copy(ctx, false)
             };
-            let len = bytes.len() as u64;
-            let mut mem = Memory::new();
-            let (_, addr) = mem.own(bytes, false);
             a.runs.fetch_add(1, Ordering::Relaxed);
-            if self.run_probe(&a.prog, &mut mem, addr, len, func_ip).is_err() {
+            if self.run_probe(&a.prog, &mut mem, addr, 0, func_ip).is_err() {
                 a.errors.fetch_add(1, Ordering::Relaxed);
             }
         }
+        mem.recycle();
+        self.attach.scratch.lock().push(mem);
         progs.len()
     }
 }

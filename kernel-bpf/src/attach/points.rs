@@ -57,6 +57,8 @@ pub struct Points {
     /// Attach and detach are serialised by this lock.
     by_target: spin::Mutex<BTreeMap<Target, PointId>>,
     by_id: spin::RwLock<Vec<Option<Arc<Point>>>>,
+    /// Run contexts of finished firings, reused by the next ones.
+    pub(crate) scratch: spin::Mutex<Vec<crate::prog::interp::mem::Memory>>,
 }
 
 /// One point's state, for listings.

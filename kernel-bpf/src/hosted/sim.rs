@@ -311,6 +311,8 @@ impl Kernel {
             comm,
         });
         self.bpf.platform().set_current_task_addr(task_addr(t.pid));
+        // Each task runs on its own simulated CPU (of those there are).
+        Hosted::set_current_cpu(self.current as u32 % self.bpf.platform().cpu_count_hint());
     }
 
     /// Fires `site` with `ctx` if something is attached there.
@@ -506,7 +508,8 @@ impl Kernel {
         }
         self.close(fd);
         if (r >> 40) % 3 == 0 {
-            let next = (self.next() % TASKS.len() as u64) as usize;
+            // Another task than the current one.
+            let next = self.current + 1 + (self.next() % (TASKS.len() as u64 - 1)) as usize;
             self.switch_to(next);
         }
     }

@@ -65,17 +65,10 @@ fn c64(s: &str) -> [u8; 64] {
 impl<P: Platform> Bpf<P> {
     pub(super) fn prog_load_ex(&self, buf: &AttrBytes, uattr: u64) -> Result<usize> {
         let (a, _) = ProgramLoadExAttr::read_from_prefix(buf).map_err(|_| Error::InvalidArgument)?;
-        if a.log_level != 0 && (a.log_size < 128 || a.log_buf == 0) {
-            return Err(Error::InvalidArgument);
-        }
+        Self::check_log(a.log_level, a.log_buf, a.log_size)?;
         let mut log = String::new();
         let r = self.load_ex(&a, uattr, &mut log);
-        if a.log_level != 0 && !log.is_empty() {
-            let n = log.len().min(a.log_size as usize - 1);
-            let mut bytes = Vec::from(&log.as_bytes()[..n]);
-            bytes.push(0);
-            self.platform.copy_to_user(a.log_buf, &bytes)?;
-        }
+        self.write_log(a.log_level, a.log_buf, a.log_size, &log)?;
         r
     }
 

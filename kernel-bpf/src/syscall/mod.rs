@@ -153,6 +153,37 @@ impl<P: Platform> Bpf<P> {
         Ok(rb.consume(f))
     }
 
+    /// Opens every slot of the PERF_EVENT_ARRAY `fd` for output (what
+    /// libbpf's perf_buffer does per CPU; see `map::PerfEventArray`).
+    ///
+    /// # Errors
+    /// [`Error::BadFd`], or [`Error::WrongObjectKind`] if `fd` is not a perf event array.
+    pub fn open_perf_buffer(&self, fd: u32) -> Result<()> {
+        let m = self.objects.map(fd)?;
+        let pa = m
+            .as_any()
+            .downcast_ref::<maps::PerfEventArray>()
+            .ok_or(Error::WrongObjectKind { fd })?;
+        for slot in 0..m.def().max_entries {
+            pa.open(slot)?;
+        }
+        Ok(())
+    }
+
+    /// Hands every record waiting in the PERF_EVENT_ARRAY `fd` to
+    /// `f(slot, record)`; returns how many, and how many were lost.
+    ///
+    /// # Errors
+    /// [`Error::BadFd`], or [`Error::WrongObjectKind`] if `fd` is not a perf event array.
+    pub fn consume_perf(&self, fd: u32, f: &mut dyn FnMut(u32, &[u8])) -> Result<(usize, u64)> {
+        let m = self.objects.map(fd)?;
+        let pa = m
+            .as_any()
+            .downcast_ref::<maps::PerfEventArray>()
+            .ok_or(Error::WrongObjectKind { fd })?;
+        Ok(pa.consume(f))
+    }
+
     fn read_attr(&self, ptr: u64, size: u32) -> Result<AttrBytes> {
         if size > PAGE_SIZE {
             return Err(Error::AttrTooBig { size });
@@ -177,6 +208,27 @@ impl<P: Platform> Bpf<P> {
         let n = size.min(BPF_ATTR_SIZE);
         self.platform.copy_from_user(ptr, &mut buf[..n])?;
         Ok(buf)
+    }
+
+    /// Checks a log buffer as Linux does: with a log level, at least 128
+    /// bytes and a pointer.
+    pub(crate) fn check_log(level: u32, buf: u64, size: u32) -> Result<()> {
+        if level != 0 && (size < 128 || buf == 0) {
+            return Err(Error::InvalidArgument);
+        }
+        Ok(())
+    }
+
+    /// Writes `text` into a caller's log buffer (NUL-terminated, cut to
+    /// fit) if it asked for a log.
+    pub(crate) fn write_log(&self, level: u32, buf: u64, size: u32, text: &str) -> Result<()> {
+        if level == 0 || text.is_empty() {
+            return Ok(());
+        }
+        let n = text.len().min(size as usize - 1);
+        let mut bytes = Vec::from(&text.as_bytes()[..n]);
+        bytes.push(0);
+        self.platform.copy_to_user(buf, &bytes)
     }
 
     /// Writes `bytes` at `offset` of the caller's attr (output fields).

@@ -27,10 +27,18 @@ const PROG_FLAGS: u32 = BPF_F_STRICT_ALIGNMENT
 
 impl<P: Platform> Bpf<P> {
     /// BPF_PROG_LOAD: copies in the instructions and license, resolves map
-    /// references and checks helper calls; returns the program's fd. The
-    /// verifier log (`log_*`) is not written: there is no verifier yet.
+    /// references and checks helper calls; returns the program's fd. With
+    /// a log level, a refusal is explained in the log buffer.
     pub(crate) fn prog_load(&self, buf: &AttrBytes) -> Result<usize> {
         let (a, _) = ProgLoadAttr::read_from_prefix(buf).map_err(|_| Error::InvalidArgument)?;
+        Self::check_log(a.log_level, a.log_buf, a.log_size)?;
+        self.prog_load_checked(&a).or_else(|e| {
+            self.write_log(a.log_level, a.log_buf, a.log_size, &alloc::format!("{e}\n"))?;
+            Err(e)
+        })
+    }
+
+    fn prog_load_checked(&self, a: &ProgLoadAttr) -> Result<usize> {
         let prog_type = match ProgType::try_from(a.prog_type) {
             Ok(ProgType::Unspec) | Err(_) => return Err(Error::InvalidArgument),
             Ok(t) => t,

@@ -39,7 +39,12 @@ pub struct Memory {
     maps: Vec<Arc<dyn Map>>,
     /// The stack buffer's handle and address, made on first use.
     stack: Option<(usize, u64)>,
+    /// Buffers of earlier runs, for [`Memory::own_copy`] to reuse.
+    spare: Vec<Vec<u8>>,
 }
+
+/// Spare buffers a recycled [`Memory`] keeps.
+const SPARE: usize = 4;
 
 /// An atomic read-modify-write the program asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +78,51 @@ impl Memory {
         });
         self.owned.push(data);
         (self.owned.len() - 1, start)
+    }
+
+    /// Copies `data` into a buffer of the run (reusing one of an earlier
+    /// run's when it can) and allows access as [`Memory::own`] does.
+    pub fn own_copy(&mut self, data: &[u8], writable: bool) -> (usize, u64) {
+        let mut buf = self.spare.pop().unwrap_or_default();
+        buf.clear();
+        buf.extend_from_slice(data);
+        self.own(buf, writable)
+    }
+
+    /// Readies the memory for another run, as a kernel reuses a per-CPU
+    /// run context: every region but the stack goes, maps are let go, and
+    /// owned buffers are kept for [`Memory::own_copy`].
+    pub fn recycle(&mut self) {
+        if let Some((0, _)) = self.stack {
+            // The stack is the first buffer and region (a recycled memory):
+            // keep both, drop the rest.
+            for b in self.owned.drain(1..) {
+                if self.spare.len() < SPARE {
+                    self.spare.push(b);
+                }
+            }
+            self.regions.truncate(1);
+            self.maps.clear();
+            return;
+        }
+        let stack = self.stack.take().map(|(h, _)| core::mem::take(&mut self.owned[h]));
+        for b in self.owned.drain(..) {
+            if b.capacity() > 0 && self.spare.len() < SPARE {
+                self.spare.push(b);
+            }
+        }
+        self.regions.clear();
+        self.maps.clear();
+        if let Some(s) = stack {
+            let addr = s.as_ptr() as u64;
+            self.regions.push(Region {
+                start: addr,
+                end: addr + s.len() as u64,
+                writable: true,
+            });
+            self.owned.push(s);
+            self.stack = Some((0, addr));
+        }
     }
 
     /// The run's stack of `bytes` bytes (made once, reused by later runs),
