@@ -300,3 +300,35 @@ fn contexts_are_pt_regs_records_raw_arguments_and_the_original_probe_ctx() {
     drop(k);
     close_all_and_expect_none_alive(&c);
 }
+
+#[test]
+fn a_program_counts_through_an_inner_map_of_a_map_of_maps() {
+    let c = hosted();
+    let o = load_and_attach(&c, "btf_maps");
+    let mut k = Kernel::new(c.backend().bpf.clone(), 5);
+    k.run(200, &mut |_| {});
+    let n = k.counts();
+    assert!(n.switches > 10);
+    let inner = map_fd(&o, "inner_a");
+    let counted = u64_at(&c.lookup(inner, Some(&0u32.to_ne_bytes()), 8).unwrap());
+    assert_eq!(counted, n.switches, "outer[0] is inner_a, filled from .values");
+    // The outer map holds inner_a's id.
+    let outer = map_fd(&o, "outer");
+    let id = c.lookup(outer, Some(&0u32.to_ne_bytes()), 4).unwrap();
+    assert_eq!(
+        u32::from_ne_bytes(id[..4].try_into().unwrap()),
+        c.map_info(inner).unwrap().id
+    );
+    // Per next pid, in the LRU hash.
+    let switches = map_fd(&o, "switches");
+    let mut key = None;
+    let mut sum = 0;
+    while let Ok(next) = c.next_key(switches, key.as_deref(), 4) {
+        sum += u64_at(&c.lookup(switches, Some(&next), 8).unwrap());
+        key = Some(next);
+    }
+    assert_eq!(sum, n.switches);
+    tests::detach_all(&c);
+    drop(k);
+    close_all_and_expect_none_alive(&c);
+}

@@ -12,7 +12,7 @@ use abi::{MapCreateAttr, MapType, BPF_ANY, BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use tests::{hosted, linux_bpf};
+use tests::{close_all_and_expect_none_alive, hosted, linux_bpf};
 use user_bindings::{Backend, Client, Errno};
 
 static OPS: AtomicUsize = AtomicUsize::new(0);
@@ -569,4 +569,108 @@ fn conformance_programs_match_linux_test_run() {
     println!("conformance vs Linux test run: {compared} programs compared, {rejected} rejected by Linux's verifier");
     assert!(compared > 100, "only {compared} compared");
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
+
+/// Maps of maps: creation with a template, stores that match it or not,
+/// lookups (the inner map's id: compared as present or not), deletes.
+#[test]
+fn maps_of_maps_match_linux() {
+    let Some(linux) = linux_bpf("maps_of_maps_match_linux") else {
+        return;
+    };
+    let ours = hosted();
+    let attr = |t: MapType, k: u32, v: u32, max: u32, inner: u32| MapCreateAttr {
+        map_type: t.raw(),
+        key_size: k,
+        value_size: v,
+        max_entries: max,
+        inner_map_fd: inner,
+        ..Default::default()
+    };
+    let mut steps = Vec::new();
+    for c in [&linux as &dyn Side, &ours as &dyn Side] {
+        let mut log: Vec<String> = Vec::new();
+        let array = c.create(&attr(MapType::Array, 4, 8, 4, 0)).unwrap();
+        let other = c.create(&attr(MapType::Array, 4, 16, 4, 0)).unwrap();
+        let hash = c.create(&attr(MapType::Hash, 4, 8, 4, 0)).unwrap();
+        let progs = c.create(&attr(MapType::ProgArray, 4, 4, 4, 0)).unwrap();
+        let mut outer = Vec::new();
+        for (t, k, v, max, inner) in [
+            (MapType::ArrayOfMaps, 4, 4, 3, array),
+            (MapType::HashOfMaps, 4, 4, 2, array),
+            (MapType::ArrayOfMaps, 4, 8, 3, array),
+            (MapType::ArrayOfMaps, 4, 4, 3, 0x7fff_0000),
+            (MapType::ArrayOfMaps, 8, 4, 3, array),
+            (MapType::ArrayOfMaps, 4, 4, 0, array),
+            (MapType::HashOfMaps, 4, 4, 2, progs),
+        ] {
+            let r = c.create(&attr(t, k, v, max, inner));
+            log.push(format!("create {t:?} {k} {v} {max}: {:?}", r.map(|_| ())));
+            if let Ok(fd) = r {
+                outer.push(fd);
+            }
+        }
+        let (aom, hom) = (outer[0], outer[1]);
+        let key = |k: u32| k.to_ne_bytes();
+        for (m, k, v, flags) in [
+            (aom, 0, array, 0),
+            (aom, 1, other, 0),
+            (aom, 1, hash, 0),
+            (aom, 1, 0x7fff_0000, 0),
+            (aom, 2, array, BPF_NOEXIST),
+            (aom, 2, array, BPF_EXIST),
+            (aom, 3, array, 0),
+            (aom, 0, array, 4),
+            (hom, 7, array, BPF_EXIST),
+            (hom, 7, array, 0),
+            (hom, 7, array, BPF_NOEXIST),
+            (hom, 8, array, 0),
+            (hom, 9, array, 0),
+        ] {
+            log.push(format!(
+                "update {k} <- map, flags {flags}: {:?}",
+                c.update(m, &key(k), v, flags)
+            ));
+        }
+        for (m, k) in [(aom, 0), (aom, 1), (aom, 3), (hom, 7), (hom, 9)] {
+            log.push(format!("lookup {k}: {:?}", c.lookup(m, &key(k)).map(|_| "a map id")));
+        }
+        for (m, k) in [(aom, 0), (aom, 0), (aom, 5), (hom, 7), (hom, 7), (progs, 5), (progs, 1)] {
+            log.push(format!("delete {k}: {:?}", c.delete(m, &key(k))));
+        }
+        for fd in outer.into_iter().chain([array, other, hash, progs]) {
+            c.close(fd);
+        }
+        steps.push(log);
+    }
+    println!("maps of maps: {} steps compared", steps[0].len());
+    assert_eq!(steps[0], steps[1], "linux (left), ours (right)");
+    close_all_and_expect_none_alive(&ours);
+}
+
+/// The few commands the map-of-maps comparison uses, on either kernel.
+trait Side {
+    fn create(&self, a: &MapCreateAttr) -> Result<u32, i32>;
+    fn update(&self, fd: u32, key: &[u8], value_fd: u32, flags: u64) -> Result<(), i32>;
+    fn lookup(&self, fd: u32, key: &[u8]) -> Result<Vec<u8>, i32>;
+    fn delete(&self, fd: u32, key: &[u8]) -> Result<(), i32>;
+    fn close(&self, fd: u32);
+}
+
+impl<B: Backend> Side for Client<B> {
+    fn create(&self, a: &MapCreateAttr) -> Result<u32, i32> {
+        self.map_create(a)
+    }
+    fn update(&self, fd: u32, key: &[u8], value_fd: u32, flags: u64) -> Result<(), i32> {
+        Client::update(self, fd, Some(key), &value_fd.to_ne_bytes(), flags)
+    }
+    fn lookup(&self, fd: u32, key: &[u8]) -> Result<Vec<u8>, i32> {
+        Client::lookup(self, fd, Some(key), 4)
+    }
+    fn delete(&self, fd: u32, key: &[u8]) -> Result<(), i32> {
+        Client::delete(self, fd, Some(key))
+    }
+    fn close(&self, fd: u32) {
+        let _ = Client::close(self, fd);
+    }
 }

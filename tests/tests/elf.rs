@@ -169,12 +169,6 @@ fn objects_load_into_the_hosted_kernel() {
                     "log: {log}"
                 );
             }
-            // Map-in-map, which the hosted kernel does not serve yet.
-            ("btf_maps", r) => {
-                let (errno, log) = r.expect_err("unsupported map type");
-                assert_eq!(errno, Errno::EINVAL.raw());
-                assert!(log.contains("cannot be created"), "log: {log}");
-            }
             (_, Ok(loaded)) => {
                 let parsed = elf::parse(&object(name)).unwrap();
                 assert_eq!(loaded.progs.len(), parsed.programs.len());
@@ -377,11 +371,7 @@ fn the_real_kernel_loads_what_the_hosted_kernel_loads() {
             "{name}: Linux loads every program: {linux_all}; hosted: {:?}",
             ours_result.as_ref().map(|_| "loaded").map_err(|e| e.1.clone())
         ));
-        // Map types the hosted kernel does not have yet are the known gap.
-        let gap = *name == "btf_maps";
-        if !gap {
-            assert_eq!(linux_all, ours_result.is_ok(), "{name}\n{}", lines.join("\n"));
-        }
+        assert_eq!(linux_all, ours_result.is_ok(), "{name}\n{}", lines.join("\n"));
     }
     println!("{}", lines.join("\n"));
     close_all_and_expect_none_alive(&ours);

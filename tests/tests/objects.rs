@@ -95,19 +95,23 @@ fn prog_array() -> MapCreateAttr {
     }
 }
 
+/// A program that tail-calls slot 0 of `pa` and returns 9 if that fails.
+fn tail_caller(c: &user_bindings::Client<user_bindings::hosted::HostedBackend>, pa: u32) -> u32 {
+    let text = format!("lddw %r2, {pa}\nmov %r3, 0\ncall 12\nmov %r0, 9\nexit");
+    c.prog_load(
+        abi::ProgType::SocketFilter,
+        &tests::with_maps(tests::code(&text), &[pa]),
+        "GPL",
+    )
+    .unwrap()
+}
+
 #[test]
 fn a_program_in_its_own_prog_array_is_freed_with_the_last_fd() {
     let c = hosted();
     let pa = c.map_create(&prog_array()).unwrap();
     // Tail-calls slot 0 of the array it is stored in: a cycle.
-    let text = format!("lddw %r2, {pa}\nmov %r3, 0\ncall 12\nmov %r0, 9\nexit");
-    let prog = c
-        .prog_load(
-            abi::ProgType::SocketFilter,
-            &tests::with_maps(tests::code(&text), &[pa]),
-            "GPL",
-        )
-        .unwrap();
+    let prog = tail_caller(&c, pa);
     c.update(pa, Some(&0u32.to_ne_bytes()), &prog.to_ne_bytes(), BPF_ANY)
         .unwrap();
     let bpf = &c.backend().bpf;
@@ -129,14 +133,7 @@ fn closing_a_prog_array_empties_it_for_the_programs_still_using_it() {
     let target = c
         .prog_load(abi::ProgType::SocketFilter, &tests::code("mov %r0, 42\nexit"), "GPL")
         .unwrap();
-    let text = format!("lddw %r2, {pa}\nmov %r3, 0\ncall 12\nmov %r0, 9\nexit");
-    let caller = c
-        .prog_load(
-            abi::ProgType::SocketFilter,
-            &tests::with_maps(tests::code(&text), &[pa]),
-            "GPL",
-        )
-        .unwrap();
+    let caller = tail_caller(&c, pa);
     c.update(pa, Some(&0u32.to_ne_bytes()), &target.to_ne_bytes(), BPF_ANY)
         .unwrap();
     assert_eq!(c.test_run(caller, &[0; 4], 1).unwrap().0, 42);
@@ -153,14 +150,7 @@ fn dropping_the_kernel_breaks_cycles_of_fds_never_closed() {
     let bpf = std::sync::Arc::new(Bpf::new(Hosted::new(1)));
     let c = user_bindings::Client::new(user_bindings::hosted::HostedBackend { bpf: bpf.clone() });
     let pa = c.map_create(&prog_array()).unwrap();
-    let text = format!("lddw %r2, {pa}\nmov %r3, 0\ncall 12\nmov %r0, 9\nexit");
-    let prog = c
-        .prog_load(
-            abi::ProgType::SocketFilter,
-            &tests::with_maps(tests::code(&text), &[pa]),
-            "GPL",
-        )
-        .unwrap();
+    let prog = tail_caller(&c, pa);
     c.update(pa, Some(&0u32.to_ne_bytes()), &prog.to_ne_bytes(), BPF_ANY)
         .unwrap();
     let m = std::sync::Arc::downgrade(&bpf.map(pa).unwrap());

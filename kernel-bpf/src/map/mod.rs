@@ -11,6 +11,7 @@
 
 mod array;
 mod hash;
+mod map_in_map;
 mod perf_event_array;
 pub(crate) mod prog_array;
 mod queue;
@@ -19,6 +20,7 @@ pub(crate) mod slab;
 mod stack_trace;
 
 pub(crate) use hash::HashMap;
+pub use map_in_map::{is_map_in_map, MapInMap};
 pub use perf_event_array::PerfEventArray;
 pub use prog_array::{ProgArray, ProgEntry};
 pub use ringbuf::{RingBuf, RingRecord};
@@ -205,6 +207,24 @@ pub trait Map: Send + Sync + Any {
 /// [`Error::NotSupported`] (LRU without preallocation), and
 /// [`Error::InvalidArgument`] for a bad name.
 pub fn create(attr: &MapCreateAttr, id: u32, cpus: u32, seed: u32) -> Result<Arc<dyn Map>> {
+    create_with(attr, id, cpus, seed, None)
+}
+
+/// [`create`] for every type, maps of maps too: `inner` is the map
+/// `attr.inner_map_fd` names (or why it names none), which ARRAY_OF_MAPS
+/// and HASH_OF_MAPS take as the template of the maps they hold.
+///
+/// # Errors
+/// As [`create`], and for maps of maps [`Error::BadFd`] without a
+/// template and [`Error::InvalidArgument`] for a template that holds
+/// programs or maps.
+pub fn create_with(
+    attr: &MapCreateAttr,
+    id: u32,
+    cpus: u32,
+    seed: u32,
+    inner: Option<Result<&dyn Map>>,
+) -> Result<Arc<dyn Map>> {
     let map_type = MapType::try_from(attr.map_type).map_err(|_| Error::UnsupportedMapType {
         map_type: attr.map_type,
     })?;
@@ -229,6 +249,7 @@ pub fn create(attr: &MapCreateAttr, id: u32, cpus: u32, seed: u32) -> Result<Arc
         MapType::Hash | MapType::PercpuHash | MapType::LruHash | MapType::LruPercpuHash => hash::check,
         MapType::Queue | MapType::Stack => queue::check,
         MapType::Ringbuf => ringbuf::check,
+        MapType::ArrayOfMaps | MapType::HashOfMaps => map_in_map::check_outer,
         _ => {
             return Err(Error::UnsupportedMapType {
                 map_type: attr.map_type,
@@ -238,11 +259,23 @@ pub fn create(attr: &MapCreateAttr, id: u32, cpus: u32, seed: u32) -> Result<Arc
     checked(attr)?;
     let name = map_name(&attr.map_name);
     let d = def(name.unwrap_or_default());
+    let template = match (is_map_in_map(map_type), inner) {
+        (false, _) => None,
+        (true, Some(t)) => Some(t?),
+        (true, None) => return Err(Error::BadFd { fd: attr.inner_map_fd }),
+    };
+    if let Some(t) = template {
+        map_in_map::check(t)?;
+    }
     let map: Arc<dyn Map> = match map_type {
         MapType::Array | MapType::PercpuArray => Arc::new(array::ArrayMap::new(d)?),
         MapType::ProgArray => Arc::new(prog_array::ProgArray::new(d)?),
         MapType::PerfEventArray => Arc::new(perf_event_array::PerfEventArray::new(d)?),
         MapType::StackTrace => Arc::new(stack_trace::StackTrace::new(d)?),
+        MapType::ArrayOfMaps | MapType::HashOfMaps => match template {
+            Some(t) => Arc::new(map_in_map::MapInMap::new(d, t)?),
+            None => return Err(Error::BadFd { fd: attr.inner_map_fd }),
+        },
         MapType::Queue | MapType::Stack => Arc::new(queue::QueueMap::new(d)?),
         MapType::Ringbuf => Arc::new(ringbuf::RingBuf::new(d)?),
         _ => Arc::new(hash::HashMap::new(

@@ -91,7 +91,8 @@ impl Map for ProgArray {
     fn delete(&self, key: &[u8]) -> Result<()> {
         let i = index(key);
         if i >= self.def.max_entries {
-            return Err(Error::InvalidArgument);
+            // Linux's fd_array_map_delete_elem.
+            return Err(Error::MapFull);
         }
         match self.set(i, None)? {
             Some(_) => Ok(()),

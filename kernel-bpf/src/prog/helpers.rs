@@ -4,7 +4,7 @@
 //! negative errnos in r0, as Linux does.
 
 use crate::error::{Error, Result};
-use crate::map::{Map, PerfEventArray, ProgArray, RingBuf, StackTrace};
+use crate::map::{Map, MapInMap, PerfEventArray, ProgArray, RingBuf, StackTrace};
 use crate::platform::Platform;
 use crate::prog::insn::Insn;
 use crate::prog::interp::mem::Memory;
@@ -27,7 +27,13 @@ pub struct KernelEnv<'a, P: Platform> {
     /// The probed function's address, for bpf_get_func_ip (0 outside
     /// function probes).
     pub func_ip: u64,
+    /// Inner maps the run looked up in maps of maps; a handle
+    /// `INNER_HANDLE_TAG | i` names `inner[i]` (held until the run ends).
+    pub inner: Vec<Arc<dyn Map>>,
 }
+
+/// The high bits of the handle of an inner map (see [`KernelEnv::inner`]).
+pub const INNER_HANDLE_TAG: u64 = 0xffff_b9f1_0000_0000;
 
 /// Queues and stacks, which programs use through push, pop and peek only.
 fn is_queue(d: &crate::map::MapDef) -> bool {
@@ -44,6 +50,9 @@ fn err_code(e: Error) -> u64 {
 
 impl<P: Platform> KernelEnv<'_, P> {
     fn map(&self, handle: u64) -> Option<&Arc<dyn Map>> {
+        if handle & !0xffff_ffff == INNER_HANDLE_TAG {
+            return self.inner.get((handle & 0xffff_ffff) as usize);
+        }
         self.prog.map_of(handle)
     }
 
@@ -192,6 +201,18 @@ impl<P: Platform> Env for KernelEnv<'_, P> {
                 let Some(key) = Self::read(mem, a[1], d.key_size as usize) else {
                     return Ok(0);
                 };
+                if let Some(outer) = m.as_any().downcast_ref::<MapInMap>() {
+                    // A map of maps gives the inner map, as a handle.
+                    let Some(inner) = outer.get(&key) else { return Ok(0) };
+                    let i = match self.inner.iter().position(|x| Arc::ptr_eq(x, &inner)) {
+                        Some(i) => i,
+                        None => {
+                            self.inner.push(inner);
+                            self.inner.len() - 1
+                        }
+                    };
+                    return Ok(INNER_HANDLE_TAG | i as u64);
+                }
                 match m.lookup_ptr(&key, cpu) {
                     Some(ptr) if d.prog_can_read() => {
                         let (len, writable) = (d.value_size as usize, d.prog_can_write());

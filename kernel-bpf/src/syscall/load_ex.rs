@@ -6,7 +6,7 @@
 use super::{buffer, AttrBytes, Bpf};
 use crate::elf::{self, ElfObject, MapRef, MapSpec};
 use crate::error::{Error, Result};
-use crate::map::{self, Map, ProgArray, ProgEntry};
+use crate::map::{self, Map, MapInMap, ProgArray, ProgEntry};
 use crate::object::Object;
 use crate::platform::Platform;
 use crate::prog::insn::encode;
@@ -143,7 +143,7 @@ impl<P: Platform> Bpf<P> {
                 }
                 None => {
                     let m = self
-                        .create_spec(spec)
+                        .create_spec(spec, &map_fds)
                         .map_err(|e| fail(log, format!("map '{}': cannot be created: {e}", spec.name)))?;
                     let fd = self.objects.insert(Object::Map(m))?;
                     opened.fds.push(fd);
@@ -242,8 +242,10 @@ impl<P: Platform> Bpf<P> {
         Ok(out)
     }
 
-    /// A map for a definition of the object, filled with its initial data.
-    fn create_spec(&self, spec: &MapSpec) -> Result<Arc<dyn Map>> {
+    /// A map for a definition of the object, filled with its initial data;
+    /// `made` are the fds of the object's maps made so far (a legacy
+    /// record names its inner map by index among them).
+    fn create_spec(&self, spec: &MapSpec, made: &[u32]) -> Result<Arc<dyn Map>> {
         let max_entries = if spec.map_type == MapType::PerfEventArray.raw() && spec.max_entries == 0 {
             self.platform.cpu_count()
         } else {
@@ -259,11 +261,18 @@ impl<P: Platform> Bpf<P> {
             numa_node: spec.numa_node,
             ..MapCreateAttr::default()
         };
-        let m = map::create(
+        // A map of maps: its inner map's definition makes the template.
+        let template: Option<Arc<dyn Map>> = match (&spec.inner, spec.inner_index) {
+            (Some(inner), _) => Some(self.create_spec(inner, made)?),
+            (None, Some(i)) => Some(self.objects.map(*made.get(i as usize).ok_or(Error::InvalidArgument)?)?),
+            (None, None) => None,
+        };
+        let m = map::create_with(
             &attr,
             self.objects.next_id(),
             self.platform.cpu_count(),
             self.platform.random_u32(),
+            Some(template.as_deref().ok_or(Error::BadFd { fd: 0 })),
         )?;
         if let Some(data) = &spec.data {
             m.update(&0u32.to_ne_bytes(), data, BPF_ANY, None)?;
@@ -286,21 +295,30 @@ impl<P: Platform> Bpf<P> {
                 continue;
             }
             let m = self.objects.map(*fd).map_err(|e| format!("map '{}': {e}", spec.name))?;
-            let Some(pa) = m.as_any().downcast_ref::<ProgArray>() else {
-                return Err(format!(
-                    "map '{}': initial values are served for prog arrays only",
-                    spec.name
-                ));
-            };
             for init in &spec.init {
-                let k = obj
-                    .programs
-                    .iter()
-                    .position(|p| p.name == init.symbol)
-                    .ok_or_else(|| format!("map '{}': '{}' is not a program", spec.name, init.symbol))?;
-                let prog = progs[k].1.clone();
-                pa.set(init.slot, Some(ProgEntry { id: prog.id, prog }))
-                    .map_err(|e| format!("map '{}' slot {}: {e}", spec.name, init.slot))?;
+                let bad = |e: Error| format!("map '{}' slot {}: {e}", spec.name, init.slot);
+                if let Some(pa) = m.as_any().downcast_ref::<ProgArray>() {
+                    let k = obj
+                        .programs
+                        .iter()
+                        .position(|p| p.name == init.symbol)
+                        .ok_or_else(|| format!("map '{}': '{}' is not a program", spec.name, init.symbol))?;
+                    let prog = progs[k].1.clone();
+                    pa.set(init.slot, Some(ProgEntry { id: prog.id, prog })).map_err(bad)?;
+                } else if let Some(outer) = m.as_any().downcast_ref::<MapInMap>() {
+                    let k = obj
+                        .maps
+                        .iter()
+                        .position(|x| x.name == init.symbol)
+                        .ok_or_else(|| format!("map '{}': '{}' is not a map", spec.name, init.symbol))?;
+                    let inner = self.objects.map(map_fds[k]).map_err(bad)?;
+                    outer.set(&init.slot.to_ne_bytes(), inner, BPF_ANY).map_err(bad)?;
+                } else {
+                    return Err(format!(
+                        "map '{}': initial values are for prog arrays and maps of maps",
+                        spec.name
+                    ));
+                }
             }
         }
         Ok(())

@@ -27,7 +27,16 @@ impl<P: Platform> Bpf<P> {
     pub(super) fn map_create(&self, buf: &AttrBytes) -> Result<usize> {
         let (attr, _) = MapCreateAttr::read_from_prefix(buf).map_err(|_| Error::InvalidArgument)?;
         let id = self.objects.next_id();
-        let m = map::create(&attr, id, self.platform.cpu_count(), self.platform.random_u32())?;
+        let inner = MapType::try_from(attr.map_type)
+            .is_ok_and(map::is_map_in_map)
+            .then(|| self.objects.map(attr.inner_map_fd));
+        let m = map::create_with(
+            &attr,
+            id,
+            self.platform.cpu_count(),
+            self.platform.random_u32(),
+            inner.as_ref().map(|r| r.as_ref().map(|m| &**m).map_err(|e| *e)),
+        )?;
         Ok(self.objects.insert(Object::Map(m))? as usize)
     }
 
@@ -95,6 +104,11 @@ impl<P: Platform> Bpf<P> {
                 .ok_or(Error::InvalidArgument)?;
             pa.set(idx, Some(map::ProgEntry { id: prog.id, prog }))?;
             return Ok(());
+        }
+        if let Some(outer) = m.as_any().downcast_ref::<map::MapInMap>() {
+            // The value is a map fd.
+            let fd = u32::from_ne_bytes(value[..4].try_into().map_err(|_| Error::InvalidArgument)?);
+            return outer.set(key, self.objects.map(fd)?, flags);
         }
         m.update(key, value, flags, None)
     }

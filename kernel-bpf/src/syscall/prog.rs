@@ -86,6 +86,7 @@ impl<P: Platform> Bpf<P> {
             bpf: self,
             prog: prog.clone(),
             func_ip,
+            inner: alloc::vec::Vec::new(),
         };
         interp::run(&prog.insns, [r1, r2, 0, 0, 0], mem, &mut env, Limits::default())
     }
