@@ -150,3 +150,48 @@ fn bad_input_is_a_message_not_a_panic() {
     let (code, _, err) = rcbpf(&["run", "--attach", "nope", "latency"]);
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn a_rejected_object_prints_the_log_and_a_program_can_be_attached_by_hand() {
+    let (code, out, _) = rcbpf(&[
+        "run",
+        "--no-progress",
+        "--steps",
+        "10",
+        &repo("tests/bpf/mit_gpl_helper.o"),
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("rejected (errno 22)") && out.contains("GPL-compatible"),
+        "{out}"
+    );
+    // The xdp object's program names no probe point; attach it by hand is
+    // refused (a packet program on a kprobe), and said so.
+    let (code, out, _) = rcbpf(&[
+        "run",
+        "--no-progress",
+        "--steps",
+        "10",
+        "--attach",
+        "xdp_filter=kprobe:vfs_read",
+        &repo("tests/bpf/xdp.o"),
+    ]);
+    assert_eq!(code, 1);
+    assert!(out.contains("not attached (its section names no probe point)"), "{out}");
+    assert!(
+        out.contains("xdp_filter not attached to kprobe:vfs_read: errno 22"),
+        "{out}"
+    );
+    // A kprobe program attached again, by hand, to another point.
+    let (code, out, _) = rcbpf(&[
+        "run",
+        "--no-progress",
+        "--steps",
+        "10",
+        "--attach",
+        "read_entry=kprobe:vfs_write",
+        "latency",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("kprobe:vfs_write"), "{out}");
+}

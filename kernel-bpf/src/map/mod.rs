@@ -12,7 +12,7 @@
 mod array;
 mod hash;
 mod map_in_map;
-mod perf_event_array;
+pub(crate) mod perf_event_array;
 pub(crate) mod prog_array;
 mod queue;
 mod ringbuf;

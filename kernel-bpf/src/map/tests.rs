@@ -284,3 +284,87 @@ fn prog_array_holds_entries() {
     assert_eq!(Arc::strong_count(&prog), 1, "the last user reference empties the slots");
     assert_eq!(m.lookup(&k(0), &mut v), Err(Error::NotFound));
 }
+
+#[test]
+fn perf_event_array_slots_open_fill_drain_and_count_losses() {
+    let m = make(MapType::PerfEventArray, 4, 4, 2, 0);
+    let pa = m.as_any().downcast_ref::<super::PerfEventArray>().unwrap();
+    assert_eq!(pa.output(0, b"x"), Err(Error::NotFound), "a slot nobody opened");
+    assert_eq!(pa.output(2, b"x"), Err(Error::MapFull), "past the end");
+    pa.open(1).unwrap();
+    pa.output(1, b"one").unwrap();
+    pa.output(1, b"two").unwrap();
+    let big = alloc::vec![0u8; super::perf_event_array::SLOT_BYTES];
+    assert_eq!(
+        pa.output(1, &big),
+        Err(Error::NoSpace),
+        "a full buffer loses the record"
+    );
+    let mut got = alloc::vec::Vec::new();
+    assert_eq!(pa.consume(&mut |slot, r| got.push((slot, r.to_vec()))), (2, 1));
+    assert_eq!(got, [(1, b"one".to_vec()), (1, b"two".to_vec())]);
+    assert_eq!(pa.consume(&mut |_, _| {}), (0, 0), "drained, losses reported once");
+    let mut v = [0u8; 4];
+    assert_eq!(m.lookup(&k(1), &mut v), Err(Error::NotSupported));
+    m.delete(&k(1)).unwrap();
+    assert_eq!(pa.output(1, b"x"), Err(Error::NotFound), "deleting closes the slot");
+    assert_eq!(err(MapType::PerfEventArray, 4, 8, 2, 0), Error::BadMapAttr);
+}
+
+#[test]
+fn stack_traces_are_stored_by_id_as_linux_does() {
+    use abi::{BPF_F_REUSE_STACKID, BPF_F_USER_BUILD_ID};
+    let m = make(MapType::StackTrace, 4, 24, 8, 0);
+    let st = m.as_any().downcast_ref::<super::StackTrace>().unwrap();
+    let id = st.store(&[1, 2, 3, 4], 0).unwrap();
+    assert_eq!(st.store(&[1, 2, 3, 4], 0), Ok(id), "the same stack, the same id");
+    assert_eq!(
+        st.store(&[9, 1, 2, 3], 1),
+        Ok(id),
+        "skipping a frame gives the same three"
+    );
+    let mut v = [0u8; 24];
+    m.lookup(&k(id), &mut v).unwrap();
+    let frames: alloc::vec::Vec<u64> = v.chunks(8).map(|w| u64::from_ne_bytes(w.try_into().unwrap())).collect();
+    assert_eq!(frames, [1, 2, 3], "depth is value_size / 8");
+    assert_eq!(
+        st.store(&[], 0),
+        Err(Error::BadAddress { addr: 0, len: 0 }),
+        "no stack: EFAULT"
+    );
+    assert_eq!(
+        st.store(&[1], BPF_F_USER_BUILD_ID),
+        Err(Error::BadFlags {
+            flags: BPF_F_USER_BUILD_ID
+        })
+    );
+    // Collisions: another stack in a used bucket is EEXIST unless reused.
+    let mut other = None;
+    for f in 10..200u64 {
+        match st.store(&[f], 0) {
+            Err(Error::Exists) => {
+                other = Some(f);
+                break;
+            }
+            Ok(_) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    let f = other.expect("8 buckets collide within 190 stacks");
+    let reused = st.store(&[f], BPF_F_REUSE_STACKID).unwrap();
+    m.lookup(&k(reused), &mut v).unwrap();
+    assert_eq!(u64::from_ne_bytes(v[..8].try_into().unwrap()), f);
+    assert_eq!(m.update(&k(0), &v, 0, None), Err(Error::InvalidArgument));
+    m.delete(&k(reused)).unwrap();
+    assert_eq!(m.lookup(&k(reused), &mut v), Err(Error::NotFound));
+    assert_eq!(
+        err(MapType::StackTrace, 4, 12, 8, 0),
+        Error::BadMapAttr,
+        "not a whole number of frames"
+    );
+    assert_eq!(
+        err(MapType::StackTrace, 4, 8 * 128, 8, 0),
+        Error::BadMapAttr,
+        "deeper than 127"
+    );
+}
