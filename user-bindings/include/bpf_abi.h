@@ -402,6 +402,12 @@ typedef signed long long __s64;
 /* Bits 32..51: bytes of the context to append (socket programs). */
 #define BPF_F_CTXLEN_MASK 0xfffff00000000ULL
 
+/* Special offsets of legacy packet loads (LD_ABS, LD_IND), as linux/filter.h defines them. */
+/* Offsets from this one on count from the network header. */
+#define SKF_NET_OFF (-0x100000)
+/* Offsets from this one on count from the link-layer (MAC) header. */
+#define SKF_LL_OFF (-0x200000)
+
 /* Flags of bpf_get_stackid. */
 /* The low 8 bits: frames to skip. */
 #define BPF_F_SKIP_FIELD_MASK 0xffULL

@@ -3,7 +3,10 @@
 //! `lock` atomics, `call local`), so tests and users can write programs.
 //! [`disassemble`] prints what [`assemble`] reads: the two round-trip.
 
-use crate::prog::insn::{Insn, ATOMIC_DW, ATOMIC_W, CALL, CALLX, EXIT, JA, JA32, LD_DW_IMM};
+use crate::prog::insn::{
+    Insn, ATOMIC_DW, ATOMIC_W, CALL, CALLX, EXIT, JA, JA32, LD_ABS_B, LD_ABS_H, LD_ABS_W, LD_DW_IMM, LD_IND_B,
+    LD_IND_H, LD_IND_W,
+};
 use abi::*;
 use alloc::format;
 use alloc::string::String;
@@ -174,6 +177,22 @@ fn parse_line<'a>(mnemonic: &str, rest: &'a str) -> Res<Item<'a>> {
     if mnemonic == "lddw" {
         want(2)?;
         return Ok(Item::Lddw(reg(ops[0])?, int(ops[1])?));
+    }
+    // Legacy packet loads: `ldabsw 12`, `ldindb %r7, 14`.
+    for (prefix, mode) in [("ldabs", BPF_ABS), ("ldind", BPF_IND)] {
+        if let Some(size) = mnemonic
+            .strip_prefix(prefix)
+            .and_then(|s| SIZES.iter().find(|(n, _)| *n == s && *n != "dw"))
+        {
+            let code = BPF_LD | size.1 | mode;
+            return if mode == BPF_ABS {
+                want(1)?;
+                insn(code, 0, 0, 0, imm32(ops[0])?)
+            } else {
+                want(2)?;
+                insn(code, 0, reg(ops[0])?, 0, imm32(ops[1])?)
+            };
+        }
     }
     if mnemonic == "call" {
         let arg = rest.trim();
@@ -495,6 +514,8 @@ pub fn disassemble_one(i: &Insn, next: Option<&Insn>) -> Option<String> {
             let hi = next?.imm as u32 as u64;
             format!("lddw %r{}, {:#x}", i.dst, (hi << 32) | u64::from(i.imm as u32))
         }
+        LD_ABS_B | LD_ABS_H | LD_ABS_W => format!("ldabs{} {}", size?, i.imm),
+        LD_IND_B | LD_IND_H | LD_IND_W => format!("ldind{} %r{}, {}", size?, i.src, i.imm),
         CALL if i.src == BPF_PSEUDO_CALL => format!("call local {}", rel(i64::from(i.imm))),
         CALL => format!("call {}", i.imm),
         CALLX => format!("call %r{}", i.dst),

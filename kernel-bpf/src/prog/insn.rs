@@ -95,6 +95,18 @@ opcodes! {
     MEMORY_AND_CONTROL:
     /// 64-bit immediate load (two slots).
     LD_DW_IMM = BPF_LD | BPF_DW | BPF_IMM;
+    /// Legacy packet load of a byte at a constant offset.
+    LD_ABS_B = BPF_LD | BPF_B | BPF_ABS;
+    /// Legacy packet load of a half word at a constant offset.
+    LD_ABS_H = BPF_LD | BPF_H | BPF_ABS;
+    /// Legacy packet load of a word at a constant offset.
+    LD_ABS_W = BPF_LD | BPF_W | BPF_ABS;
+    /// Legacy packet load of a byte at a register plus an offset.
+    LD_IND_B = BPF_LD | BPF_B | BPF_IND;
+    /// Legacy packet load of a half word at a register plus an offset.
+    LD_IND_H = BPF_LD | BPF_H | BPF_IND;
+    /// Legacy packet load of a word at a register plus an offset.
+    LD_IND_W = BPF_LD | BPF_W | BPF_IND;
     /// Load a byte.
     LDX_B = BPF_LDX | BPF_B | BPF_MEM;
     /// Load a half word.

@@ -41,6 +41,26 @@ pub struct Memory {
     stack: Option<(usize, u64)>,
     /// Buffers of earlier runs, for [`Memory::own_copy`] to reuse.
     spare: Vec<Vec<u8>>,
+    /// The packet of a socket buffer context, for LD_ABS and LD_IND.
+    packet: Option<Packet>,
+}
+
+/// Where a socket buffer's packet lies in an owned buffer: the context it
+/// belongs to, and the offsets (in that buffer) of Linux's skb pointers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Packet {
+    /// The context address (what r6 must hold for a legacy packet load).
+    pub ctx: u64,
+    /// The owned buffer (from [`Memory::own`]): headroom, then the frame.
+    pub handle: usize,
+    /// `skb->mac_header`.
+    pub mac: usize,
+    /// `skb->network_header`.
+    pub network: usize,
+    /// `skb->data`: offset 0 of LD_ABS.
+    pub data: usize,
+    /// `skb_tail_pointer(skb)`: the end of the packet.
+    pub end: usize,
 }
 
 /// Spare buffers a recycled [`Memory`] keeps.
@@ -80,6 +100,45 @@ impl Memory {
         (self.owned.len() - 1, start)
     }
 
+    /// Makes `p` the packet of its context for legacy packet loads.
+    pub fn set_packet(&mut self, p: Packet) {
+        self.packet = Some(p);
+    }
+
+    /// A legacy packet load (LD_ABS, LD_IND) of `size` bytes at `off` of
+    /// the packet of context `ctx`, in network byte order, as Linux's
+    /// `bpf_skb_load_helper_*`: a non-negative offset counts from
+    /// `skb->data` and must stay inside the packet; offsets from
+    /// `SKF_NET_OFF` and `SKF_LL_OFF` count from the network and link-layer
+    /// headers and must stay inside the buffer. `None` when the load cannot
+    /// be made (the program then ends with r0 = 0).
+    pub fn load_packet(&self, ctx: u64, off: i32, size: usize) -> Option<u64> {
+        let p = self.packet.filter(|p| p.ctx == ctx)?;
+        let buf = self.owned.get(p.handle)?;
+        let start = if off >= 0 {
+            let s = p.data.checked_add(off as usize)?;
+            if s.checked_add(size)? > p.end {
+                return None;
+            }
+            s
+        } else {
+            let (base, rel) = if off >= abi::SKF_NET_OFF {
+                (p.network, i64::from(off) - i64::from(abi::SKF_NET_OFF))
+            } else if off >= abi::SKF_LL_OFF {
+                (p.mac, i64::from(off) - i64::from(abi::SKF_LL_OFF))
+            } else {
+                return None;
+            };
+            let s = usize::try_from(base as i64 + rel).ok()?;
+            if s.checked_add(size)? > p.end.min(buf.len()) {
+                return None;
+            }
+            s
+        };
+        let bytes = buf.get(start..start + size)?;
+        Some(bytes.iter().fold(0u64, |v, &b| (v << 8) | u64::from(b)))
+    }
+
     /// Copies `data` into a buffer of the run (reusing one of an earlier
     /// run's when it can) and allows access as [`Memory::own`] does.
     pub fn own_copy(&mut self, data: &[u8], writable: bool) -> (usize, u64) {
@@ -103,6 +162,7 @@ impl Memory {
             }
             self.regions.truncate(1);
             self.maps.clear();
+            self.packet = None;
             return;
         }
         let stack = self.stack.take().map(|(h, _)| core::mem::take(&mut self.owned[h]));
@@ -113,6 +173,7 @@ impl Memory {
         }
         self.regions.clear();
         self.maps.clear();
+        self.packet = None;
         if let Some(s) = stack {
             let addr = s.as_ptr() as u64;
             self.regions.push(Region {

@@ -532,6 +532,28 @@ fn exec(
                         });
                     }
                     BPF_LD => {
+                        let mode = i.code & BPF_MODE_MASK;
+                        if mode == BPF_ABS || mode == BPF_IND {
+                            // Legacy packet load from the skb in r6: a
+                            // failed load ends the program with r0 = 0.
+                            let size = match i.code & BPF_SIZE_MASK {
+                                BPF_B => 1,
+                                BPF_H => 2,
+                                BPF_W => 4,
+                                _ => return Err(bad(pc)),
+                            };
+                            let off = if mode == BPF_ABS {
+                                imm32 as i32
+                            } else {
+                                (reg[s] as u32).wrapping_add(imm32) as i32
+                            };
+                            match mem.load_packet(reg[6], off, size) {
+                                Some(v) => reg[0] = v,
+                                None => return Ok(Exit::Return(0)),
+                            }
+                            pc += 1;
+                            continue;
+                        }
                         if i.code != LD_DW_IMM {
                             return Err(bad(pc));
                         }
