@@ -384,8 +384,17 @@ pub struct Helper {
     /// In C, declared with `...` after the last argument that is not
     /// `ARG_ANYTHING` (`#[variadic]`, for `trace_printk`).
     pub variadic: bool,
+    /// The program types that may call it, by their lower-case names
+    /// (`#[progs(socket_filter, sched_cls)]`); empty: every type.
+    pub progs: Vec<String>,
     /// Docs, origin, span.
     pub meta: Meta,
+}
+
+/// The `bpf_prog_type` value name of a program type's lower-case name
+/// (`socket_filter` is `BPF_PROG_TYPE_SOCKET_FILTER`).
+pub fn prog_type_value(lower: &str) -> String {
+    format!("BPF_PROG_TYPE_{}", lower.to_uppercase())
 }
 
 /// An architecture we know the system call number for.
@@ -569,7 +578,21 @@ impl Abi {
     }
 
     fn check_helpers(&mut self) -> Result<(), ModelError> {
+        let prog_types: Vec<&str> = self
+            .enums
+            .iter()
+            .filter(|e| e.name == "bpf_prog_type")
+            .flat_map(|e| e.variants.iter().map(|v| v.name.as_str()))
+            .collect();
         for h in &self.helpers {
+            for p in &h.progs {
+                if !prog_types.contains(&prog_type_value(p).as_str()) {
+                    return err(
+                        h.meta.span,
+                        format!("helper `{}`: `{p}` is not a program type (bpf_prog_type)", h.name),
+                    );
+                }
+            }
             if h.args.len() > 5 {
                 return err(
                     h.meta.span,

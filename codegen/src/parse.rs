@@ -526,6 +526,7 @@ impl Parser {
             attrs.span = name.span();
             let gpl_only = attrs.flag("gpl")?;
             let variadic = attrs.flag("variadic")?;
+            let progs = attrs.idents("progs")?;
             let meta = attrs.meta(gmeta.origin)?;
             attrs.finish()?;
             require_doc(&meta, &format!("helper `{name}`"))?;
@@ -557,6 +558,7 @@ impl Parser {
                 ret_c_type,
                 gpl_only,
                 variadic,
+                progs,
                 meta,
             });
         }

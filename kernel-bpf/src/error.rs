@@ -108,6 +108,15 @@ pub enum Error {
         /// The helper id.
         id: u32,
     },
+    /// No such network device (a test run's `ifindex`).
+    NoDevice,
+    /// A helper the program's type may not call.
+    HelperNotAllowed {
+        /// The helper ID.
+        id: u32,
+        /// The calling instruction.
+        pc: usize,
+    },
     /// The program is already attached there (the original's EAGAIN).
     Again,
     /// A program whose license is not GPL-compatible calls a GPL-only helper.
@@ -155,6 +164,8 @@ impl Error {
             Error::UnknownHelper { .. } => Errno::EINVAL,
             Error::GplOnlyHelper { .. } => Errno::EINVAL,
             Error::Again => Errno::EAGAIN,
+            Error::NoDevice => Errno::ENODEV,
+            Error::HelperNotAllowed { .. } => Errno::EINVAL,
         }
     }
 }
@@ -190,6 +201,14 @@ impl fmt::Display for Error {
             Error::StepLimit => write!(f, "instruction limit reached"),
             Error::UnknownHelper { id } => write!(f, "unknown helper {id}"),
             Error::Again => write!(f, "the program is already attached there"),
+            Error::NoDevice => write!(f, "no such network device"),
+            Error::HelperNotAllowed { id, pc } => {
+                let name = abi::helper_proto(*id).map_or("?", |h| h.name);
+                write!(
+                    f,
+                    "program of this type cannot use helper bpf_{name}#{id} (instruction {pc})"
+                )
+            }
             Error::GplOnlyHelper { id, pc } => {
                 let name = abi::helper_proto(*id).map_or("?", |h| h.name);
                 write!(

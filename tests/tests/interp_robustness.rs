@@ -109,7 +109,13 @@ mod helpers {
 
     fn call() -> impl Strategy<Value = String> {
         (
-            proptest::sample::select(HELPERS.iter().map(|h| h.id).collect::<Vec<_>>()),
+            proptest::sample::select(
+                HELPERS
+                    .iter()
+                    .filter(|h| h.allows(ProgType::Kprobe))
+                    .map(|h| h.id)
+                    .collect::<Vec<_>>(),
+            ),
             proptest::collection::vec(arg(), 5),
         )
             .prop_map(|(id, args)| {

@@ -136,10 +136,10 @@ fn closing_a_prog_array_empties_it_for_the_programs_still_using_it() {
     let caller = tail_caller(&c, pa);
     c.update(pa, Some(&0u32.to_ne_bytes()), &target.to_ne_bytes(), BPF_ANY)
         .unwrap();
-    assert_eq!(c.test_run(caller, &[0; 4], 1).unwrap().0, 42);
+    assert_eq!(c.test_run(caller, &[0; 64], 1).unwrap().0, 42);
     c.close(pa).unwrap();
     // As in Linux: the map lives on in the caller, but empty.
-    assert_eq!(c.test_run(caller, &[0; 4], 1).unwrap().0, 9);
+    assert_eq!(c.test_run(caller, &[0; 64], 1).unwrap().0, 9);
     c.close(target).unwrap();
     assert_eq!(bpf_live(&c), Live { maps: 1, progs: 1 }, "the caller holds the array");
     tests::close_all_and_expect_none_alive(&c);

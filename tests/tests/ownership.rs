@@ -97,7 +97,7 @@ proptest! {
                 }
                 Op::Run(i) => {
                     if let Some(p) = pick(&progs, i) {
-                        if let Ok((r0, _)) = c.test_run(p, &[0; 4], 1) {
+                        if let Ok((r0, _)) = c.test_run(p, &[0; 64], 1) {
                             prop_assert_eq!(r0, 1);
                         }
                     }

@@ -17,25 +17,27 @@ fn a_program_counts_into_a_hash_map() {
         ..Default::default()
     };
     let map = c.map_create(&attr).unwrap();
-    // key = data[0]; counts[key] += 1 (inserting 1 the first time); r0 = new count.
+    // key = the first byte after the Ethernet header (a legacy packet
+    // load); counts[key] += 1 (inserting 1 the first time); r0 = new count.
     let text = format!(
-        "ldxb %r6, [%r1]\nstxw [%r10-4], %r6\nlddw %r1, {map}\nmov %r2, %r10\nadd %r2, -4\ncall 1\njeq %r0, 0, insert\n\
+        "mov %r6, %r1\nldabsb 0\nmov %r6, %r0\nstxw [%r10-4], %r6\nlddw %r1, {map}\nmov %r2, %r10\nadd %r2, -4\ncall 1\njeq %r0, 0, insert\n\
          ldxdw %r1, [%r0]\nadd %r1, 1\nstxdw [%r0], %r1\nmov %r0, %r1\nexit\n\
          insert:\nstdw [%r10-16], 1\nlddw %r1, {map}\nmov %r2, %r10\nadd %r2, -4\nmov %r3, %r10\nadd %r3, -16\nmov %r4, 0\ncall 2\nmov %r0, 1\nexit"
     );
     let bytes = with_maps(code(&text), &[map]);
     let prog = c.prog_load(ProgType::SocketFilter, &bytes, "GPL").unwrap();
-    assert_eq!(c.test_run(prog, &[7, 0, 0, 0], 1).unwrap().0, 1);
-    assert_eq!(c.test_run(prog, &[7, 0, 0, 0], 1).unwrap().0, 2);
-    assert_eq!(
-        c.test_run(prog, &[9, 0, 0, 0], 3).unwrap().0,
-        3,
-        "repeat runs three times"
-    );
+    let packet = |key: u8| {
+        let mut p = vec![0u8; 64];
+        p[14] = key;
+        p
+    };
+    assert_eq!(c.test_run(prog, &packet(7), 1).unwrap().0, 1);
+    assert_eq!(c.test_run(prog, &packet(7), 1).unwrap().0, 2);
+    assert_eq!(c.test_run(prog, &packet(9), 3).unwrap().0, 3, "repeat runs three times");
     assert_eq!(c.lookup(map, Some(&7u32.to_ne_bytes()), 8).unwrap(), 2u64.to_ne_bytes());
     // The map lives while the program holds it.
     c.close(map).unwrap();
-    assert_eq!(c.test_run(prog, &[7, 0, 0, 0], 1).unwrap().0, 3);
+    assert_eq!(c.test_run(prog, &packet(7), 1).unwrap().0, 3);
     close_all_and_expect_none_alive(&c);
 }
 
@@ -44,7 +46,8 @@ fn test_run_copies_data_back_and_reports_faults() {
     let c = hosted();
     let prog = c
         .prog_load(
-            ProgType::SocketFilter,
+            // Not a socket filter: other types test-run on the raw data.
+            ProgType::Kprobe,
             &code("stb [%r1+1], 0x42\nmov %r0, %r2\nexit"),
             "MIT",
         )
@@ -52,7 +55,7 @@ fn test_run_copies_data_back_and_reports_faults() {
     let (r0, out) = c.test_run(prog, &[1, 2, 3], 1).unwrap();
     assert_eq!((r0, out), (3, vec![1, 0x42, 3]));
     let bad = c
-        .prog_load(ProgType::SocketFilter, &code("ldxdw %r0, [%r1+64]\nexit"), "MIT")
+        .prog_load(ProgType::Kprobe, &code("ldxdw %r0, [%r1+64]\nexit"), "MIT")
         .unwrap();
     assert_eq!(c.test_run(bad, &[0; 8], 1), Err(Errno::EFAULT.raw()));
     close_all_and_expect_none_alive(&c);
@@ -124,7 +127,7 @@ fn tail_calls_jump_and_stop_after_the_limit() {
         .prog_load(ProgType::SocketFilter, &with_maps(code(&caller_text(1)), &[pa]), "GPL")
         .unwrap();
     assert_eq!(
-        c.test_run(caller, &[0; 4], 1).unwrap().0,
+        c.test_run(caller, &[0; 64], 1).unwrap().0,
         7,
         "an empty slot falls through"
     );
@@ -132,11 +135,11 @@ fn tail_calls_jump_and_stop_after_the_limit() {
         .unwrap();
     assert_eq!(c.lookup(pa, Some(&0u32.to_ne_bytes()), 4).unwrap().len(), 4);
     assert_eq!(
-        c.test_run(caller, &[0; 4], 1).unwrap().0,
+        c.test_run(caller, &[0; 64], 1).unwrap().0,
         42,
         "the tail call replaced the caller"
     );
-    assert_eq!(c.test_run(missing, &[0; 4], 1).unwrap().0, 7);
+    assert_eq!(c.test_run(missing, &[0; 64], 1).unwrap().0, 7);
     // A program that counts its runs and tail calls itself.
     let looper = format!(
         "mov %r6, %r1\nstw [%r10-4], 0\nlddw %r1, {counter}\nmov %r2, %r10\nadd %r2, -4\ncall 1\njeq %r0, 0, out\n\
@@ -148,7 +151,7 @@ fn tail_calls_jump_and_stop_after_the_limit() {
         .unwrap();
     c.update(pa, Some(&1u32.to_ne_bytes()), &looper.to_ne_bytes(), 0)
         .unwrap();
-    let runs = c.test_run(looper, &[0; 4], 1).unwrap().0;
+    let runs = c.test_run(looper, &[0; 64], 1).unwrap().0;
     assert_eq!(
         runs,
         1 + abi::MAX_TAIL_CALL_CNT,

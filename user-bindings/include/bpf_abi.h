@@ -408,6 +408,37 @@ typedef signed long long __s64;
 /* Offsets from this one on count from the link-layer (MAC) header. */
 #define SKF_LL_OFF (-0x200000)
 
+/* Where bpf_skb_load_bytes_relative counts from (Linux's `enum bpf_hdr_start_off`). */
+/* The link-layer (MAC) header. */
+#define BPF_HDR_START_MAC 0U
+/* The network header. */
+#define BPF_HDR_START_NET 1U
+
+/*
+ * Values of `__sk_buff.pkt_type` (linux/if_packet.h).
+ * Origin: rCore extension.
+ */
+/*
+ * To this host.
+ * Origin: rCore extension.
+ */
+#define PACKET_HOST 0U
+/*
+ * To every host.
+ * Origin: rCore extension.
+ */
+#define PACKET_BROADCAST 1U
+/*
+ * To a group.
+ * Origin: rCore extension.
+ */
+#define PACKET_MULTICAST 2U
+/*
+ * To another host.
+ * Origin: rCore extension.
+ */
+#define PACKET_OTHERHOST 3U
+
 /* Flags of bpf_get_stackid. */
 /* The low 8 bits: frames to skip. */
 #define BPF_F_SKIP_FIELD_MASK 0xffULL
@@ -984,12 +1015,20 @@ enum bpf_func_id {
 	BPF_FUNC_perf_event_read = 22,
 	/* Send a record to user space through a PERF_EVENT_ARRAY slot (BPF_F_CURRENT_CPU: this CPU's); 0 or a negative errno. */
 	BPF_FUNC_perf_event_output = 25,
+	/* Copy `len` bytes at `offset` of the packet (from skb->data) into `to`; 0, or -EFAULT with `to` zeroed. */
+	BPF_FUNC_skb_load_bytes = 26,
 	/* Store the current stack in a STACK_TRACE map; its id, or a negative errno. */
 	BPF_FUNC_get_stackid = 27,
 	/* The address of the current task's kernel structure (for bpf_probe_read). */
 	BPF_FUNC_get_current_task = 35,
 	/* Copy a NUL-terminated string from unsafe memory; its length with the NUL, or a negative errno. */
 	BPF_FUNC_probe_read_str = 45,
+	/* The cookie of the packet's socket (unique per socket, never 0), or 0 without one. */
+	BPF_FUNC_get_socket_cookie = 46,
+	/* The owner uid of the packet's socket (the overflow uid without one). */
+	BPF_FUNC_get_socket_uid = 47,
+	/* Copy `len` bytes at `offset` from a header of the packet (BPF_HDR_START_MAC or BPF_HDR_START_NET) into `to`; 0, or -EFAULT with `to` zeroed. */
+	BPF_FUNC_skb_load_bytes_relative = 68,
 	/* Push a value onto a queue or stack. */
 	BPF_FUNC_map_push_elem = 87,
 	/* Pop a value from a queue or stack. */
@@ -1983,6 +2022,116 @@ struct bpf_raw_tracepoint_args {
 } __attribute__((aligned(8)));
 BPF_ABI_ASSERT(sizeof(struct bpf_raw_tracepoint_args) == 96, "struct bpf_raw_tracepoint_args must be 96 bytes");
 BPF_ABI_ASSERT(offsetof(struct bpf_raw_tracepoint_args, args) == 0, "bpf_raw_tracepoint_args.args must be at offset 0");
+
+/* The context of socket filters and tc programs: Linux's `struct __sk_buff`, a view of the socket buffer. Which fields a program type may read and write, at which sizes, is Linux's (`sk_filter_is_valid_access`, `tc_cls_act_is_valid_access`); see each field. */
+struct __sk_buff {
+	/* Bytes of the packet (from the network header for socket filters). */
+	__u32 len;
+	/* PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST or PACKET_OTHERHOST, from the link-layer destination. */
+	__u32 pkt_type;
+	/* The packet's mark. */
+	__u32 mark;
+	/* Transmit queue. */
+	__u32 queue_mapping;
+	/* The link-layer protocol (EtherType), in network byte order. */
+	__u32 protocol;
+	/* Whether a VLAN tag was present. */
+	__u32 vlan_present;
+	/* The VLAN tag. */
+	__u32 vlan_tci;
+	/* The VLAN protocol. */
+	__u32 vlan_proto;
+	/* Queueing priority. */
+	__u32 priority;
+	/* Interface the packet came in on. */
+	__u32 ingress_ifindex;
+	/* Interface of the socket buffer. */
+	__u32 ifindex;
+	/* Traffic control index. */
+	__u32 tc_index;
+	/* Scratch space the program may write (20 bytes, zeroed for each packet). */
+	__u32 cb[5];
+	/* The flow hash. */
+	__u32 hash;
+	/* Traffic control class id (tc programs). */
+	__u32 tc_classid;
+	/* Start of the packet data (direct packet access, tc programs). */
+	__u32 data;
+	/* End of the packet data (direct packet access, tc programs). */
+	__u32 data_end;
+	/* NAPI id. */
+	__u32 napi_id;
+	/* Socket family (sk_skb programs). */
+	__u32 family;
+	/* Remote IPv4 address, network byte order (sk_skb programs). */
+	__u32 remote_ip4;
+	/* Local IPv4 address, network byte order (sk_skb programs). */
+	__u32 local_ip4;
+	/* Remote IPv6 address, network byte order (sk_skb programs). */
+	__u32 remote_ip6[4];
+	/* Local IPv6 address, network byte order (sk_skb programs). */
+	__u32 local_ip6[4];
+	/* Remote port, network byte order (sk_skb programs). */
+	__u32 remote_port;
+	/* Local port, host byte order (sk_skb programs). */
+	__u32 local_port;
+	/* Start of the metadata before the packet (tc programs). */
+	__u32 data_meta;
+	/* Flow keys (flow dissector programs; a pointer in 64 bits). */
+	__u64 flow_keys;
+	/* Timestamp. */
+	__u64 tstamp;
+	/* Bytes on the wire. */
+	__u32 wire_len;
+	/* GSO segments. */
+	__u32 gso_segs;
+	/* The socket (a pointer in 64 bits). */
+	__u64 sk;
+	/* GSO segment size. */
+	__u32 gso_size;
+	/* Timestamp type. */
+	__u8 tstamp_type;
+	__u8 :8;	/* padding */
+	__u8 :8;	/* padding */
+	__u8 :8;	/* padding */
+	/* Hardware timestamp. */
+	__u64 hwtstamp;
+} __attribute__((aligned(8)));
+BPF_ABI_ASSERT(sizeof(struct __sk_buff) == 192, "struct __sk_buff must be 192 bytes");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, len) == 0, "__sk_buff.len must be at offset 0");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, pkt_type) == 4, "__sk_buff.pkt_type must be at offset 4");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, mark) == 8, "__sk_buff.mark must be at offset 8");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, queue_mapping) == 12, "__sk_buff.queue_mapping must be at offset 12");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, protocol) == 16, "__sk_buff.protocol must be at offset 16");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, vlan_present) == 20, "__sk_buff.vlan_present must be at offset 20");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, vlan_tci) == 24, "__sk_buff.vlan_tci must be at offset 24");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, vlan_proto) == 28, "__sk_buff.vlan_proto must be at offset 28");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, priority) == 32, "__sk_buff.priority must be at offset 32");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, ingress_ifindex) == 36, "__sk_buff.ingress_ifindex must be at offset 36");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, ifindex) == 40, "__sk_buff.ifindex must be at offset 40");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, tc_index) == 44, "__sk_buff.tc_index must be at offset 44");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, cb) == 48, "__sk_buff.cb must be at offset 48");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, hash) == 68, "__sk_buff.hash must be at offset 68");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, tc_classid) == 72, "__sk_buff.tc_classid must be at offset 72");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, data) == 76, "__sk_buff.data must be at offset 76");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, data_end) == 80, "__sk_buff.data_end must be at offset 80");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, napi_id) == 84, "__sk_buff.napi_id must be at offset 84");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, family) == 88, "__sk_buff.family must be at offset 88");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, remote_ip4) == 92, "__sk_buff.remote_ip4 must be at offset 92");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, local_ip4) == 96, "__sk_buff.local_ip4 must be at offset 96");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, remote_ip6) == 100, "__sk_buff.remote_ip6 must be at offset 100");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, local_ip6) == 116, "__sk_buff.local_ip6 must be at offset 116");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, remote_port) == 132, "__sk_buff.remote_port must be at offset 132");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, local_port) == 136, "__sk_buff.local_port must be at offset 136");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, data_meta) == 140, "__sk_buff.data_meta must be at offset 140");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, flow_keys) == 144, "__sk_buff.flow_keys must be at offset 144");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, tstamp) == 152, "__sk_buff.tstamp must be at offset 152");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, wire_len) == 160, "__sk_buff.wire_len must be at offset 160");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, gso_segs) == 164, "__sk_buff.gso_segs must be at offset 164");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, sk) == 168, "__sk_buff.sk must be at offset 168");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, gso_size) == 176, "__sk_buff.gso_size must be at offset 176");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, tstamp_type) == 180, "__sk_buff.tstamp_type must be at offset 180");
+BPF_ABI_ASSERT(offsetof(struct __sk_buff, hwtstamp) == 184, "__sk_buff.hwtstamp must be at offset 184");
 
 /* The common header of every tracepoint record (Linux's `struct trace_entry`): tracepoint programs get a pointer to the record. */
 struct trace_entry {

@@ -63,6 +63,7 @@ static long (* const bpf_map_update_elem)(void *map, const void *key, const void
 static long (* const bpf_map_delete_elem)(void *map, const void *key) = (void *) BPF_FUNC_map_delete_elem;
 
 /* Read kernel memory safely; on failure fill zeros and return -EFAULT. */
+/* Program types: kprobe, tracepoint, raw_tracepoint, raw_tracepoint_writable, perf_event. */
 static long (* const bpf_probe_read)(void *dst, __u32 size, const void *unsafe_ptr) = (void *) BPF_FUNC_probe_read;
 
 /* Monotonic time in ns. */
@@ -78,18 +79,22 @@ static __u32 (* const bpf_get_prandom_u32)(void) = (void *) BPF_FUNC_get_prandom
 static __u32 (* const bpf_get_smp_processor_id)(void) = (void *) BPF_FUNC_get_smp_processor_id;
 
 /* Store bytes into a packet. */
+/* Program types: sched_cls, sched_act. */
 static long (* const bpf_skb_store_bytes)(void *skb, __u32 offset, const void *from, __u32 len, __u64 flags) = (void *) BPF_FUNC_skb_store_bytes;
 
 /* Fix up an L3 checksum. */
+/* Program types: sched_cls, sched_act. */
 static long (* const bpf_l3_csum_replace)(void *skb, __u32 offset, __u64 from, __u64 to, __u64 size) = (void *) BPF_FUNC_l3_csum_replace;
 
 /* Fix up an L4 checksum. */
+/* Program types: sched_cls, sched_act. */
 static long (* const bpf_l4_csum_replace)(void *skb, __u32 offset, __u64 from, __u64 to, __u64 flags) = (void *) BPF_FUNC_l4_csum_replace;
 
 /* Jump to the program at `index` of a PROG_ARRAY; returns only on failure. */
 static long (* const bpf_tail_call)(void *ctx, void *prog_array_map, __u32 index) = (void *) BPF_FUNC_tail_call;
 
 /* Clone a packet and redirect the clone. */
+/* Program types: sched_cls, sched_act. */
 static long (* const bpf_clone_redirect)(void *skb, __u32 ifindex, __u64 flags) = (void *) BPF_FUNC_clone_redirect;
 
 /* tgid << 32 | pid of the current task. */
@@ -107,14 +112,32 @@ static __u64 (* const bpf_perf_event_read)(void *map, __u64 flags) = (void *) BP
 /* Send a record to user space through a PERF_EVENT_ARRAY slot (BPF_F_CURRENT_CPU: this CPU's); 0 or a negative errno. */
 static long (* const bpf_perf_event_output)(void *ctx, void *map, __u64 flags, const void *data, __u32 size) = (void *) BPF_FUNC_perf_event_output;
 
+/* Copy `len` bytes at `offset` of the packet (from skb->data) into `to`; 0, or -EFAULT with `to` zeroed. */
+/* Program types: socket_filter, sched_cls, sched_act. */
+static long (* const bpf_skb_load_bytes)(void *skb, __u32 offset, void *to, __u32 len) = (void *) BPF_FUNC_skb_load_bytes;
+
 /* Store the current stack in a STACK_TRACE map; its id, or a negative errno. */
+/* Program types: kprobe, tracepoint, raw_tracepoint, raw_tracepoint_writable, perf_event. */
 static long (* const bpf_get_stackid)(void *ctx, void *map, __u64 flags) = (void *) BPF_FUNC_get_stackid;
 
 /* The address of the current task's kernel structure (for bpf_probe_read). */
 static __u64 (* const bpf_get_current_task)(void) = (void *) BPF_FUNC_get_current_task;
 
 /* Copy a NUL-terminated string from unsafe memory; its length with the NUL, or a negative errno. */
+/* Program types: kprobe, tracepoint, raw_tracepoint, raw_tracepoint_writable, perf_event. */
 static long (* const bpf_probe_read_str)(void *dst, __u32 size, const void *unsafe_ptr) = (void *) BPF_FUNC_probe_read_str;
+
+/* The cookie of the packet's socket (unique per socket, never 0), or 0 without one. */
+/* Program types: socket_filter, sched_cls, sched_act. */
+static __u64 (* const bpf_get_socket_cookie)(void *skb) = (void *) BPF_FUNC_get_socket_cookie;
+
+/* The owner uid of the packet's socket (the overflow uid without one). */
+/* Program types: socket_filter, sched_cls, sched_act. */
+static __u32 (* const bpf_get_socket_uid)(void *skb) = (void *) BPF_FUNC_get_socket_uid;
+
+/* Copy `len` bytes at `offset` from a header of the packet (BPF_HDR_START_MAC or BPF_HDR_START_NET) into `to`; 0, or -EFAULT with `to` zeroed. */
+/* Program types: socket_filter, sched_cls, sched_act. */
+static long (* const bpf_skb_load_bytes_relative)(void *skb, __u32 offset, void *to, __u32 len, __u32 start_header) = (void *) BPF_FUNC_skb_load_bytes_relative;
 
 /* Push a value onto a queue or stack. */
 static long (* const bpf_map_push_elem)(void *map, const void *value, __u64 flags) = (void *) BPF_FUNC_map_push_elem;
@@ -159,6 +182,7 @@ static void (* const bpf_ringbuf_discard)(void *data, __u64 flags) = (void *) BP
 static __u64 (* const bpf_ringbuf_query)(void *ringbuf, __u64 flags) = (void *) BPF_FUNC_ringbuf_query;
 
 /* Address of the traced function (kprobe: the probed address). */
+/* Program types: kprobe, tracepoint, raw_tracepoint, raw_tracepoint_writable, perf_event. */
 static __u64 (* const bpf_get_func_ip)(void *ctx) = (void *) BPF_FUNC_get_func_ip;
 
 #endif /* RCORE_BPF_HELPERS_H */

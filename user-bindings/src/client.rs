@@ -18,6 +18,21 @@ pub struct BatchOut {
     pub out_batch: Vec<u8>,
 }
 
+/// What BPF_PROG_TEST_RUN reported.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TestRun {
+    /// r0 of the last run.
+    pub retval: u32,
+    /// `data_size_out` as the kernel set it.
+    pub data_size_out: u32,
+    /// The data out (as much as fitted).
+    pub data_out: Vec<u8>,
+    /// `ctx_size_out` as the kernel set it.
+    pub ctx_size_out: u32,
+    /// The context out (as much as fitted).
+    pub ctx_out: Vec<u8>,
+}
+
 /// What BPF_PROG_LOAD_EX handed out.
 #[derive(Debug)]
 pub struct LoadedObject {
@@ -482,6 +497,56 @@ impl<B: Backend> Client<B> {
         };
         self.run(Cmd::ProgTestRun, &mut a, &*buf)?;
         Ok((a.retval, buf.read(out, data.len())))
+    }
+
+    /// BPF_PROG_TEST_RUN with every input and output: `data` in, room for
+    /// `data_out` bytes out (0: no data out), an optional context in, room
+    /// for `ctx_out` bytes of context out (0: none).
+    ///
+    /// # Errors
+    /// The errno; on ENOSPC the outputs that fitted are in the `Err`'s
+    /// companion [`TestRun`], as Linux writes them before failing.
+    pub fn test_run_opts(
+        &self,
+        fd: u32,
+        data: &[u8],
+        data_out: usize,
+        ctx_in: Option<&[u8]>,
+        ctx_out: usize,
+        repeat: u32,
+    ) -> Result<TestRun, (Errno, TestRun)> {
+        let ctx = ctx_in.unwrap_or(&[]);
+        let (d_in, d_out) = (VALUE, VALUE + data.len());
+        let (c_in, c_out) = (d_out + data_out, d_out + data_out + ctx.len());
+        let buf = self.backend.buffer(c_out + ctx_out + 8);
+        buf.write(d_in, data);
+        buf.write(c_in, ctx);
+        let at = |off: usize, n: usize| if n == 0 { 0 } else { buf.at(off) };
+        let mut a = ProgTestRunAttr {
+            prog_fd: fd,
+            data_size_in: data.len() as u32,
+            data_in: at(d_in, data.len()),
+            data_size_out: data_out as u32,
+            data_out: at(d_out, data_out),
+            ctx_size_in: ctx.len() as u32,
+            ctx_in: at(c_in, ctx.len()),
+            ctx_size_out: ctx_out as u32,
+            ctx_out: at(c_out, ctx_out),
+            repeat,
+            ..Default::default()
+        };
+        let r = self.run(Cmd::ProgTestRun, &mut a, &*buf);
+        let out = TestRun {
+            retval: a.retval,
+            data_size_out: a.data_size_out,
+            data_out: buf.read(d_out, data_out.min(a.data_size_out as usize)),
+            ctx_size_out: a.ctx_size_out,
+            ctx_out: buf.read(c_out, ctx_out.min(a.ctx_size_out as usize)),
+        };
+        match r {
+            Ok(_) => Ok(out),
+            Err(e) => Err((e, out)),
+        }
     }
 
     /// Closes an fd.

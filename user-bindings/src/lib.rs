@@ -16,7 +16,7 @@ pub mod hosted;
 pub mod sys;
 
 pub use abi;
-pub use client::{BatchOut, Client, LoadedObject};
+pub use client::{BatchOut, Client, LoadedObject, TestRun};
 
 /// A raw errno value as the kernel returned it.
 pub type Errno = i32;

@@ -26,6 +26,9 @@ pub fn emit(abi: &Abi) -> String {
     s += &pt_regs(abi);
     for h in &abi.helpers {
         s += &c_doc(&h.meta, "");
+        if !h.progs.is_empty() {
+            let _ = writeln!(s, "/* Program types: {}. */", h.progs.join(", "));
+        }
         let _ = writeln!(
             s,
             "static {} (* const {})({}) = (void *) {};\n",

@@ -121,8 +121,17 @@ fn c_field(f: &Field, indent: &str) -> String {
     let (ty, suffix) = c_field_type(&f.ty);
     let mut s = String::new();
     if f.pad {
-        // Unnamed, so pads of different members of union bpf_attr never clash.
-        let _ = writeln!(s, "{indent}{ty} :{};\t/* padding */", f.ty.size() * 8);
+        // Unnamed, so pads of different members of union bpf_attr never clash;
+        // an array pads with one bit-field per element (a bit-field may not
+        // be wider than its type).
+        let (elem, n) = match &f.ty {
+            crate::model::Type::Array(elem, len) => (&**elem, len.n),
+            t => (t, 1),
+        };
+        let (ety, _) = c_field_type(elem);
+        for _ in 0..n {
+            let _ = writeln!(s, "{indent}{ety} :{};\t/* padding */", elem.size() * 8);
+        }
         return s;
     }
     s += &c_doc(&f.meta, indent);

@@ -153,17 +153,22 @@ pub fn emit(abi: &Abi) -> String {
         }
         s += "\n";
     }
-    s += "### Helper table\n\n| ID | Name | Returns | Arguments | GPL | Description |\n|---|---|---|---|---|---|\n";
+    s += "### Helper table\n\nProgram types: who may call the helper (all: every type).\n\n| ID | Name | Returns | Arguments | GPL | Program types | Description |\n|---|---|---|---|---|---|---|\n";
     for h in &abi.helpers {
         let args: Vec<String> = h.args.iter().map(|a| format!("`{}`: `{}`", a.name, a.kind)).collect();
         let _ = writeln!(
             s,
-            "| {} | `{}` | `{}` | {} | {} | {}{} |",
+            "| {} | `{}` | `{}` | {} | {} | {} | {}{} |",
             h.id,
             h.name,
             h.ret,
             args.join(", "),
             if h.gpl_only { "yes" } else { "" },
+            if h.progs.is_empty() {
+                "all".to_string()
+            } else {
+                h.progs.join(", ")
+            },
             cell(&h.meta.doc_line()),
             origin(&h.meta)
         );

@@ -423,6 +423,14 @@ fn helpers(abi: &Abi) -> TokenStream {
     let kind_of =
         |list: &[Kind], vs: &[String], k: &str| ident(&vs[list.iter().position(|x| x.name == k).expect("validated")]);
     let helper = ident(names::HELPER_TYPE);
+    let prog_enum = abi.enums.iter().find(|e| e.name == "bpf_prog_type");
+    let prog_ty = ident(&names::rust_type("bpf_prog_type"));
+    let prog_variant = |lower: &str| {
+        let e = prog_enum.expect("validated: helpers name program types");
+        let vs = names::variants(e);
+        let v = crate::model::prog_type_value(lower);
+        ident(&vs[e.variants.iter().position(|x| x.name == v).expect("validated")])
+    };
     let rows = abi.helpers.iter().map(|h| {
         let id = Literal::u32_unsuffixed(h.id);
         let name = &h.name;
@@ -431,9 +439,10 @@ fn helpers(abi: &Abi) -> TokenStream {
         let arg_names = h.args.iter().map(|a| a.name.as_str());
         let gpl = h.gpl_only;
         let doc = h.meta.doc_line();
+        let progs = h.progs.iter().map(|p| prog_variant(p));
         quote! {
             HelperProto { id: #id, name: #name, ret: #ret_kind::#ret, args: &[#(#arg_kind::#args),*],
-                          arg_names: &[#(#arg_names),*], gpl_only: #gpl, doc: #doc }
+                          arg_names: &[#(#arg_names),*], gpl_only: #gpl, progs: &[#(#prog_ty::#progs),*], doc: #doc }
         }
     });
     let hvs: Vec<String> = abi.helpers.iter().map(names::helper_variant).collect();
@@ -485,8 +494,16 @@ fn helpers(abi: &Abi) -> TokenStream {
             pub arg_names: &'static [&'static str],
             /// Callable only from GPL-compatible programs.
             pub gpl_only: bool,
+            /// The program types that may call it; empty: every type.
+            pub progs: &'static [#prog_ty],
             /// One-line description.
             pub doc: &'static str,
+        }
+        impl HelperProto {
+            /// Whether programs of type `t` may call it.
+            pub fn allows(&self, t: #prog_ty) -> bool {
+                self.progs.is_empty() || self.progs.contains(&t)
+            }
         }
         /// Every helper, sorted by ID.
         pub const HELPERS: &[HelperProto] = &[#(#rows),*];

@@ -397,6 +397,42 @@ impl<P: Platform> Env for KernelEnv<'_, P> {
                 }
             }
             Helper::GetCurrentTask => p.current_task_addr(),
+            Helper::SkbLoadBytes | Helper::SkbLoadBytesRelative => {
+                // Linux: offsets past INT_MAX (0xffff for the relative form)
+                // fail, and a failure zeroes the destination.
+                let len = a[3] as usize;
+                if !mem.check(a[2], a[3], true) {
+                    return Ok(neg(Errno::EFAULT));
+                }
+                let off = a[1] as u32 as usize;
+                let bytes = mem.packet(a[0]).and_then(|(pk, buf)| {
+                    let start = if helper == Helper::SkbLoadBytes {
+                        (off <= i32::MAX as usize).then_some(pk.data + off)?
+                    } else if off > 0xffff {
+                        return None;
+                    } else if a[4] == u64::from(abi::BPF_HDR_START_MAC) {
+                        pk.mac + off
+                    } else if a[4] == u64::from(abi::BPF_HDR_START_NET) {
+                        pk.network + off
+                    } else {
+                        return None;
+                    };
+                    (start.checked_add(len)? <= pk.end).then(|| buf[start..start + len].to_vec())
+                });
+                match bytes {
+                    Some(b) => mem.write_bytes(a[2], &b).map_or(neg(Errno::EFAULT), |()| 0),
+                    None => {
+                        let _ = mem.write_bytes(a[2], &vec![0u8; len]);
+                        neg(Errno::EFAULT)
+                    }
+                }
+            }
+            Helper::GetSocketCookie => mem.packet(a[0]).map_or(0, |(pk, _)| pk.sock_cookie),
+            // The overflow uid (65534) without a socket, as Linux.
+            Helper::GetSocketUid => mem
+                .packet(a[0])
+                .filter(|(pk, _)| pk.sock_cookie != 0)
+                .map_or(65534, |(pk, _)| u64::from(pk.sock_uid)),
             Helper::Jiffies64 => p.jiffies(),
             Helper::GetFuncIp => self.func_ip,
             // Packet helpers need socket buffers, which this kernel has not;

@@ -112,6 +112,9 @@ impl Program {
                     0 => {
                         let id = i.imm as u32;
                         let proto = abi::helper_proto(id).ok_or(Error::UnknownHelper { id })?;
+                        if !proto.allows(prog_type) {
+                            return Err(Error::HelperNotAllowed { id, pc });
+                        }
                         if proto.gpl_only && !gpl {
                             return Err(Error::GplOnlyHelper { id, pc });
                         }

@@ -10,6 +10,7 @@
 //! - `map`: MAP_CREATE, the element commands, MAP_FREEZE, OBJ_GET_INFO_BY_FD;
 //! - `batch`: the four batch commands;
 //! - `prog`: PROG_LOAD, PROG_TEST_RUN, program info;
+//! - `skb`: PROG_TEST_RUN of socket filters and tc programs, on an skb;
 //! - `load_ex`: PROG_LOAD_EX, an ELF object's programs and maps at once;
 //! - `attach`: PROG_ATTACH and PROG_DETACH by target string.
 
@@ -18,6 +19,7 @@ mod batch;
 mod load_ex;
 mod map;
 mod prog;
+mod skb;
 
 use crate::error::{Error, Result};
 use crate::map::{self as maps, Map};
@@ -35,6 +37,8 @@ pub struct Bpf<P: Platform> {
     pub(crate) platform: P,
     pub(crate) objects: Objects,
     pub(crate) attach: crate::attach::Points,
+    /// The last socket cookie handed out (test runs make a socket each).
+    sock_cookie: core::sync::atomic::AtomicU64,
 }
 
 /// A zeroed buffer of `n` bytes, or [`Error::NoMemory`].
@@ -53,6 +57,7 @@ impl<P: Platform> Bpf<P> {
             platform,
             objects: Objects::new(first),
             attach: crate::attach::Points::default(),
+            sock_cookie: core::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -64,6 +69,11 @@ impl<P: Platform> Bpf<P> {
     /// The object table.
     pub fn objects(&self) -> &Objects {
         &self.objects
+    }
+
+    /// A new socket cookie (never 0, never repeated).
+    pub(crate) fn next_sock_cookie(&self) -> u64 {
+        self.sock_cookie.fetch_add(1, core::sync::atomic::Ordering::Relaxed) + 1
     }
 
     /// The probe points in use and their programs.

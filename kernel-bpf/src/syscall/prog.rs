@@ -91,15 +91,25 @@ impl<P: Platform> Bpf<P> {
         interp::run(&prog.insns, [r1, r2, 0, 0, 0], mem, &mut env, Limits::default())
     }
 
-    /// BPF_PROG_TEST_RUN: runs the program `repeat` times on a copy of
-    /// `data_in` (r1 = its address, r2 = its length) or, if given, of
-    /// `ctx_in` (r1 = the context, r2 = its length); reports r0 (`retval`),
-    /// the mean time (`duration`, ns) and copies the data and context back.
+    /// BPF_PROG_TEST_RUN. Socket filters and tc programs run on a socket
+    /// buffer, as in Linux (see `skb`). Other types, which Linux does not
+    /// test-run this way, run `repeat` times on a copy of `data_in` (r1 =
+    /// its address, r2 = its length) or, if given, of `ctx_in` (r1 = the
+    /// context, r2 = its length): a way to try a tracing program on a
+    /// context of one's making. Reports r0 (`retval`), the mean time
+    /// (`duration`, ns) and copies the data and context back.
     pub(crate) fn prog_test_run(&self, buf: &AttrBytes, uattr: u64) -> Result<usize> {
         let (a, _) = ProgTestRunAttr::read_from_prefix(buf).map_err(|_| Error::InvalidArgument)?;
         let prog = self.objects.prog(a.prog_fd)?;
         if a.flags != 0 || a.cpu != 0 || a.batch_size != 0 {
             return Err(Error::InvalidArgument);
+        }
+        if let Some(l2) = super::skb::skb_kind(prog.prog_type) {
+            // Linux's bpf_prog_test_run: a context size goes with a pointer.
+            if (a.ctx_size_in != 0) != (a.ctx_in != 0) || (a.ctx_size_out != 0) != (a.ctx_out != 0) {
+                return Err(Error::InvalidArgument);
+            }
+            return self.test_run_skb(&prog, &a, uattr, l2);
         }
         if a.data_size_in > MAX_TEST_DATA || a.ctx_size_in > PAGE_SIZE {
             return Err(Error::InvalidArgument);

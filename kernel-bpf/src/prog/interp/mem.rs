@@ -61,6 +61,10 @@ pub struct Packet {
     pub data: usize,
     /// `skb_tail_pointer(skb)`: the end of the packet.
     pub end: usize,
+    /// The cookie of the packet's socket (0: none).
+    pub sock_cookie: u64,
+    /// The owner uid of the packet's socket.
+    pub sock_uid: u32,
 }
 
 /// Spare buffers a recycled [`Memory`] keeps.
@@ -100,9 +104,59 @@ impl Memory {
         (self.owned.len() - 1, start)
     }
 
+    /// Takes `data` for the run without allowing the program to access it
+    /// (a packet only legacy loads and packet helpers read); returns its
+    /// handle.
+    pub fn own_unmapped(&mut self, data: Vec<u8>) -> usize {
+        self.owned.push(data);
+        self.owned.len() - 1
+    }
+
+    /// Takes `data` for the run, allowing reads of all of it and writes of
+    /// the `writable` ranges only (a context with writable fields); returns
+    /// its handle and address.
+    pub fn own_with(&mut self, data: Vec<u8>, writable: &[core::ops::Range<usize>]) -> (usize, u64) {
+        let start = data.as_ptr() as u64;
+        let mut cuts: Vec<(usize, usize, bool)> = Vec::new();
+        let mut at = 0;
+        let mut ranges: Vec<&core::ops::Range<usize>> = writable.iter().filter(|r| r.end <= data.len()).collect();
+        ranges.sort_by_key(|r| r.start);
+        for r in ranges {
+            if r.start > at {
+                cuts.push((at, r.start, false));
+            }
+            cuts.push((r.start.max(at), r.end, true));
+            at = r.end.max(at);
+        }
+        if at < data.len() {
+            cuts.push((at, data.len(), false));
+        }
+        for (a, b, writable) in cuts.into_iter().filter(|c| c.0 < c.1) {
+            self.regions.push(Region {
+                start: start + a as u64,
+                end: start + b as u64,
+                writable,
+            });
+        }
+        self.owned.push(data);
+        (self.owned.len() - 1, start)
+    }
+
+    /// Takes an owned buffer back out (after the run); `None` for a bad
+    /// handle. Its regions must not be used again: call only at the end.
+    pub fn take(&mut self, handle: usize) -> Option<Vec<u8>> {
+        self.owned.get_mut(handle).map(core::mem::take)
+    }
+
     /// Makes `p` the packet of its context for legacy packet loads.
     pub fn set_packet(&mut self, p: Packet) {
         self.packet = Some(p);
+    }
+
+    /// The packet of context `ctx` and its buffer, for the packet helpers.
+    pub fn packet(&self, ctx: u64) -> Option<(Packet, &[u8])> {
+        let p = self.packet.filter(|p| p.ctx == ctx)?;
+        Some((p, self.owned.get(p.handle)?))
     }
 
     /// A legacy packet load (LD_ABS, LD_IND) of `size` bytes at `off` of

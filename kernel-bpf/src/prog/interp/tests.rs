@@ -105,6 +105,8 @@ fn exec_packet(text: &str, frame: &[u8]) -> Result<u64> {
         network: 18,
         data: 18,
         end,
+        sock_cookie: 0,
+        sock_uid: 0,
     });
     run(
         &p,
