@@ -139,6 +139,16 @@ impl<P: Platform> Bpf<P> {
         } else {
             0x0004u16.to_be_bytes()
         };
+        // The test socket takes its addresses from the IP header, which
+        // must then be there (Linux refuses shorter IPv4 and IPv6 packets).
+        let ip_header = match u16::from_be_bytes(protocol) {
+            0x0800 => 20,
+            0x86dd => 40,
+            _ => 0,
+        };
+        if end - network < ip_header {
+            return Err(Error::InvalidArgument);
+        }
         let len = (end - data) as u32;
         let mut skb = SkBuff::new_zeroed();
         if let Some(c) = &ctx_in {
@@ -206,6 +216,10 @@ impl<P: Platform> Bpf<P> {
         )?;
         self.write_attr(uattr, offset_of!(ProgTestRunAttr, retval), &(r0 as u32).to_ne_bytes())?;
         self.write_attr(uattr, offset_of!(ProgTestRunAttr, duration), &duration.to_ne_bytes())?;
+        if short {
+            // Linux copies the context out only after the data went out whole.
+            return Err(Error::NoSpace);
+        }
         if a.ctx_out != 0 {
             // Linux's convert_skb_to___skb.
             let mut c = SkBuff::new_zeroed();

@@ -1,0 +1,316 @@
+//! Socket filters and tc programs on socket buffers: generated programs
+//! (context fields read whole and narrow, legacy packet loads LD_ABS and
+//! LD_IND at every kind of offset, the packet helpers, writes to cb[])
+//! test-run on generated packets and contexts give the same retval, data
+//! out, context out and errno here as on the real kernel.
+
+use abi::{ProgType, SkBuff};
+use core::mem::offset_of;
+use proptest::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tests::{close_all_and_expect_none_alive, code, hosted, linux_bpf};
+use user_bindings::{Backend, Client, TestRun};
+
+/// Readable `__sk_buff` fields of socket filters (offset, size).
+const FIELDS: &[(usize, usize)] = &[
+    (offset_of!(SkBuff, len), 4),
+    (offset_of!(SkBuff, pkt_type), 4),
+    (offset_of!(SkBuff, mark), 4),
+    (offset_of!(SkBuff, queue_mapping), 4),
+    (offset_of!(SkBuff, protocol), 4),
+    (offset_of!(SkBuff, vlan_present), 4),
+    (offset_of!(SkBuff, vlan_tci), 4),
+    (offset_of!(SkBuff, vlan_proto), 4),
+    (offset_of!(SkBuff, priority), 4),
+    (offset_of!(SkBuff, ingress_ifindex), 4),
+    (offset_of!(SkBuff, ifindex), 4),
+    (offset_of!(SkBuff, tc_index), 4),
+    (offset_of!(SkBuff, cb), 4),
+    (offset_of!(SkBuff, cb) + 4, 4),
+    (offset_of!(SkBuff, cb) + 16, 4),
+    (offset_of!(SkBuff, hash), 4),
+    (offset_of!(SkBuff, napi_id), 4),
+    (offset_of!(SkBuff, gso_segs), 4),
+    (offset_of!(SkBuff, gso_size), 4),
+];
+
+/// Fields Linux keeps in 32 bits, so a narrow load of their upper bytes is
+/// defined; the others (protocol, vlan_tci, gso_segs, ...) are narrower in
+/// the kernel's sk_buff, and their upper bytes read what lies beside them.
+fn full_width(field: usize) -> bool {
+    let off = FIELDS[field].0;
+    [
+        offset_of!(SkBuff, len),
+        offset_of!(SkBuff, mark),
+        offset_of!(SkBuff, priority),
+        offset_of!(SkBuff, ingress_ifindex),
+        offset_of!(SkBuff, ifindex),
+        offset_of!(SkBuff, hash),
+    ]
+    .contains(&off)
+        || (offset_of!(SkBuff, cb)..offset_of!(SkBuff, cb) + 20).contains(&off)
+}
+
+/// One step of a generated program. r6 holds the context, r7 the result.
+#[derive(Clone, Debug)]
+enum Step {
+    /// r7 ^= field (narrowed to `size` bytes at `sub`).
+    Field { field: usize, size: usize, sub: usize },
+    /// r7 += LD_ABS at `off`.
+    Abs { size: usize, off: i32 },
+    /// r7 += LD_IND at r8 + `off`, r8 = `base`.
+    Ind { size: usize, base: i32, off: i32 },
+    /// r7 += r0 and the word read by skb_load_bytes(ctx, off, stack, len).
+    LoadBytes { off: u32, len: u32 },
+    /// The same through skb_load_bytes_relative from header `start`.
+    LoadRelative { off: u32, len: u32, start: u32 },
+    /// cb[i] = r7.
+    WriteCb { i: usize },
+    /// r7 = rotate(r7).
+    Mix,
+}
+
+fn size_name(n: usize) -> &'static str {
+    match n {
+        1 => "b",
+        2 => "h",
+        _ => "w",
+    }
+}
+
+fn assemble(steps: &[Step]) -> String {
+    let mut t = String::from("mov %r6, %r1\nmov %r7, 0\n");
+    for s in steps {
+        match *s {
+            Step::Field { field, size, sub } => {
+                let (off, _) = FIELDS[field];
+                t += &format!("ldx{} %r0, [%r6+{}]\nxor %r7, %r0\n", size_name(size), off + sub);
+            }
+            Step::Abs { size, off } => t += &format!("ldabs{} {off}\nadd %r7, %r0\n", size_name(size)),
+            Step::Ind { size, base, off } => {
+                t += &format!("mov %r8, {base}\nldind{} %r8, {off}\nadd %r7, %r0\n", size_name(size))
+            }
+            Step::LoadBytes { off, len } => {
+                t += &format!(
+                    "stdw [%r10-8], 0\nmov %r1, %r6\nmov %r2, {off}\nmov %r3, %r10\nadd %r3, -8\nmov %r4, {len}\ncall 26\n\
+                     add %r7, %r0\nldxdw %r0, [%r10-8]\nadd %r7, %r0\n"
+                )
+            }
+            Step::LoadRelative { off, len, start } => {
+                t += &format!(
+                    "stdw [%r10-8], 0\nmov %r1, %r6\nmov %r2, {off}\nmov %r3, %r10\nadd %r3, -8\nmov %r4, {len}\nmov %r5, {start}\n\
+                     call 68\nadd %r7, %r0\nldxdw %r0, [%r10-8]\nadd %r7, %r0\n"
+                )
+            }
+            Step::WriteCb { i } => t += &format!("stxw [%r6+{}], %r7\n", offset_of!(SkBuff, cb) + 4 * i),
+            Step::Mix => t += "mov %r0, %r7\nlsh %r7, 7\nrsh %r0, 57\nor %r7, %r0\n",
+        }
+    }
+    t + "mov %r0, %r7\nexit"
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    let off = prop_oneof![
+        4 => 0i32..80,
+        1 => (-64i32..64).prop_map(|o| o + abi::SKF_NET_OFF),
+        1 => (-80i32..64).prop_map(|o| o + abi::SKF_LL_OFF),
+        1 => any::<i32>(),
+    ];
+    let size = proptest::sample::select(vec![1usize, 2, 4]);
+    prop_oneof![
+        3 => (0..FIELDS.len(), 0usize..3).prop_map(|(field, k)| {
+            let size = [4, 2, 1][k];
+            let sub = if full_width(field) { [0, 2, 3][k] } else { 0 };
+            Step::Field { field, size, sub }
+        }),
+        3 => (size.clone(), off.clone()).prop_map(|(size, off)| Step::Abs { size, off }),
+        2 => (size, -40i32..80, off).prop_map(|(size, base, off)| Step::Ind { size, base, off }),
+        1 => (0u32..100, 1u32..9).prop_map(|(off, len)| Step::LoadBytes { off, len }),
+        1 => (prop_oneof![0u32..100, Just(0x10000u32)], 1u32..9, 0u32..3)
+            .prop_map(|(off, len, start)| Step::LoadRelative { off, len, start }),
+        1 => (0usize..5).prop_map(|i| Step::WriteCb { i }),
+        1 => Just(Step::Mix),
+    ]
+}
+
+fn packet() -> impl Strategy<Value = Vec<u8>> {
+    (
+        prop_oneof![8 => 14usize..160, 1 => 0usize..14, 1 => 3700usize..3720],
+        proptest::sample::select(vec![[0u8; 6], [0xff; 6], [1, 0, 0x5e, 0, 0, 9], [2, 4, 6, 8, 10, 12]]),
+        proptest::sample::select(vec![[8u8, 0], [0x86, 0xdd], [8, 6], [0x05, 0xdc], [0, 0x2e]]),
+        any::<bool>(),
+        any::<u64>(),
+    )
+        .prop_map(|(n, dest, ty, sap, seed)| {
+            let mut p: Vec<u8> = (0..n)
+                .map(|i| (seed.rotate_left(i as u32 % 64) >> 3) as u8 ^ i as u8)
+                .collect();
+            for (i, b) in dest.iter().enumerate().take(n) {
+                p[i] = *b;
+            }
+            if n >= 14 {
+                p[12..14].copy_from_slice(&ty);
+            }
+            if n >= 16 && sap {
+                p[14..16].copy_from_slice(&[0xff, 0xff]);
+            }
+            p
+        })
+}
+
+/// The test run's context in: none, or mark, priority, cb, wire_len,
+/// gso_segs and (rarely) a field Linux refuses.
+fn context() -> impl Strategy<Value = Option<Vec<u8>>> {
+    proptest::option::of(
+        (
+            any::<u32>(),
+            any::<u32>(),
+            any::<[u32; 5]>(),
+            0u32..200,
+            0u32..4,
+            proptest::option::weighted(0.1, 0usize..4),
+        )
+            .prop_map(|(mark, priority, cb, wire_len, gso_segs, bad)| {
+                let mut c = <SkBuff as zerocopy::FromZeros>::new_zeroed();
+                c.mark = mark;
+                c.priority = priority;
+                c.cb = cb;
+                c.wire_len = wire_len;
+                c.gso_segs = gso_segs;
+                if let Some(b) = bad {
+                    match b {
+                        0 => c.len = 1,
+                        1 => c.hash = 1,
+                        2 => c.ifindex = 1,
+                        _ => c.tc_index = 1,
+                    }
+                }
+                zerocopy::IntoBytes::as_bytes(&c).to_vec()
+            }),
+    )
+}
+
+#[derive(Debug)]
+struct Case {
+    tc: bool,
+    steps: Vec<Step>,
+    packet: Vec<u8>,
+    ctx: Option<Vec<u8>>,
+    data_out: usize,
+    ctx_out: usize,
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    (
+        any::<bool>(),
+        proptest::collection::vec(step(), 1..10),
+        packet(),
+        context(),
+        prop_oneof![3 => Just(usize::MAX), 1 => Just(0usize), 1 => 0usize..60],
+        prop_oneof![2 => Just(0usize), 2 => Just(192usize), 1 => 1usize..191],
+    )
+        .prop_map(|(tc, steps, packet, ctx, data_out, ctx_out)| Case {
+            tc,
+            data_out: data_out.min(packet.len() + 8),
+            steps,
+            packet,
+            ctx,
+            ctx_out,
+        })
+}
+
+type Outcome = Result<TestRun, (i32, TestRun)>;
+
+fn run<B: Backend>(c: &Client<B>, fd: u32, k: &Case) -> Outcome {
+    c.test_run_opts(fd, &k.packet, k.data_out, k.ctx.as_deref(), k.ctx_out, 1)
+}
+
+static COMPARED: AtomicUsize = AtomicUsize::new(0);
+static LINUX_REJECTED: AtomicUsize = AtomicUsize::new(0);
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn skb_test_runs_match_linux(k in case()) {
+        let Some(linux) = linux_bpf("skb_test_runs_match_linux") else { return Ok(()) };
+        let t = if k.tc { ProgType::SchedCls } else { ProgType::SocketFilter };
+        let prog = code(&assemble(&k.steps));
+        let lfd = match linux.prog_load(t, &prog, "GPL") {
+            Ok(fd) => fd,
+            Err(_) => {
+                LINUX_REJECTED.fetch_add(1, Ordering::Relaxed);
+                return Ok(());
+            }
+        };
+        let ours = hosted();
+        let ofd = ours.prog_load(t, &prog, "GPL");
+        prop_assert!(ofd.is_ok(), "Linux loads it, we refuse: {:?}", ofd);
+        let (l, o) = (run(&linux, lfd, &k), run(&ours, ofd.unwrap(), &k));
+        let _ = linux.close(lfd);
+        COMPARED.fetch_add(1, Ordering::Relaxed);
+        prop_assert_eq!(&l, &o, "linux (left), ours (right)\n{}\n{:?}", assemble(&k.steps), k);
+        close_all_and_expect_none_alive(&ours);
+    }
+}
+
+/// Runs last by name order; says how much was compared.
+#[test]
+fn zz_skb_comparison_counts() {
+    println!(
+        "skb test runs compared with Linux so far in this process: {}, programs Linux refused: {}",
+        COMPARED.load(Ordering::Relaxed),
+        LINUX_REJECTED.load(Ordering::Relaxed)
+    );
+}
+
+#[test]
+fn socket_filters_may_not_call_packet_writing_helpers() {
+    let c = hosted();
+    for (id, name) in [
+        (9, "skb_store_bytes"),
+        (13, "clone_redirect"),
+        (4, "probe_read"),
+        (27, "get_stackid"),
+    ] {
+        let prog = code(&format!(
+            "mov %r1, 0\nmov %r2, 0\nmov %r3, 0\ncall {id}\nmov %r0, 0\nexit"
+        ));
+        let (errno, log) = c
+            .prog_load_named(ProgType::SocketFilter, &prog, "GPL", "f")
+            .unwrap_err();
+        assert_eq!(errno, abi::Errno::EINVAL.raw());
+        assert!(
+            log.contains(&format!("program of this type cannot use helper bpf_{name}#{id}")),
+            "{log}"
+        );
+    }
+    // tc programs may.
+    let prog = code("mov %r1, 0\nmov %r2, 0\nmov %r3, 0\nmov %r4, 0\nmov %r5, 0\ncall 9\nmov %r0, 0\nexit");
+    assert!(c.prog_load(ProgType::SchedCls, &prog, "GPL").is_ok());
+    close_all_and_expect_none_alive(&c);
+}
+
+#[test]
+fn a_socket_has_a_cookie_and_an_owner() {
+    let c = hosted();
+    let prog = code(
+        "mov %r6, %r1\ncall 46\nmov %r7, %r0\nmov %r1, %r6\ncall 47\nstxw [%r6+48], %r0\n\
+         mov %r0, 0\njeq %r7, 0, out\nmov %r0, 1\nout:\nexit",
+    );
+    let fd = c.prog_load(ProgType::SocketFilter, &prog, "GPL").unwrap();
+    let r = c.test_run_opts(fd, &[0u8; 60], 60, None, 192, 1).unwrap();
+    assert_eq!(r.retval, 1, "the test run's socket has a cookie");
+    assert_eq!(
+        &r.ctx_out[48..52],
+        &0u32.to_ne_bytes(),
+        "owned by root, as Linux's test socket"
+    );
+    if let Some(linux) = linux_bpf("a_socket_has_a_cookie_and_an_owner") {
+        let lfd = linux.prog_load(ProgType::SocketFilter, &prog, "GPL").unwrap();
+        let l = linux.test_run_opts(lfd, &[0u8; 60], 60, None, 192, 1).unwrap();
+        let _ = linux.close(lfd);
+        assert_eq!((l.retval, &l.ctx_out[48..52]), (r.retval, &r.ctx_out[48..52]));
+    }
+    close_all_and_expect_none_alive(&c);
+}
