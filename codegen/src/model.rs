@@ -305,6 +305,12 @@ pub struct Field {
     /// Register roles of a `#[pt_regs]` struct's field (`#[reg(parm1, rc)]`):
     /// what libbpf's `PT_REGS_*` macros read from it.
     pub reg: Vec<String>,
+    /// How programs of each type may access the field when the struct is
+    /// their context (`#[ctx(socket_filter = "r", sched_cls = "rw")]`):
+    /// `r` reads at the field's (element's) size or narrower, `R` reads at
+    /// that size only, `w` writes at that size, `a` reads and writes at any
+    /// aligned size inside the field. A type not named has no access.
+    pub ctx: Vec<(String, String)>,
     /// Byte offset, computed by validation.
     pub offset: usize,
     /// Docs, origin, span.
@@ -584,6 +590,21 @@ impl Abi {
             .filter(|e| e.name == "bpf_prog_type")
             .flat_map(|e| e.variants.iter().map(|v| v.name.as_str()))
             .collect();
+        for st in &self.structs {
+            for f in &st.fields {
+                for (p, _) in &f.ctx {
+                    if !prog_types.contains(&prog_type_value(p).as_str()) {
+                        return err(
+                            f.meta.span,
+                            format!(
+                                "field `{}` of `{}`: `{p}` is not a program type (bpf_prog_type)",
+                                f.name, st.name
+                            ),
+                        );
+                    }
+                }
+            }
+        }
         for h in &self.helpers {
             for p in &h.progs {
                 if !prog_types.contains(&prog_type_value(p).as_str()) {

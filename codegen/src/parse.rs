@@ -416,6 +416,34 @@ impl Parser {
             let aliases = attrs.idents("alias")?;
             let values = attrs.idents("values")?.into_iter().next();
             let reg = attrs.idents("reg")?;
+            let ctx = match attrs.take("ctx") {
+                None => Vec::new(),
+                Some(a) => {
+                    let list = a.parse_args_with(Punctuated::<syn::MetaNameValue, Token![,]>::parse_terminated)?;
+                    let mut out = Vec::new();
+                    for nv in list {
+                        let prog = nv
+                            .path
+                            .get_ident()
+                            .ok_or_else(|| syn::Error::new(nv.path.span(), "expected a program type name"))?;
+                        let syn::Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Str(modes),
+                            ..
+                        }) = &nv.value
+                        else {
+                            return Err(syn::Error::new(nv.value.span(), "expected a string of access modes"));
+                        };
+                        if modes.value().is_empty() || !modes.value().chars().all(|c| "rRwa".contains(c)) {
+                            return Err(syn::Error::new(
+                                modes.span(),
+                                "access modes are letters of `rRwa`: r read (narrow too), R read whole, w write whole, a any size",
+                            ));
+                        }
+                        out.push((prog.to_string(), modes.value()));
+                    }
+                    out
+                }
+            };
             for r in &reg {
                 if !crate::model::REG_ROLES.contains(&r.as_str()) {
                     return Err(syn::Error::new(
@@ -459,6 +487,7 @@ impl Parser {
                 bits,
                 values,
                 reg,
+                ctx,
                 offset: 0,
                 meta: fmeta,
             });

@@ -314,3 +314,45 @@ fn a_socket_has_a_cookie_and_an_owner() {
     }
     close_all_and_expect_none_alive(&c);
 }
+
+/// The description's `__sk_buff` access rules (`#[ctx]`, in
+/// `abi::CTX_FIELDS`) decide every load and store of every size at every
+/// offset as Linux's verifier decides it, for socket filters and tc.
+#[test]
+fn sk_buff_access_rules_match_linux() {
+    let Some(linux) = linux_bpf("sk_buff_access_rules_match_linux") else {
+        return;
+    };
+    let mut diffs = Vec::new();
+    let mut n = 0;
+    for t in [ProgType::SocketFilter, ProgType::SchedCls] {
+        for size in [1usize, 2, 4, 8] {
+            for off in (0..core::mem::size_of::<SkBuff>()).step_by(size) {
+                for write in [false, true] {
+                    let name = size_name(size).replace('w', "w").to_string();
+                    let name = if size == 8 { "dw".to_string() } else { name };
+                    let text = if write {
+                        format!("mov %r2, 0\nstx{name} [%r1+{off}], %r2\nmov %r0, 0\nexit")
+                    } else {
+                        format!("ldx{name} %r0, [%r1+{off}]\nmov %r0, 0\nexit")
+                    };
+                    let l = linux.prog_load(t, &code(&text), "GPL");
+                    if let Ok(fd) = l {
+                        let _ = linux.close(fd);
+                    }
+                    let ours = abi::ctx_access_ok("__sk_buff", t, off, size, write);
+                    n += 1;
+                    if l.is_ok() != ours {
+                        diffs.push(format!(
+                            "{t:?} {} {size} bytes at {off}: Linux {:?}, ours {ours}",
+                            if write { "write" } else { "read" },
+                            l.map(|_| ())
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    println!("__sk_buff accesses compared with Linux's verifier: {n}");
+    assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
+}

@@ -2026,40 +2026,58 @@ BPF_ABI_ASSERT(offsetof(struct bpf_raw_tracepoint_args, args) == 0, "bpf_raw_tra
 /* The context of socket filters and tc programs: Linux's `struct __sk_buff`, a view of the socket buffer. Which fields a program type may read and write, at which sizes, is Linux's (`sk_filter_is_valid_access`, `tc_cls_act_is_valid_access`); see each field. */
 struct __sk_buff {
 	/* Bytes of the packet (from the network header for socket filters). */
+	/* Access (r read, R whole only, w write, a any size): socket_filter r, sched_cls r, sched_act r. */
 	__u32 len;
 	/* PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST or PACKET_OTHERHOST, from the link-layer destination. */
+	/* Access (r read, R whole only, w write, a any size): socket_filter r, sched_cls r, sched_act r. */
 	__u32 pkt_type;
 	/* The packet's mark. */
+	/* Access (r read, R whole only, w write, a any size): socket_filter r, sched_cls rw, sched_act rw. */
 	__u32 mark;
 	/* Transmit queue. */
+	/* Access (r read, R whole only, w write, a any size): socket_filter r, sched_cls rw, sched_act rw. */
 	__u32 queue_mapping;
 	/* The link-layer protocol (EtherType), in network byte order. */
+	/* Access (r read, R whole only, w write, a any size): socket_filter r, sched_cls r, sched_act r. */
 	__u32 protocol;
 	/* Whether a VLAN tag was present. */
+	/* Access (r read, R whole only, w write, a any size): socket_filter r, sched_cls r, sched_act r. */
 	__u32 vlan_present;
 	/* The VLAN tag. */
+	/* Access (r read, R whole only, w write, a any size): socket_filter r, sched_cls r, sched_act r. */
 	__u32 vlan_tci;
 	/* The VLAN protocol. */
+	/* Access (r read, R whole only, w write, a any size): socket_filter r, sched_cls r, sched_act r. */
 	__u32 vlan_proto;
 	/* Queueing priority. */
+	/* Access (r read, R whole only, w write, a any size): socket_filter r, sched_cls rw, sched_act rw. */
 	__u32 priority;
 	/* Interface the packet came in on. */
+	/* Access (r read, R whole only, w write, a any size): socket_filter r, sched_cls r, sched_act r. */
 	__u32 ingress_ifindex;
 	/* Interface of the socket buffer. */
+	/* Access (r read, R whole only, w write, a any size): socket_filter r, sched_cls r, sched_act r. */
 	__u32 ifindex;
 	/* Traffic control index. */
+	/* Access (r read, R whole only, w write, a any size): socket_filter r, sched_cls rw, sched_act rw. */
 	__u32 tc_index;
 	/* Scratch space the program may write (20 bytes, zeroed for each packet). */
+	/* Access (r read, R whole only, w write, a any size): socket_filter a, sched_cls a, sched_act a. */
 	__u32 cb[5];
 	/* The flow hash. */
+	/* Access (r read, R whole only, w write, a any size): socket_filter r, sched_cls r, sched_act r. */
 	__u32 hash;
 	/* Traffic control class id (tc programs). */
+	/* Access (r read, R whole only, w write, a any size): sched_cls rw, sched_act rw. */
 	__u32 tc_classid;
 	/* Start of the packet data (direct packet access, tc programs). */
+	/* Access (r read, R whole only, w write, a any size): sched_cls R, sched_act R. */
 	__u32 data;
 	/* End of the packet data (direct packet access, tc programs). */
+	/* Access (r read, R whole only, w write, a any size): sched_cls R, sched_act R. */
 	__u32 data_end;
 	/* NAPI id. */
+	/* Access (r read, R whole only, w write, a any size): socket_filter r, sched_cls r, sched_act r. */
 	__u32 napi_id;
 	/* Socket family (sk_skb programs). */
 	__u32 family;
@@ -2076,25 +2094,33 @@ struct __sk_buff {
 	/* Local port, host byte order (sk_skb programs). */
 	__u32 local_port;
 	/* Start of the metadata before the packet (tc programs). */
+	/* Access (r read, R whole only, w write, a any size): sched_cls R, sched_act R. */
 	__u32 data_meta;
 	/* Flow keys (flow dissector programs; a pointer in 64 bits). */
 	__u64 flow_keys;
 	/* Timestamp. */
+	/* Access (r read, R whole only, w write, a any size): sched_cls Rw, sched_act Rw. */
 	__u64 tstamp;
 	/* Bytes on the wire. */
+	/* Access (r read, R whole only, w write, a any size): sched_cls r, sched_act r. */
 	__u32 wire_len;
 	/* GSO segments. */
+	/* Access (r read, R whole only, w write, a any size): socket_filter r, sched_cls r, sched_act r. */
 	__u32 gso_segs;
 	/* The socket (a pointer in 64 bits). */
+	/* Access (r read, R whole only, w write, a any size): socket_filter R, sched_cls R, sched_act R. */
 	__u64 sk;
 	/* GSO segment size. */
+	/* Access (r read, R whole only, w write, a any size): socket_filter r, sched_cls r, sched_act r. */
 	__u32 gso_size;
 	/* Timestamp type. */
+	/* Access (r read, R whole only, w write, a any size): sched_cls R, sched_act R. */
 	__u8 tstamp_type;
 	__u8 :8;	/* padding */
 	__u8 :8;	/* padding */
 	__u8 :8;	/* padding */
 	/* Hardware timestamp. */
+	/* Access (r read, R whole only, w write, a any size): sched_cls R, sched_act R. */
 	__u64 hwtstamp;
 } __attribute__((aligned(8)));
 BPF_ABI_ASSERT(sizeof(struct __sk_buff) == 192, "struct __sk_buff must be 192 bytes");

@@ -135,6 +135,14 @@ fn c_field(f: &Field, indent: &str) -> String {
         return s;
     }
     s += &c_doc(&f.meta, indent);
+    if !f.ctx.is_empty() {
+        let rules: Vec<String> = f.ctx.iter().map(|(p, m)| format!("{p} {m}")).collect();
+        let _ = writeln!(
+            s,
+            "{indent}/* Access (r read, R whole only, w write, a any size): {}. */",
+            rules.join(", ")
+        );
+    }
     if !f.bits.is_empty() {
         for (name, width) in &f.bits {
             // Bits named `_...` are reserved: unnamed in C, as Linux writes them.

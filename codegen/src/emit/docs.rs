@@ -131,6 +131,14 @@ pub fn emit(abi: &Abi) -> String {
             if let Some(e) = &f.values {
                 let _ = write!(desc, " Values: `{e}`.");
             }
+            if !f.ctx.is_empty() {
+                let rules: Vec<String> = f.ctx.iter().map(|(p, m)| format!("{p} `{m}`")).collect();
+                let _ = write!(
+                    desc,
+                    " Access (r read, R whole only, w write, a any size): {}.",
+                    rules.join(", ")
+                );
+            }
             if !f.bits.is_empty() {
                 let bits: Vec<String> = f.bits.iter().map(|(n, w)| format!("`{n}`:{w}")).collect();
                 let _ = write!(desc, " Bit-fields, low bits first: {}.", bits.join(", "));

@@ -68,6 +68,7 @@ pub fn emit(abi: &Abi) -> TokenStream {
     let enums = abi.enums.iter().map(enumeration);
     let structs = abi.structs.iter().map(structure);
     let helpers = helpers(abi);
+    let ctx_fields = ctx_fields(abi);
     let attr_size = Literal::usize_unsuffixed(abi.attr_union_size());
     let syscalls = abi.syscalls.iter().map(|s| {
         let by_arch = format_ident!("{}_BY_ARCH", names::syscall_const(&s.name));
@@ -112,7 +113,103 @@ pub fn emit(abi: &Abi) -> TokenStream {
         #(#enums)*
         #(#structs)*
         #helpers
+        #ctx_fields
         #(#syscalls)*
+    }
+}
+
+/// `CTX_FIELDS`: the `#[ctx]` access rules of context structs.
+fn ctx_fields(abi: &Abi) -> TokenStream {
+    let Some(prog_enum) = abi.enums.iter().find(|e| e.name == "bpf_prog_type") else {
+        return quote! {};
+    };
+    let prog_ty = ident(&names::rust_type("bpf_prog_type"));
+    let vs = names::variants(prog_enum);
+    let mut rows = Vec::new();
+    for st in &abi.structs {
+        for f in &st.fields {
+            for (prog, modes) in &f.ctx {
+                let v = crate::model::prog_type_value(prog);
+                let pv = ident(&vs[prog_enum.variants.iter().position(|x| x.name == v).expect("validated")]);
+                let (elem, len) = match &f.ty {
+                    crate::model::Type::Array(e, n) => (e.size(), n.n),
+                    t => (t.size(), 1),
+                };
+                let (cname, fname) = (st.name.as_str(), f.name.as_str());
+                let (off, elem, len) = (
+                    Literal::usize_unsuffixed(f.offset),
+                    Literal::usize_unsuffixed(elem),
+                    Literal::usize_unsuffixed(len),
+                );
+                let flag = |c: char, bit: u8| if modes.contains(c) { bit } else { 0 };
+                let m = Literal::u8_unsuffixed(flag('r', 1) | flag('R', 2) | flag('w', 4) | flag('a', 8));
+                rows.push(quote! {
+                    CtxField { ctx: #cname, field: #fname, prog_type: #prog_ty::#pv, offset: #off, elem: #elem, len: #len, modes: #m }
+                });
+            }
+        }
+    }
+    quote! {
+        /// How a program type may access a field of its context (`#[ctx]`
+        /// in the description).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct CtxField {
+            /// The context struct's C name.
+            pub ctx: &'static str,
+            /// The field.
+            pub field: &'static str,
+            /// The program type.
+            pub prog_type: #prog_ty,
+            /// Byte offset.
+            pub offset: usize,
+            /// Size of one element (the whole field, unless an array).
+            pub elem: usize,
+            /// Elements (1 unless an array).
+            pub len: usize,
+            /// `CTX_READ | CTX_READ_WHOLE | CTX_WRITE | CTX_ANY_SIZE`.
+            pub modes: u8,
+        }
+        /// Reads at the element's size or narrower (aligned).
+        pub const CTX_READ: u8 = 1;
+        /// Reads at the element's size only.
+        pub const CTX_READ_WHOLE: u8 = 2;
+        /// Writes at the element's size.
+        pub const CTX_WRITE: u8 = 4;
+        /// Reads and writes at any aligned size inside the field.
+        pub const CTX_ANY_SIZE: u8 = 8;
+        /// Every access rule of the description's contexts.
+        pub const CTX_FIELDS: &[CtxField] = &[#(#rows),*];
+        /// Whether a program of type `t` may access `size` bytes at `off` of
+        /// context `ctx` (`write`: a store): the field's rule, the size, and
+        /// alignment to the size, as Linux's `*_is_valid_access`.
+        pub fn ctx_access_ok(ctx: &str, t: #prog_ty, off: usize, size: usize, write: bool) -> bool {
+            if size == 0 || off % size != 0 {
+                return false;
+            }
+            let Some(f) = CTX_FIELDS.iter().find(|f| {
+                f.ctx == ctx && f.prog_type == t && f.offset <= off && off < f.offset + f.elem * f.len
+            }) else {
+                return false;
+            };
+            let end = f.offset + f.elem * f.len;
+            if off + size > end {
+                return false;
+            }
+            if f.modes & CTX_ANY_SIZE != 0 {
+                return true;
+            }
+            // One element, at its size (or narrower for plain reads).
+            let elem_start = f.offset + (off - f.offset) / f.elem * f.elem;
+            if off + size > elem_start + f.elem {
+                return false;
+            }
+            if write {
+                f.modes & CTX_WRITE != 0 && size == f.elem
+            } else {
+                (f.modes & CTX_READ != 0 && size <= f.elem)
+                    || (f.modes & CTX_READ_WHOLE != 0 && size == f.elem && off == elem_start)
+            }
+        }
     }
 }
 

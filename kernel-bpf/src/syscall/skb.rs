@@ -11,7 +11,10 @@ use crate::error::{Error, Result};
 use crate::platform::Platform;
 use crate::prog::interp::mem::{Memory, Packet};
 use crate::prog::Program;
-use abi::{ProgTestRunAttr, ProgType, SkBuff, PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST, PAGE_SIZE};
+use abi::{
+    ProgTestRunAttr, ProgType, SkBuff, CTX_ANY_SIZE, CTX_WRITE, PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST,
+    PAGE_SIZE,
+};
 use alloc::sync::Arc;
 use core::mem::{offset_of, size_of};
 use core::ops::Range;
@@ -44,26 +47,14 @@ pub(super) fn skb_kind(t: ProgType) -> Option<bool> {
     }
 }
 
-fn field(name: usize, size: usize) -> Range<usize> {
-    name..name + size
-}
-
-/// The fields of `struct __sk_buff` a program type may write (Linux's
-/// `sk_filter_is_valid_access` and `tc_cls_act_is_valid_access`).
-fn writable(l2: bool) -> alloc::vec::Vec<Range<usize>> {
-    let cb = field(offset_of!(SkBuff, cb), 20);
-    if !l2 {
-        return alloc::vec![cb];
-    }
-    alloc::vec![
-        field(offset_of!(SkBuff, mark), 4),
-        field(offset_of!(SkBuff, queue_mapping), 4),
-        field(offset_of!(SkBuff, priority), 4),
-        field(offset_of!(SkBuff, tc_index), 4),
-        cb,
-        field(offset_of!(SkBuff, tc_classid), 4),
-        field(offset_of!(SkBuff, tstamp), 8),
-    ]
+/// The bytes of `struct __sk_buff` programs of type `t` may write, from
+/// the description's access rules (`abi::CTX_FIELDS`).
+fn writable(t: ProgType) -> alloc::vec::Vec<Range<usize>> {
+    abi::CTX_FIELDS
+        .iter()
+        .filter(|f| f.ctx == "__sk_buff" && f.prog_type == t && f.modes & (CTX_WRITE | CTX_ANY_SIZE) != 0)
+        .map(|f| f.offset..f.offset + f.elem * f.len)
+        .collect()
 }
 
 /// Linux's `convert___skb_to_skb`: which fields `ctx_in` may set.
@@ -174,7 +165,7 @@ impl<P: Platform> Bpf<P> {
 
         let mut mem = Memory::new();
         let handle = mem.own_unmapped(frame);
-        let (ch, ctx) = mem.own_with(skb.as_bytes().to_vec(), &writable(l2));
+        let (ch, ctx) = mem.own_with(skb.as_bytes().to_vec(), &writable(prog.prog_type));
         mem.set_packet(Packet {
             ctx,
             handle,
