@@ -329,8 +329,7 @@ fn sk_buff_access_rules_match_linux() {
         for size in [1usize, 2, 4, 8] {
             for off in (0..core::mem::size_of::<SkBuff>()).step_by(size) {
                 for write in [false, true] {
-                    let name = size_name(size).replace('w', "w").to_string();
-                    let name = if size == 8 { "dw".to_string() } else { name };
+                    let name = if size == 8 { "dw" } else { size_name(size) };
                     let text = if write {
                         format!("mov %r2, 0\nstx{name} [%r1+{off}], %r2\nmov %r0, 0\nexit")
                     } else {
