@@ -57,19 +57,26 @@ fn writable(t: ProgType) -> alloc::vec::Vec<Range<usize>> {
         .collect()
 }
 
-/// Linux's `convert___skb_to_skb`: which fields `ctx_in` may set.
+/// The fields a test run's context carries in and out (Linux's
+/// `convert___skb_to_skb` and `convert_skb_to___skb`), copied from `from`.
+fn carry(from: &SkBuff, to: &mut SkBuff) {
+    to.mark = from.mark;
+    to.priority = from.priority;
+    to.ingress_ifindex = from.ingress_ifindex;
+    to.ifindex = from.ifindex;
+    to.cb = from.cb;
+    to.tstamp = from.tstamp;
+    to.wire_len = from.wire_len;
+    to.gso_segs = from.gso_segs;
+    to.gso_size = from.gso_size;
+    to.hwtstamp = from.hwtstamp;
+}
+
+/// Linux's `convert___skb_to_skb`: `ctx_in` may set only the carried
+/// fields, within their limits.
 fn check_ctx_in(c: &SkBuff, len: usize) -> Result<()> {
     let mut rest = *c;
-    rest.mark = 0;
-    rest.priority = 0;
-    rest.ingress_ifindex = 0;
-    rest.ifindex = 0;
-    rest.cb = [0; 5];
-    rest.tstamp = 0;
-    rest.wire_len = 0;
-    rest.gso_segs = 0;
-    rest.gso_size = 0;
-    rest.hwtstamp = 0;
+    carry(&SkBuff::new_zeroed(), &mut rest);
     if rest.as_bytes().iter().any(|&b| b != 0) {
         return Err(Error::InvalidArgument);
     }
@@ -144,15 +151,7 @@ impl<P: Platform> Bpf<P> {
         let mut skb = SkBuff::new_zeroed();
         if let Some(c) = &ctx_in {
             check_ctx_in(c, len as usize)?;
-            skb.mark = c.mark;
-            skb.priority = c.priority;
-            skb.ingress_ifindex = c.ingress_ifindex;
-            skb.cb = c.cb;
-            skb.tstamp = c.tstamp;
-            skb.wire_len = c.wire_len;
-            skb.gso_segs = c.gso_segs;
-            skb.gso_size = c.gso_size;
-            skb.hwtstamp = c.hwtstamp;
+            carry(c, &mut skb);
         }
         if skb.wire_len == 0 {
             skb.wire_len = len;
@@ -214,16 +213,7 @@ impl<P: Platform> Bpf<P> {
         if a.ctx_out != 0 {
             // Linux's convert_skb_to___skb.
             let mut c = SkBuff::new_zeroed();
-            c.mark = after.mark;
-            c.priority = after.priority;
-            c.ingress_ifindex = after.ingress_ifindex;
-            c.ifindex = LOOPBACK_IFINDEX;
-            c.tstamp = after.tstamp;
-            c.cb = after.cb;
-            c.wire_len = after.wire_len;
-            c.gso_segs = after.gso_segs;
-            c.gso_size = after.gso_size;
-            c.hwtstamp = after.hwtstamp;
+            carry(&after, &mut c);
             let bytes = c.as_bytes();
             let n = bytes.len().min(a.ctx_size_out as usize);
             short |= n < bytes.len();
