@@ -108,6 +108,8 @@ pub enum Error {
         /// The helper id.
         id: u32,
     },
+    /// The control flow is refused (the verifier's first pass).
+    Cfg(crate::prog::verify::CfgError),
     /// No such network device (a test run's `ifindex`).
     NoDevice,
     /// A helper the program's type may not call.
@@ -165,6 +167,7 @@ impl Error {
             Error::GplOnlyHelper { .. } => Errno::EINVAL,
             Error::Again => Errno::EAGAIN,
             Error::NoDevice => Errno::ENODEV,
+            Error::Cfg(_) => Errno::EINVAL,
             Error::HelperNotAllowed { .. } => Errno::EINVAL,
         }
     }
@@ -202,6 +205,7 @@ impl fmt::Display for Error {
             Error::UnknownHelper { id } => write!(f, "unknown helper {id}"),
             Error::Again => write!(f, "the program is already attached there"),
             Error::NoDevice => write!(f, "no such network device"),
+            Error::Cfg(e) => write!(f, "{e}"),
             Error::HelperNotAllowed { id, pc } => {
                 let name = abi::helper_proto(*id).map_or("?", |h| h.name);
                 write!(

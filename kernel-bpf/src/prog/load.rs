@@ -107,36 +107,25 @@ impl Program {
                 pc += 2;
                 continue;
             }
-            if i.code == CALL {
-                match i.src {
-                    0 => {
-                        let id = i.imm as u32;
-                        let proto = abi::helper_proto(id).ok_or(Error::UnknownHelper { id })?;
-                        if !proto.allows(prog_type) {
-                            return Err(Error::HelperNotAllowed { id, pc });
-                        }
-                        if proto.gpl_only && !gpl {
-                            return Err(Error::GplOnlyHelper { id, pc });
-                        }
-                    }
-                    BPF_PSEUDO_CALL => {
-                        let t = pc as i64 + 1 + i64::from(i.imm);
-                        if t < 0 || t as usize >= n {
-                            return Err(Error::InvalidArgument);
-                        }
-                    }
-                    _ => return Err(Error::InvalidArgument),
-                }
+            if i.code == CALL && !matches!(i.src, 0 | BPF_PSEUDO_CALL) {
+                return Err(Error::InvalidArgument);
             }
             pc += 1;
         }
-        match insns.last() {
-            Some(last)
-                if matches!(
-                    last.code,
-                    crate::prog::insn::EXIT | crate::prog::insn::JA | crate::prog::insn::JA32
-                ) => {}
-            _ => return Err(Error::InvalidArgument),
+        // The verifier's passes, in Linux's order: the control flow, then
+        // what each reachable instruction does.
+        crate::prog::verify::cfg::check(&insns).map_err(Error::Cfg)?;
+        for (pc, i) in insns.iter().enumerate() {
+            if i.code == CALL && i.src == 0 {
+                let id = i.imm as u32;
+                let proto = abi::helper_proto(id).ok_or(Error::UnknownHelper { id })?;
+                if !proto.allows(prog_type) {
+                    return Err(Error::HelperNotAllowed { id, pc });
+                }
+                if proto.gpl_only && !gpl {
+                    return Err(Error::GplOnlyHelper { id, pc });
+                }
+            }
         }
         Ok(Program {
             id,

@@ -4,6 +4,7 @@
 //! - [`asm`]: an assembler and disassembler for the text form;
 //! - [`load`]: a loaded [`Program`]: map references resolved, load-time
 //!   checks;
+//! - [`verify`]: the verifier's passes (the control-flow graph so far);
 //! - [`helpers`]: the helper functions programs call, by Linux helper ID;
 //! - [`interp`]: the interpreter, with checked memory.
 
@@ -12,5 +13,6 @@ pub mod helpers;
 pub mod insn;
 pub mod interp;
 pub mod load;
+pub mod verify;
 
 pub use load::{license_is_gpl, Program, MAP_HANDLE_TAG};

@@ -1,0 +1,140 @@
+//! The verifier's passes against Linux's verifier. So far: the control
+//! flow (subprograms, jump ranges, last instructions, reachability, jumps
+//! into 64-bit loads): on generated programs, every program Linux refuses
+//! for its control flow is refused here with the same log line, and every
+//! program Linux loads loads here.
+
+use abi::ProgType;
+use kernel_bpf::prog::insn::{encode, Insn};
+use proptest::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tests::{close_all_and_expect_none_alive, hosted, linux_bpf};
+
+/// The control-flow lines of Linux's log.
+const CFG_LINES: &[&str] = &[
+    "jump out of range from insn",
+    "unreachable insn",
+    "last insn is not an exit or jmp",
+    "jump into the middle of ldimm64 insn",
+    "call to invalid destination",
+];
+
+#[derive(Clone, Debug)]
+enum Slot {
+    Add,
+    Jeq(i32, i16),
+    Ja(i16),
+    Exit,
+    Lddw,
+    Call(i32),
+}
+
+fn slot() -> impl Strategy<Value = Slot> {
+    prop_oneof![
+        4 => Just(Slot::Add),
+        3 => (0i32..4, -4i16..7).prop_map(|(k, o)| Slot::Jeq(k, o)),
+        1 => (-3i16..6).prop_map(Slot::Ja),
+        2 => Just(Slot::Exit),
+        1 => Just(Slot::Lddw),
+        1 => (-2i32..8).prop_map(Slot::Call),
+    ]
+}
+
+/// `mov r0, 0`, the slots, and maybe a final `exit`.
+fn program(slots: &[Slot], final_exit: bool) -> Vec<Insn> {
+    let mut p = vec![Insn {
+        code: 0xb7,
+        ..Insn::default()
+    }];
+    for s in slots {
+        match *s {
+            Slot::Add => p.push(Insn {
+                code: 0x07,
+                imm: 1,
+                ..Insn::default()
+            }),
+            Slot::Jeq(k, off) => p.push(Insn {
+                code: 0x15,
+                imm: k,
+                off,
+                ..Insn::default()
+            }),
+            Slot::Ja(off) => p.push(Insn {
+                code: 0x05,
+                off,
+                ..Insn::default()
+            }),
+            Slot::Exit => p.push(Insn {
+                code: 0x95,
+                ..Insn::default()
+            }),
+            Slot::Lddw => {
+                p.push(Insn {
+                    code: 0x18,
+                    imm: 7,
+                    ..Insn::default()
+                });
+                p.push(Insn::default());
+            }
+            Slot::Call(imm) => p.push(Insn {
+                code: 0x85,
+                src: abi::BPF_PSEUDO_CALL,
+                imm,
+                ..Insn::default()
+            }),
+        }
+    }
+    if final_exit {
+        p.push(Insn {
+            code: 0x95,
+            ..Insn::default()
+        });
+    }
+    p
+}
+
+static COMPARED: AtomicUsize = AtomicUsize::new(0);
+static CFG_REFUSED: AtomicUsize = AtomicUsize::new(0);
+static OTHER: AtomicUsize = AtomicUsize::new(0);
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn control_flow_decisions_match_linux(slots in proptest::collection::vec(slot(), 0..10), final_exit in any::<bool>()) {
+        let Some(linux) = linux_bpf("control_flow_decisions_match_linux") else { return Ok(()) };
+        let code = encode(&program(&slots, final_exit));
+        let l = linux.prog_load_named(ProgType::SocketFilter, &code, "GPL", "cfg");
+        let c = hosted();
+        let o = c.prog_load_named(ProgType::SocketFilter, &code, "GPL", "cfg");
+        match &l {
+            Ok(fd) => {
+                let _ = linux.close(*fd);
+                COMPARED.fetch_add(1, Ordering::Relaxed);
+                prop_assert!(o.is_ok(), "Linux loads it, we refuse: {:?}\n{:?}", o, slots);
+            }
+            Err((errno, log)) => match log.lines().find(|line| CFG_LINES.iter().any(|p| line.starts_with(p))) {
+                Some(line) => {
+                    CFG_REFUSED.fetch_add(1, Ordering::Relaxed);
+                    let (oe, olog) = o.as_ref().expect_err("Linux refuses its control flow");
+                    prop_assert_eq!((errno, line), (oe, olog.lines().next().unwrap_or("")), "{:?}", slots);
+                }
+                // Refused for what a later pass checks (loops that may not end, ...).
+                None => {
+                    OTHER.fetch_add(1, Ordering::Relaxed);
+                }
+            },
+        }
+        close_all_and_expect_none_alive(&c);
+    }
+}
+
+#[test]
+fn zz_counts() {
+    println!(
+        "control flow vs Linux so far: {} loaded alike, {} refused alike for their control flow, {} refused by Linux's later passes",
+        COMPARED.load(Ordering::Relaxed),
+        CFG_REFUSED.load(Ordering::Relaxed),
+        OTHER.load(Ordering::Relaxed)
+    );
+}
