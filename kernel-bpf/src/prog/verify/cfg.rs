@@ -101,8 +101,7 @@ pub fn check(insns: &[Insn]) -> Result<Vec<usize>, CfgError> {
     // Jumps stay inside their subprogram, which ends in exit or a jump.
     for (k, &start) in starts.iter().enumerate() {
         let end = starts.get(k + 1).copied().unwrap_or(n);
-        for pc in start..end {
-            let i = &insns[pc];
+        for (pc, i) in insns.iter().enumerate().take(end).skip(start) {
             if is_jump(i) {
                 let to = target(pc, i);
                 if to < start as i64 || to >= end as i64 {
