@@ -9,13 +9,16 @@ use tests::{close_all_and_expect_none_alive, code, hosted, with_maps};
 
 #[derive(Clone, Debug)]
 enum Op {
-    /// Creates a map: 0 = ARRAY, 1 = HASH, 2 = PROG_ARRAY.
+    /// Creates a map: 0 = ARRAY, 1 = HASH, 2 = PROG_ARRAY, 3 = ARRAY_OF_MAPS
+    /// (whose template is an ARRAY like kind 0).
     Create(u8),
     /// Loads a program referring to these fds (picks from every fd made so
     /// far, open or closed); it tail-calls through each prog array among them.
     Load(Vec<usize>),
     /// Stores a program fd into a prog array's slot.
     Store { array: usize, slot: u32, prog: usize },
+    /// Stores a map fd (any, open or closed) into a map of maps' slot.
+    StoreMap { outer: usize, slot: u32, map: usize },
     /// Runs a program.
     Run(usize),
     /// Closes an fd.
@@ -24,9 +27,10 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        2 => (0u8..3).prop_map(Op::Create),
+        2 => (0u8..4).prop_map(Op::Create),
         3 => proptest::collection::vec(any::<usize>(), 0..4).prop_map(Op::Load),
         4 => (any::<usize>(), 0u32..3, any::<usize>()).prop_map(|(array, slot, prog)| Op::Store { array, slot, prog }),
+        2 => (any::<usize>(), 0u32..3, any::<usize>()).prop_map(|(outer, slot, map)| Op::StoreMap { outer, slot, map }),
         2 => any::<usize>().prop_map(Op::Run),
         2 => any::<usize>().prop_map(Op::Close),
     ]
@@ -59,18 +63,34 @@ proptest! {
         let mut maps: Vec<(u32, bool)> = Vec::new();
         let mut progs: Vec<u32> = Vec::new();
         let mut all: Vec<u32> = Vec::new();
+        let mut outers: Vec<u32> = Vec::new();
         for op in ops {
             match op {
                 Op::Create(kind) => {
-                    let (map_type, value_size) = match kind {
-                        0 => (MapType::Array, 8),
-                        1 => (MapType::Hash, 8),
-                        _ => (MapType::ProgArray, 4),
+                    let array = MapCreateAttr { map_type: MapType::Array.raw(), key_size: 4, value_size: 8, max_entries: 3, ..Default::default() };
+                    let attr = match kind {
+                        0 => array,
+                        1 => MapCreateAttr { map_type: MapType::Hash.raw(), ..array },
+                        2 => MapCreateAttr { map_type: MapType::ProgArray.raw(), value_size: 4, ..array },
+                        _ => {
+                            let template = c.map_create(&array).unwrap();
+                            let outer = MapCreateAttr { map_type: MapType::ArrayOfMaps.raw(), value_size: 4, inner_map_fd: template, ..array };
+                            let fd = c.map_create(&outer).unwrap();
+                            c.close(template).unwrap();
+                            outers.push(fd);
+                            all.push(fd);
+                            continue;
+                        }
                     };
-                    let attr = MapCreateAttr { map_type: map_type.raw(), key_size: 4, value_size, max_entries: 3, ..Default::default() };
                     let fd = c.map_create(&attr).unwrap();
-                    maps.push((fd, map_type == MapType::ProgArray));
+                    maps.push((fd, attr.map_type == MapType::ProgArray.raw()));
                     all.push(fd);
+                }
+                Op::StoreMap { outer, slot, map } => {
+                    if let (Some(o), Some(m)) = (pick(&outers, outer), pick(&all, map)) {
+                        // Refused unless `m` is an open map matching the template.
+                        let _ = c.update(o, Some(&slot.to_ne_bytes()), &m.to_ne_bytes(), BPF_ANY);
+                    }
                 }
                 Op::Load(picks) => {
                     let mut chosen: Vec<(u32, bool)> = Vec::new();
