@@ -94,6 +94,26 @@ pub trait Platform: Send + Sync + 'static {
         self.monotonic_ns() / 4_000_000
     }
 
+    /// Monotonic time at the clock tick's resolution
+    /// (bpf_ktime_get_coarse_ns); the default rounds
+    /// [`Platform::monotonic_ns`] down to the 4 ms tick of the default
+    /// [`Platform::jiffies`].
+    fn coarse_ns(&self) -> u64 {
+        self.monotonic_ns() / 4_000_000 * 4_000_000
+    }
+
+    /// The NUMA node of the running CPU (bpf_get_numa_node_id); the
+    /// default is a machine of one node.
+    fn numa_node_id(&self) -> u32 {
+        0
+    }
+
+    /// The cgroup (v2) id of the current task (bpf_get_current_cgroup_id);
+    /// the default, for an OS without cgroups, is the root cgroup's id, 1.
+    fn current_cgroup_id(&self) -> u64 {
+        1
+    }
+
     /// The address of the current task's kernel structure
     /// (bpf_get_current_task), for programs that read it with probe_read;
     /// 0 where there is none to show.

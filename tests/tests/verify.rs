@@ -138,3 +138,55 @@ fn zz_counts() {
         OTHER.load(Ordering::Relaxed)
     );
 }
+
+/// The helper lists of the description (`#[progs]`) say for each helper
+/// and each program type we run what Linux's verifier says: whether the
+/// type may call it at all ("program of this type cannot use helper").
+#[test]
+fn helper_lists_match_linux() {
+    let Some(linux) = linux_bpf("helper_lists_match_linux") else {
+        return;
+    };
+    let types = [
+        ProgType::SocketFilter,
+        ProgType::SchedCls,
+        ProgType::SchedAct,
+        ProgType::Xdp,
+        ProgType::Kprobe,
+        ProgType::Tracepoint,
+        ProgType::RawTracepoint,
+        ProgType::RawTracepointWritable,
+        ProgType::PerfEvent,
+    ];
+    let mut diffs = Vec::new();
+    for h in abi::HELPERS {
+        for t in types {
+            // Arguments are all 0: a type that may call the helper refuses
+            // them for their kinds, with another line.
+            let text = format!(
+                "mov %r1, 0\nmov %r2, 0\nmov %r3, 0\nmov %r4, 0\nmov %r5, 0\ncall {}\nmov %r0, 0\nexit",
+                h.id
+            );
+            let r = linux.prog_load_named(t, &tests::code(&text), "GPL", "helper");
+            let refused =
+                matches!(&r, Err((_, log)) if log.contains("cannot use helper") || log.contains("unknown func"));
+            if let Ok(fd) = r {
+                let _ = linux.close(fd);
+            }
+            if refused == h.allows(t) {
+                diffs.push(format!(
+                    "bpf_{} in {t:?}: Linux allows it: {}, ours: {}",
+                    h.name,
+                    !refused,
+                    h.allows(t)
+                ));
+            }
+        }
+    }
+    println!(
+        "helper lists: {} helpers x {} program types compared",
+        abi::HELPERS.len(),
+        types.len()
+    );
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}

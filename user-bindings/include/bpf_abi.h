@@ -1021,6 +1021,8 @@ enum bpf_func_id {
 	BPF_FUNC_get_stackid = 27,
 	/* The address of the current task's kernel structure (for bpf_probe_read). */
 	BPF_FUNC_get_current_task = 35,
+	/* The NUMA node the program runs on. */
+	BPF_FUNC_get_numa_node_id = 42,
 	/* Copy a NUL-terminated string from unsafe memory; its length with the NUL, or a negative errno. */
 	BPF_FUNC_probe_read_str = 45,
 	/* The cookie of the packet's socket (unique per socket, never 0), or 0 without one. */
@@ -1029,6 +1031,8 @@ enum bpf_func_id {
 	BPF_FUNC_get_socket_uid = 47,
 	/* Copy `len` bytes at `offset` from a header of the packet (BPF_HDR_START_MAC or BPF_HDR_START_NET) into `to`; 0, or -EFAULT with `to` zeroed. */
 	BPF_FUNC_skb_load_bytes_relative = 68,
+	/* The id of the current task's cgroup (v2). */
+	BPF_FUNC_get_current_cgroup_id = 80,
 	/* Push a value onto a queue or stack. */
 	BPF_FUNC_map_push_elem = 87,
 	/* Pop a value from a queue or stack. */
@@ -1057,6 +1061,8 @@ enum bpf_func_id {
 	BPF_FUNC_ringbuf_discard = 133,
 	/* Query a ring buffer property (BPF_RB_*). */
 	BPF_FUNC_ringbuf_query = 134,
+	/* Monotonic time in ns, at the clock tick's resolution. */
+	BPF_FUNC_ktime_get_coarse_ns = 160,
 	/* Address of the traced function (kprobe: the probed address). */
 	BPF_FUNC_get_func_ip = 173,
 };

@@ -123,6 +123,9 @@ static long (* const bpf_get_stackid)(void *ctx, void *map, __u64 flags) = (void
 /* The address of the current task's kernel structure (for bpf_probe_read). */
 static __u64 (* const bpf_get_current_task)(void) = (void *) BPF_FUNC_get_current_task;
 
+/* The NUMA node the program runs on. */
+static long (* const bpf_get_numa_node_id)(void) = (void *) BPF_FUNC_get_numa_node_id;
+
 /* Copy a NUL-terminated string from unsafe memory; its length with the NUL, or a negative errno. */
 /* Program types: kprobe, tracepoint, raw_tracepoint, raw_tracepoint_writable, perf_event. */
 static long (* const bpf_probe_read_str)(void *dst, __u32 size, const void *unsafe_ptr) = (void *) BPF_FUNC_probe_read_str;
@@ -138,6 +141,9 @@ static __u32 (* const bpf_get_socket_uid)(void *skb) = (void *) BPF_FUNC_get_soc
 /* Copy `len` bytes at `offset` from a header of the packet (BPF_HDR_START_MAC or BPF_HDR_START_NET) into `to`; 0, or -EFAULT with `to` zeroed. */
 /* Program types: socket_filter, sched_cls, sched_act. */
 static long (* const bpf_skb_load_bytes_relative)(void *skb, __u32 offset, void *to, __u32 len, __u32 start_header) = (void *) BPF_FUNC_skb_load_bytes_relative;
+
+/* The id of the current task's cgroup (v2). */
+static __u64 (* const bpf_get_current_cgroup_id)(void) = (void *) BPF_FUNC_get_current_cgroup_id;
 
 /* Push a value onto a queue or stack. */
 static long (* const bpf_map_push_elem)(void *map, const void *value, __u64 flags) = (void *) BPF_FUNC_map_push_elem;
@@ -180,6 +186,10 @@ static void (* const bpf_ringbuf_discard)(void *data, __u64 flags) = (void *) BP
 
 /* Query a ring buffer property (BPF_RB_*). */
 static __u64 (* const bpf_ringbuf_query)(void *ringbuf, __u64 flags) = (void *) BPF_FUNC_ringbuf_query;
+
+/* Monotonic time in ns, at the clock tick's resolution. */
+/* Program types: socket_filter, sched_cls, sched_act, xdp. */
+static __u64 (* const bpf_ktime_get_coarse_ns)(void) = (void *) BPF_FUNC_ktime_get_coarse_ns;
 
 /* Address of the traced function (kprobe: the probed address). */
 /* Program types: kprobe, tracepoint, raw_tracepoint, raw_tracepoint_writable, perf_event. */

@@ -434,6 +434,9 @@ impl<P: Platform> Env for KernelEnv<'_, P> {
                 .filter(|(pk, _)| pk.sock_cookie != 0)
                 .map_or(65534, |(pk, _)| u64::from(pk.sock_uid)),
             Helper::Jiffies64 => p.jiffies(),
+            Helper::GetNumaNodeId => u64::from(p.numa_node_id()),
+            Helper::GetCurrentCgroupId => p.current_cgroup_id(),
+            Helper::KtimeGetCoarseNs => p.coarse_ns(),
             Helper::GetFuncIp => self.func_ip,
             // Packet helpers need socket buffers, which this kernel has not;
             // tail calls are done by the program runner.
