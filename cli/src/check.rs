@@ -21,6 +21,9 @@ pub struct CheckArgs {
     json: bool,
 }
 
+/// Simulated CPUs of the kernel each object is checked in.
+const CPUS: u32 = 2;
+
 /// One program's verdict.
 struct Verdict {
     object: String,
@@ -49,37 +52,13 @@ fn check_object(path: &str, bytes: &[u8]) -> Vec<Verdict> {
     if obj.programs.is_empty() {
         return vec![broken("the object has no programs".into())];
     }
-    let c = Client::new(HostedBackend::new(2));
+    let c = Client::new(HostedBackend::new(CPUS));
     // The object's maps, as BPF_PROG_LOAD_EX would create them.
-    let maps: Vec<Result<u32, String>> = obj
-        .maps
-        .iter()
-        .map(|m| {
-            let max_entries = if m.map_type == abi::MapType::PerfEventArray.raw() && m.max_entries == 0 {
-                2
-            } else {
-                m.max_entries
-            };
-            let attr = abi::MapCreateAttr {
-                map_type: m.map_type,
-                key_size: m.key_size,
-                value_size: m.value_size,
-                max_entries,
-                map_flags: m.map_flags,
-                ..Default::default()
-            };
-            let fd = c
-                .map_create(&attr)
-                .map_err(|e| format!("map '{}' cannot be created (errno {e})", m.name))?;
-            if let Some(d) = &m.data {
-                c.update(fd, Some(&0u32.to_ne_bytes()), d, 0)
-                    .map_err(|e| format!("map '{}' cannot be filled (errno {e})", m.name))?;
-            }
-            if m.freeze {
-                let _ = c.freeze(fd);
-            }
-            Ok(fd)
-        })
+    let maps: Vec<Result<u32, String>> = c
+        .create_object_maps(&obj, CPUS)
+        .into_iter()
+        .zip(&obj.maps)
+        .map(|(r, m)| r.map_err(|e| format!("map '{}' cannot be created (errno {e})", m.name)))
         .collect();
     let mut out = Vec::new();
     for (i, p) in obj.programs.iter().enumerate() {

@@ -148,16 +148,11 @@ pub fn run(a: &RunArgs) -> ExitCode {
                 continue;
             }
         };
-        // Programs an object puts in a prog array are tail-call targets.
-        let targets: Vec<&str> = parsed
-            .maps
-            .iter()
-            .flat_map(|m| m.init.iter().map(|i| i.symbol.as_str()))
-            .collect();
-        for (p, e) in parsed.programs.iter().zip(&loaded.progs) {
-            let t = Target::of_section(&p.kind).filter(|_| !targets.contains(&p.name.as_str()));
+        for (i, (p, e)) in parsed.programs.iter().zip(&loaded.progs).enumerate() {
+            let tail = parsed.is_tail_call_target(i);
+            let t = Target::of_section(&p.kind).filter(|_| !tail);
             let attached = match &t {
-                None if targets.contains(&p.name.as_str()) => "not attached (a tail-call target)".into(),
+                None if tail => "not attached (a tail-call target)".into(),
                 Some(t) => match c.prog_attach(t, e.fd, 0) {
                     Ok(()) => format!("attached to {t}"),
                     Err(errno) => {

@@ -105,6 +105,9 @@ fn check_reports_each_program_as_json_lines() {
     assert_eq!(gpl["loaded"], false);
     assert_eq!(gpl["errno"], 22);
     assert!(gpl["error"].as_str().unwrap().contains("GPL"), "{gpl}");
+    // A map of maps is created with its inner map as the template.
+    let mim = lines.iter().find(|l| l["name"] == "trace_switch").unwrap();
+    assert_eq!(mim["loaded"], true, "{mim}");
     let ok = lines.iter().find(|l| l["name"] == "count_reads").unwrap();
     assert_eq!(
         (ok["loaded"].clone(), ok["errno"].clone()),

@@ -7,7 +7,7 @@
 
 mod common;
 
-use abi::{MapCreateAttr, ProgType};
+use abi::ProgType;
 use criterion::{black_box, Criterion};
 use kernel_bpf::hosted::{sim::Sites, Hosted};
 use kernel_bpf::prog::{asm::assemble, insn::encode};
@@ -26,7 +26,6 @@ fn function(x: u64) -> u64 {
 /// A kernel with `n` trivial programs on `kprobe:vfs_read`, and that site.
 fn kernel(n: usize) -> (Arc<Bpf<Hosted>>, usize) {
     let c = Client::new(HostedBackend::new(1));
-    let _ = MapCreateAttr::default();
     for _ in 0..n {
         let code = encode(&assemble("mov %r0, 0\nexit").unwrap());
         let fd = c.prog_load(ProgType::Kprobe, &code, "GPL").unwrap();

@@ -298,55 +298,19 @@ fn the_real_kernel_loads_what_the_hosted_kernel_loads() {
     for name in OBJECTS {
         let bytes = object(name);
         let o = elf::parse(&bytes).unwrap();
-        let mut fds = Vec::new();
+        let made = linux.create_object_maps(&o, tests::possible_cpus());
         let mut created = true;
-        for m in &o.maps {
-            let max_entries = if m.map_type == MapType::PerfEventArray.raw() && m.max_entries == 0 {
-                tests::possible_cpus()
-            } else {
-                m.max_entries
-            };
-            let inner = match &m.inner {
-                Some(i) => linux
-                    .map_create(&MapCreateAttr {
-                        map_type: i.map_type,
-                        key_size: i.key_size,
-                        value_size: i.value_size,
-                        max_entries: i.max_entries,
-                        ..Default::default()
-                    })
-                    .ok(),
-                None => None,
-            };
-            let attr = MapCreateAttr {
-                map_type: m.map_type,
-                key_size: m.key_size,
-                value_size: m.value_size,
-                max_entries,
-                map_flags: m.map_flags,
-                inner_map_fd: inner.unwrap_or(0),
-                ..Default::default()
-            };
-            match linux.map_create(&attr) {
-                Ok(fd) => {
-                    if let Some(d) = &m.data {
-                        linux.update(fd, Some(&0u32.to_ne_bytes()), d, 0).unwrap();
-                    }
-                    if m.freeze {
-                        linux.freeze(fd).unwrap();
-                    }
-                    fds.push(fd);
-                }
-                Err(e) => {
+        let fds: Vec<u32> = made
+            .iter()
+            .zip(&o.maps)
+            .map(|(r, m)| {
+                r.unwrap_or_else(|e| {
                     lines.push(format!("{name}: map {} not created on Linux: errno {e}", m.name));
                     created = false;
-                    fds.push(0);
-                }
-            }
-            if let Some(i) = inner {
-                let _ = linux.close(i);
-            }
-        }
+                    0
+                })
+            })
+            .collect();
         let ours_result = ours.prog_load_ex(&bytes, &[]);
         let mut linux_all = created;
         for (i, p) in o.programs.iter().enumerate() {

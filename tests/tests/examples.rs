@@ -25,13 +25,8 @@ fn run(name: &str, steps: u64) -> (Client<HostedBackend>, LoadedObject, Counts) 
     let bytes = std::fs::read(repo(&format!("examples/bpf/{name}.o"))).unwrap();
     let o = c.prog_load_ex(&bytes, &[]).unwrap();
     let parsed = kernel_bpf::elf::parse(&bytes).unwrap();
-    let tail: Vec<String> = parsed
-        .maps
-        .iter()
-        .flat_map(|m| m.init.iter().map(|i| i.symbol.clone()))
-        .collect();
-    for (p, e) in parsed.programs.iter().zip(&o.progs) {
-        if let Some(t) = Target::of_section(&p.kind).filter(|_| !tail.contains(&p.name)) {
+    for (i, (p, e)) in parsed.programs.iter().zip(&o.progs).enumerate() {
+        if let Some(t) = Target::of_section(&p.kind).filter(|_| !parsed.is_tail_call_target(i)) {
             c.prog_attach(&t, e.fd, 0).unwrap();
         }
     }

@@ -357,29 +357,15 @@ fn sk_buff_access_rules_match_linux() {
 }
 
 /// Loads every program of an object on a kernel the way a loader does:
-/// maps created and filled, references relocated, prog arrays filled from
-/// `.values`. Returns the map fds and the program fds, in object order.
+/// maps created ([`Client::create_object_maps`]), references relocated,
+/// prog arrays filled from `.values`. Returns the map fds and the program fds, in object order.
 fn load_object<B: Backend>(c: &Client<B>, o: &kernel_bpf::elf::ElfObject) -> (Vec<u32>, Vec<u32>) {
     use kernel_bpf::elf::MapRef;
-    let maps: Vec<u32> = o
-        .maps
-        .iter()
-        .map(|m| {
-            let fd = c
-                .map_create(&abi::MapCreateAttr {
-                    map_type: m.map_type,
-                    key_size: m.key_size,
-                    value_size: m.value_size,
-                    max_entries: m.max_entries,
-                    map_flags: m.map_flags,
-                    ..Default::default()
-                })
-                .unwrap_or_else(|e| panic!("map {}: errno {e}", m.name));
-            if let Some(d) = &m.data {
-                c.update(fd, Some(&0u32.to_ne_bytes()), d, 0).unwrap();
-            }
-            fd
-        })
+    let maps: Vec<u32> = c
+        .create_object_maps(o, tests::possible_cpus())
+        .into_iter()
+        .zip(&o.maps)
+        .map(|(r, m)| r.unwrap_or_else(|e| panic!("map {}: errno {e}", m.name)))
         .collect();
     let progs: Vec<u32> = (0..o.programs.len())
         .map(|i| {
@@ -523,16 +509,7 @@ fn linux_style_sample_filters_match_linux() {
         let (lm, lp) = load_object(&linux, &o);
         let (om, op) = load_object(&ours, &o);
         // The entry: the first program no prog array holds.
-        let targets: Vec<&str> = o
-            .maps
-            .iter()
-            .flat_map(|m| m.init.iter().map(|i| i.symbol.as_str()))
-            .collect();
-        let entry = o
-            .programs
-            .iter()
-            .position(|p| !targets.contains(&p.name.as_str()))
-            .unwrap();
+        let entry = (0..o.programs.len()).find(|&i| !o.is_tail_call_target(i)).unwrap();
         let mut ran = 0;
         // A test run pulls the first 14 bytes as the Ethernet header and the
         // program's LD_ABS offsets start after them; the samples are written

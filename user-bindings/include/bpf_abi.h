@@ -414,29 +414,14 @@ typedef signed long long __s64;
 /* The network header. */
 #define BPF_HDR_START_NET 1U
 
-/*
- * Values of `__sk_buff.pkt_type` (linux/if_packet.h).
- * Origin: rCore extension.
- */
-/*
- * To this host.
- * Origin: rCore extension.
- */
+/* Values of `__sk_buff.pkt_type` (linux/if_packet.h). */
+/* To this host. */
 #define PACKET_HOST 0U
-/*
- * To every host.
- * Origin: rCore extension.
- */
+/* To every host. */
 #define PACKET_BROADCAST 1U
-/*
- * To a group.
- * Origin: rCore extension.
- */
+/* To a group. */
 #define PACKET_MULTICAST 2U
-/*
- * To another host.
- * Origin: rCore extension.
- */
+/* To another host. */
 #define PACKET_OTHERHOST 3U
 
 /* Flags of bpf_get_stackid. */

@@ -4,7 +4,8 @@
 //!   call ([`sys::Syscall`], Linux or rCore) or an in-process hosted
 //!   kernel-bpf ([`hosted::HostedBackend`], feature `hosted`).
 //! - [`Client`]: typed commands over any backend, built on the generated
-//!   [`abi`] types.
+//!   [`abi`] types; `object` adds what objects clang builds need (their
+//!   maps, read by the kernel's ELF module).
 //! - The generated C headers ([`BPF_ABI_H`], [`BPF_HELPERS_H`], and the
 //!   committed copies in `include/`).
 
@@ -13,6 +14,7 @@
 mod client;
 #[cfg(feature = "hosted")]
 pub mod hosted;
+mod object;
 pub mod sys;
 
 pub use abi;

@@ -12,7 +12,7 @@
 
 use super::btf::Btf;
 use super::{ElfError, File, Section};
-use abi::{MapType, BPF_F_MMAPABLE, BPF_F_RDONLY_PROG};
+use abi::{MapCreateAttr, MapType, BPF_F_MMAPABLE, BPF_F_RDONLY_PROG, BPF_OBJ_NAME_LEN};
 use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -127,6 +127,44 @@ impl MapSpec {
             init: Vec::new(),
         }
     }
+}
+
+impl MapSpec {
+    /// The BPF_MAP_CREATE attr of this definition on a machine of `cpus`
+    /// CPUs (a PERF_EVENT_ARRAY without max_entries gets one slot per CPU,
+    /// as libbpf gives it); `inner_map_fd` is the caller's to set for a map
+    /// of maps.
+    pub fn create_attr(&self, cpus: u32) -> MapCreateAttr {
+        let max_entries = if self.map_type == MapType::PerfEventArray.raw() && self.max_entries == 0 {
+            cpus
+        } else {
+            self.max_entries
+        };
+        MapCreateAttr {
+            map_type: self.map_type,
+            key_size: self.key_size,
+            value_size: self.value_size,
+            max_entries,
+            map_flags: self.map_flags,
+            map_name: object_name(&self.name),
+            numa_node: self.numa_node,
+            ..MapCreateAttr::default()
+        }
+    }
+}
+
+/// A name for the kernel's object table: the characters Linux allows in
+/// map and program names (alphanumerics, `_`, `.`), cut to fit with its NUL.
+pub fn object_name(s: &str) -> [u8; BPF_OBJ_NAME_LEN as usize] {
+    let mut out = [0u8; BPF_OBJ_NAME_LEN as usize];
+    let room = out.len() - 1;
+    for (o, c) in out[..room].iter_mut().zip(
+        s.bytes()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'.'),
+    ) {
+        *o = c;
+    }
+    out
 }
 
 fn word(b: &[u8], i: usize) -> u32 {

@@ -20,7 +20,7 @@ mod btf;
 pub mod maps;
 pub mod section;
 
-pub use maps::{MapInit, MapOrigin, MapSpec};
+pub use maps::{object_name, MapInit, MapOrigin, MapSpec};
 pub use section::{SectionKind, Target};
 
 use crate::prog::insn::{decode, Insn, CALL, LD_DW_IMM};
@@ -65,12 +65,6 @@ impl fmt::Display for ElfError {
             Some(o) => write!(f, "section '{}' offset {o:#x}: {}", self.section, self.what),
             None => write!(f, "section '{}': {}", self.section, self.what),
         }
-    }
-}
-
-impl From<ElfError> for crate::Error {
-    fn from(_: ElfError) -> crate::Error {
-        crate::Error::InvalidArgument
     }
 }
 
@@ -159,6 +153,8 @@ struct CodeSection {
     insns: Vec<Insn>,
     /// Functions by first instruction.
     funcs: Vec<Func>,
+    /// Their symbol names, by first instruction.
+    names: BTreeMap<usize, String>,
     relocs: BTreeMap<usize, Reloc>,
 }
 
@@ -246,6 +242,7 @@ pub fn parse(data: &[u8]) -> Result<ElfObject, ElfError> {
                     name: name.into(),
                     insns,
                     funcs: Vec::new(),
+                    names: BTreeMap::new(),
                     relocs: BTreeMap::new(),
                 });
             }
@@ -281,14 +278,15 @@ pub fn parse(data: &[u8]) -> Result<ElfObject, ElfError> {
             ));
         }
         c.funcs.push(Func { sec: ci, start, len });
+        c.names.entry(start).or_insert_with(|| name.into());
     }
-    for c in &mut code {
+    for (ci, c) in code.iter_mut().enumerate() {
         c.funcs.sort();
         c.funcs.dedup_by_key(|f| f.start);
         if c.funcs.is_empty() {
             // No symbols (stripped): the section is one function.
             c.funcs.push(Func {
-                sec: 0,
+                sec: ci,
                 start: 0,
                 len: c.insns.len(),
             });
@@ -299,11 +297,6 @@ pub fn parse(data: &[u8]) -> Result<ElfObject, ElfError> {
             if f.len == 0 || f.start + f.len > end {
                 f.len = end - f.start;
             }
-        }
-    }
-    for (ci, c) in code.iter_mut().enumerate() {
-        for f in &mut c.funcs {
-            f.sec = ci;
         }
     }
     // Relocations of code sections.
@@ -336,14 +329,10 @@ pub fn parse(data: &[u8]) -> Result<ElfObject, ElfError> {
         let kind = section::classify(&c.name)
             .ok_or_else(|| ElfError::new(&c.name, None, "not a program section libbpf knows".into()))?;
         for f in &c.funcs {
-            let name = file
-                .symbols()
-                .find(|sym| {
-                    sym.kind() == SymbolKind::Text
-                        && sym.section() == SymbolSection::Section(section_index_of(&code_of, f.sec))
-                        && sym.address() == (f.start * Insn::SIZE) as u64
-                })
-                .and_then(|sym| sym.name().ok().map(String::from))
+            let name = c
+                .names
+                .get(&f.start)
+                .cloned()
                 .unwrap_or_else(|| c.name.replace('/', "_"));
             programs.push(ElfProgram {
                 name,
@@ -360,10 +349,6 @@ pub fn parse(data: &[u8]) -> Result<ElfObject, ElfError> {
         maps,
         code,
     })
-}
-
-fn section_index_of(code_of: &BTreeMap<usize, usize>, ci: usize) -> SectionIndex {
-    SectionIndex(code_of.iter().find(|(_, &c)| c == ci).map_or(0, |(&s, _)| s))
 }
 
 /// Resolves one relocation of a code section.
@@ -439,6 +424,15 @@ fn code_reloc(
 }
 
 impl ElfObject {
+    /// Whether program `index` is a tail-call target: a prog array of the
+    /// object holds it from the start (`.values`), so a loader does not
+    /// attach it where its section points.
+    pub fn is_tail_call_target(&self, index: usize) -> bool {
+        self.programs
+            .get(index)
+            .is_some_and(|p| self.maps.iter().any(|m| m.init.iter().any(|i| i.symbol == p.name)))
+    }
+
     /// The function of code section `sec` containing instruction `at`.
     fn func_at(&self, sec: usize, at: usize) -> Option<Func> {
         self.code

@@ -235,11 +235,6 @@ impl Hosted {
         &self.sites
     }
 
-    /// Number of simulated CPUs.
-    pub fn cpu_count_hint(&self) -> u32 {
-        self.cpus
-    }
-
     /// Sets what bpf_get_current_task returns.
     pub fn set_current_task_addr(&self, addr: u64) {
         self.task_addr.store(addr, Ordering::Relaxed);

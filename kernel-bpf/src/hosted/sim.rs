@@ -12,7 +12,7 @@
 
 use super::{Hosted, UserMem};
 use crate::attach::{PointId, ProbeKind};
-use crate::platform::{Task, TASK_COMM_LEN};
+use crate::platform::{Platform, Task, TASK_COMM_LEN};
 use crate::syscall::Bpf;
 use abi::{TraceEventRawSchedSwitch, TraceEventRawSysEnter};
 use alloc::sync::Arc;
@@ -312,7 +312,7 @@ impl Kernel {
         });
         self.bpf.platform().set_current_task_addr(task_addr(t.pid));
         // Each task runs on its own simulated CPU (of those there are).
-        Hosted::set_current_cpu(self.current as u32 % self.bpf.platform().cpu_count_hint());
+        Hosted::set_current_cpu(self.current as u32 % self.bpf.platform().cpu_count());
     }
 
     /// Fires `site` with `ctx` if something is attached there.
@@ -328,11 +328,11 @@ impl Kernel {
     fn call(&mut self, f: usize, args: [u64; 6], cost: u64, ret: u64) {
         let addr = FUNCTIONS[f].1;
         STACK.with(|s| s.borrow_mut().push(addr));
-        let entry = || regs(args, 0, addr, 0);
+        let entry = || regs(args, 0, addr);
         self.fire(3 * f, entry, addr);
         self.fire(3 * f + 1, entry, addr);
         self.advance(cost);
-        self.fire(3 * f + 2, || regs(args, ret, addr + 0x40, ret), addr);
+        self.fire(3 * f + 2, || regs(args, ret, addr + 0x40), addr);
         STACK.with(|s| s.borrow_mut().pop());
     }
 
@@ -537,7 +537,7 @@ fn entry_header(event: u16, pid: u32) -> [u8; 8] {
 }
 
 /// This machine's `struct pt_regs` for a call with `args`, returning `rc`.
-fn regs(args: [u64; 6], rc: u64, ip: u64, _ret: u64) -> Vec<u8> {
+fn regs(args: [u64; 6], rc: u64, ip: u64) -> Vec<u8> {
     let sp = 0xffff_c900_0000_3f00;
     if cfg!(target_arch = "riscv64") {
         let mut r = abi::PtRegsRiscv64::new_zeroed();

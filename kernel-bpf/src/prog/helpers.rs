@@ -4,7 +4,7 @@
 //! negative errnos in r0, as Linux does.
 
 use crate::error::{Error, Result};
-use crate::map::{Map, MapInMap, PerfEventArray, ProgArray, RingBuf, StackTrace};
+use crate::map::{is_map_in_map, Map, MapInMap, PerfEventArray, ProgArray, RingBuf, StackTrace};
 use crate::platform::Platform;
 use crate::prog::insn::Insn;
 use crate::prog::interp::mem::Memory;
@@ -201,7 +201,11 @@ impl<P: Platform> Env for KernelEnv<'_, P> {
                 let Some(key) = Self::read(mem, a[1], d.key_size as usize) else {
                     return Ok(0);
                 };
-                if let Some(outer) = m.as_any().downcast_ref::<MapInMap>() {
+                // (The type is checked first: a plain lookup stays one compare.)
+                if let Some(outer) = is_map_in_map(d.map_type)
+                    .then(|| m.as_any().downcast_ref::<MapInMap>())
+                    .flatten()
+                {
                     // A map of maps gives the inner map, as a handle.
                     let Some(inner) = outer.get(&key) else { return Ok(0) };
                     let i = match self.inner.iter().position(|x| Arc::ptr_eq(x, &inner)) {

@@ -4,14 +4,14 @@
 //! a failure closes every fd the command opened.
 
 use super::{buffer, AttrBytes, Bpf};
-use crate::elf::{self, ElfObject, MapRef, MapSpec};
+use crate::elf::{self, object_name, ElfObject, MapRef, MapSpec};
 use crate::error::{Error, Result};
 use crate::map::{self, Map, MapInMap, ProgArray, ProgEntry};
 use crate::object::Object;
 use crate::platform::Platform;
 use crate::prog::insn::encode;
 use crate::prog::{license_is_gpl, Program};
-use abi::{LoadExMap, LoadExProg, MapCreateAttr, MapFdEntry, MapType, ProgramLoadExAttr, BPF_ANY};
+use abi::{LoadExMap, LoadExProg, MapFdEntry, ProgramLoadExAttr, BPF_ANY};
 use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -40,18 +40,6 @@ impl<P: Platform> Drop for Opened<'_, P> {
             self.bpf.objects.remove(fd);
         }
     }
-}
-
-/// A name for the object table: the characters Linux allows, cut to 15.
-fn object_name(s: &str) -> [u8; 16] {
-    let mut out = [0u8; 16];
-    for (o, c) in out[..15].iter_mut().zip(
-        s.bytes()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'.'),
-    ) {
-        *o = c;
-    }
-    out
 }
 
 /// `s` NUL-terminated in 64 bytes.
@@ -246,21 +234,7 @@ impl<P: Platform> Bpf<P> {
     /// `made` are the fds of the object's maps made so far (a legacy
     /// record names its inner map by index among them).
     fn create_spec(&self, spec: &MapSpec, made: &[u32]) -> Result<Arc<dyn Map>> {
-        let max_entries = if spec.map_type == MapType::PerfEventArray.raw() && spec.max_entries == 0 {
-            self.platform.cpu_count()
-        } else {
-            spec.max_entries
-        };
-        let attr = MapCreateAttr {
-            map_type: spec.map_type,
-            key_size: spec.key_size,
-            value_size: spec.value_size,
-            max_entries,
-            map_flags: spec.map_flags,
-            map_name: object_name(&spec.name),
-            numa_node: spec.numa_node,
-            ..MapCreateAttr::default()
-        };
+        let attr = spec.create_attr(self.platform.cpu_count());
         // A map of maps: its inner map's definition makes the template.
         let template: Option<Arc<dyn Map>> = match (&spec.inner, spec.inner_index) {
             (Some(inner), _) => Some(self.create_spec(inner, made)?),

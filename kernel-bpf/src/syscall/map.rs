@@ -105,7 +105,10 @@ impl<P: Platform> Bpf<P> {
             pa.set(idx, Some(map::ProgEntry { id: prog.id, prog }))?;
             return Ok(());
         }
-        if let Some(outer) = m.as_any().downcast_ref::<map::MapInMap>() {
+        if let Some(outer) = map::is_map_in_map(d.map_type)
+            .then(|| m.as_any().downcast_ref::<map::MapInMap>())
+            .flatten()
+        {
             // The value is a map fd.
             let fd = u32::from_ne_bytes(value[..4].try_into().map_err(|_| Error::InvalidArgument)?);
             return outer.set(key, self.objects.map(fd)?, flags);
