@@ -165,7 +165,7 @@ fn a_rejected_object_prints_the_log_and_a_program_can_be_attached_by_hand() {
     ]);
     assert_eq!(code, 1);
     assert!(
-        out.contains("rejected (errno 22)") && out.contains("GPL-compatible"),
+        out.contains("rejected (errno 22)") && out.contains("GPL-restricted function"),
         "{out}"
     );
     // The xdp object's program names no probe point; attach it by hand is

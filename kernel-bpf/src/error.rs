@@ -110,6 +110,13 @@ pub enum Error {
     },
     /// The control flow is refused (the verifier's first pass).
     Cfg(crate::prog::verify::CfgError),
+    /// The verifier refused the program; its log says why.
+    Rejected {
+        /// Linux's errno for the reason (EACCES, EINVAL, E2BIG).
+        errno: Errno,
+        /// The instruction.
+        pc: u32,
+    },
     /// No such network device (a test run's `ifindex`).
     NoDevice,
     /// A helper the program's type may not call.
@@ -168,6 +175,7 @@ impl Error {
             Error::Again => Errno::EAGAIN,
             Error::NoDevice => Errno::ENODEV,
             Error::Cfg(_) => Errno::EINVAL,
+            Error::Rejected { errno, .. } => *errno,
             Error::HelperNotAllowed { .. } => Errno::EINVAL,
         }
     }
@@ -202,10 +210,11 @@ impl fmt::Display for Error {
             Error::MemoryFault { pc, addr } => write!(f, "invalid memory access at {addr:#x} by instruction {pc}"),
             Error::CallDepth { pc } => write!(f, "call at {pc} nests too deep"),
             Error::StepLimit => write!(f, "instruction limit reached"),
-            Error::UnknownHelper { id } => write!(f, "unknown helper {id}"),
+            Error::UnknownHelper { id } => write!(f, "invalid func unknown#{id}"),
             Error::Again => write!(f, "the program is already attached there"),
             Error::NoDevice => write!(f, "no such network device"),
             Error::Cfg(e) => write!(f, "{e}"),
+            Error::Rejected { pc, .. } => write!(f, "the verifier refused instruction {pc} (see its log)"),
             Error::HelperNotAllowed { id, pc } => {
                 let name = abi::helper_proto(*id).map_or("?", |h| h.name);
                 write!(
@@ -217,7 +226,7 @@ impl fmt::Display for Error {
                 let name = abi::helper_proto(*id).map_or("?", |h| h.name);
                 write!(
                     f,
-                    "instruction {pc} calls bpf_{name} ({id}), which needs a GPL-compatible license"
+                    "cannot call GPL-restricted function from non-GPL compatible program (bpf_{name}#{id} at instruction {pc})"
                 )
             }
         }

@@ -168,7 +168,7 @@ fn objects_load_into_the_hosted_kernel() {
                 let (errno, log) = r.expect_err("a GPL-only helper under MIT");
                 assert_eq!(errno, Errno::EINVAL.raw());
                 assert!(
-                    log.contains("peek_schedule") && log.contains("GPL-compatible"),
+                    log.contains("peek_schedule") && log.contains("GPL-restricted function"),
                     "log: {log}"
                 );
             }

@@ -147,9 +147,11 @@ mod helpers {
             for (i, fd) in maps.iter().enumerate() {
                 text = text.replace(&format!("MAP{i}"), &fd.to_string());
             }
-            let prog = c.prog_load(ProgType::Kprobe, &with_maps(code(&text), &maps), "GPL").unwrap();
-            // Any result will do, as long as there is one.
-            let _ = c.test_run(prog, &data, 1);
+            // Most random arguments are refused by the verifier (with an
+            // errno, not a panic); what loads runs, to any result.
+            if let Ok(prog) = c.prog_load(ProgType::Kprobe, &with_maps(code(&text), &maps), "GPL") {
+                let _ = c.test_run(prog, &data, 1);
+            }
             tests::close_all_and_expect_none_alive(&c);
         }
     }

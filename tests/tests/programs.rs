@@ -46,14 +46,15 @@ fn test_run_copies_data_back_and_reports_faults() {
     let c = hosted();
     let prog = c
         .prog_load(
-            // Not a socket filter: other types test-run on the raw data.
+            // Not a socket filter: other types test-run on the raw data
+            // as their (read-only) context.
             ProgType::Kprobe,
-            &code("stb [%r1+1], 0x42\nmov %r0, %r2\nexit"),
+            &code("ldxb %r0, [%r1+1]\nexit"),
             "MIT",
         )
         .unwrap();
     let (r0, out) = c.test_run(prog, &[1, 2, 3], 1).unwrap();
-    assert_eq!((r0, out), (3, vec![1, 0x42, 3]));
+    assert_eq!((r0, out), (2, vec![1, 2, 3]));
     let bad = c
         .prog_load(ProgType::Kprobe, &code("ldxdw %r0, [%r1+64]\nexit"), "MIT")
         .unwrap();
@@ -64,7 +65,7 @@ fn test_run_copies_data_back_and_reports_faults() {
 #[test]
 fn load_checks() {
     let c = hosted();
-    let gpl_only = code("mov %r1, %r10\nmov %r2, 8\nmov %r3, 0\ncall 4\nmov %r0, 0\nexit");
+    let gpl_only = code("mov %r1, %r10\nadd %r1, -8\nmov %r2, 8\nmov %r3, 0\ncall 4\nmov %r0, 0\nexit");
     assert_eq!(
         c.prog_load(ProgType::Kprobe, &gpl_only, "MIT"),
         Err(Errno::EINVAL.raw()),

@@ -286,7 +286,9 @@ fn socket_filters_may_not_call_packet_writing_helpers() {
         );
     }
     // tc programs may.
-    let prog = code("mov %r1, 0\nmov %r2, 0\nmov %r3, 0\nmov %r4, 0\nmov %r5, 0\ncall 9\nmov %r0, 0\nexit");
+    let prog = code(
+        "stdw [%r10-8], 0\nmov %r2, 0\nmov %r3, %r10\nadd %r3, -8\nmov %r4, 1\nmov %r5, 0\ncall 9\nmov %r0, 0\nexit",
+    );
     assert!(c.prog_load(ProgType::SchedCls, &prog, "GPL").is_ok());
     close_all_and_expect_none_alive(&c);
 }

@@ -1509,16 +1509,22 @@ BPF_ABI_ASSERT(offsetof(struct bpf_prog_info, attach_btf_id) == 224, "bpf_prog_i
 /* The context of XDP programs (and of conformance runs on Linux): packet bounds as 32-bit offsets. */
 struct xdp_md {
 	/* Start of the packet data. */
+	/* Access (r read, R whole only, w write, a any size): xdp R. */
 	__u32 data;
 	/* End of the packet data. */
+	/* Access (r read, R whole only, w write, a any size): xdp R. */
 	__u32 data_end;
 	/* Start of the metadata before the data. */
+	/* Access (r read, R whole only, w write, a any size): xdp R. */
 	__u32 data_meta;
 	/* Ingress interface. */
+	/* Access (r read, R whole only, w write, a any size): xdp R. */
 	__u32 ingress_ifindex;
 	/* Receive queue. */
+	/* Access (r read, R whole only, w write, a any size): xdp R. */
 	__u32 rx_queue_index;
 	/* Egress interface (devmap programs). */
+	/* Access (r read, R whole only, w write, a any size): xdp R. */
 	__u32 egress_ifindex;
 } __attribute__((aligned(4)));
 BPF_ABI_ASSERT(sizeof(struct xdp_md) == 24, "struct xdp_md must be 24 bytes");

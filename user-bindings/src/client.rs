@@ -322,9 +322,8 @@ impl<B: Backend> Client<B> {
     }
 
     /// BPF_PROG_LOAD with a program name (cut to 15 bytes) and a log: a
-    /// refusal comes with the kernel's explanation. (On Linux, a program
-    /// whose verifier log passes 4 KiB fails with ENOSPC: use
-    /// [`Client::prog_load`] there.)
+    /// refusal comes with the verifier's log (up to 1 MiB; a longer log
+    /// fails the load with ENOSPC, as in Linux).
     ///
     /// # Errors
     /// The errno and the log.
@@ -346,7 +345,7 @@ impl<B: Backend> Client<B> {
         name: &str,
         log: bool,
     ) -> Result<u32, (Errno, String)> {
-        const LOG: usize = 4096;
+        const LOG: usize = 1 << 20;
         let lic = VALUE + code.len();
         let log_at = lic + license.len() + 1;
         let buf = self.backend.buffer(log_at + LOG);
@@ -381,7 +380,7 @@ impl<B: Backend> Client<B> {
     /// # Errors
     /// The errno, and the kernel's log line saying why.
     pub fn prog_load_ex(&self, elf: &[u8], named: &[(&str, u32)]) -> Result<LoadedObject, (Errno, String)> {
-        const LOG: usize = 4096;
+        const LOG: usize = 1 << 20;
         let (mut nprogs, mut nmaps) = (16usize, 16usize);
         loop {
             let entry = std::mem::size_of::<MapFdEntry>();

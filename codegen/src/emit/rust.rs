@@ -535,11 +535,12 @@ fn helpers(abi: &Abi) -> TokenStream {
         let args = h.args.iter().map(|a| kind_of(&abi.arg_kinds, &arg_vs, &a.kind));
         let arg_names = h.args.iter().map(|a| a.name.as_str());
         let gpl = h.gpl_only;
+        let variadic = h.variadic;
         let doc = h.meta.doc_line();
         let progs = h.progs.iter().map(|p| prog_variant(p));
         quote! {
             HelperProto { id: #id, name: #name, ret: #ret_kind::#ret, args: &[#(#arg_kind::#args),*],
-                          arg_names: &[#(#arg_names),*], gpl_only: #gpl, progs: &[#(#prog_ty::#progs),*], doc: #doc }
+                          arg_names: &[#(#arg_names),*], gpl_only: #gpl, variadic: #variadic, progs: &[#(#prog_ty::#progs),*], doc: #doc }
         }
     });
     let hvs: Vec<String> = abi.helpers.iter().map(names::helper_variant).collect();
@@ -591,6 +592,8 @@ fn helpers(abi: &Abi) -> TokenStream {
             pub arg_names: &'static [&'static str],
             /// Callable only from GPL-compatible programs.
             pub gpl_only: bool,
+            /// Its trailing ARG_ANYTHING arguments are optional (C `...`).
+            pub variadic: bool,
             /// The program types that may call it; empty: every type.
             pub progs: &'static [#prog_ty],
             /// One-line description.

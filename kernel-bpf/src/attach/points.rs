@@ -97,6 +97,16 @@ impl Points {
         if !target.kind.accepts(prog.prog_type) || (rcore_ctx && !target.kind.is_function()) {
             return Err(Error::InvalidArgument);
         }
+        // A kprobe program is verified against the larger of the two
+        // contexts it may get: this one must hold what it reads.
+        let ctx_len = if rcore_ctx {
+            crate::prog::verify::ctx::PROBE_CTX
+        } else {
+            crate::prog::verify::ctx::PT_REGS
+        };
+        if target.kind.is_function() && prog.verified.ctx_end > ctx_len {
+            return Err(Error::InvalidArgument);
+        }
         let mut by_target = self.by_target.lock();
         let id = match by_target.get(&target) {
             Some(&id) => id,

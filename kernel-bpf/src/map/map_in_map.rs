@@ -114,6 +114,13 @@ impl MapInMap {
         })
     }
 
+    /// The template's type, key size, value size and flags (what the
+    /// verifier knows of an inner map a program looks up).
+    pub fn template(&self) -> (MapType, u32, u32, u32) {
+        let m = &self.meta;
+        (m.map_type, m.key_size, m.value_size, m.map_flags)
+    }
+
     /// The inner map at `key`, for programs.
     pub fn get(&self, key: &[u8]) -> Option<Arc<dyn Map>> {
         match &*self.slots.read() {

@@ -260,8 +260,18 @@ fn prog_array_holds_entries() {
     assert_eq!(m.lookup(&k(0), &mut v), Err(Error::NotFound));
     let objects = crate::object::Objects::new(1);
     let code = crate::prog::insn::encode(&crate::prog::asm::assemble("mov %r0, 0\nexit").unwrap());
-    let prog =
-        Arc::new(crate::prog::Program::load(9, abi::ProgType::SocketFilter, [0; 16], true, &code, &objects).unwrap());
+    let prog = Arc::new(
+        crate::prog::Program::load(
+            9,
+            abi::ProgType::SocketFilter,
+            [0; 16],
+            true,
+            &code,
+            &objects,
+            &mut crate::prog::verify::Log::new(0),
+        )
+        .unwrap(),
+    );
     let entry = || {
         Some(ProgEntry {
             id: 9,

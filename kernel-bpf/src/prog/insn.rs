@@ -81,6 +81,32 @@ pub fn encode(insns: &[Insn]) -> Vec<u8> {
     insns.iter().flat_map(|i| i.to_bytes()).collect()
 }
 
+/// Whether `i`'s opcode is one Linux knows (its `bpf_opcode_in_insntable`):
+/// the verifier refuses the others before anything else.
+pub fn known_opcode(i: &Insn) -> bool {
+    let code = i.code;
+    let op = code & BPF_OP_MASK;
+    let x = code & BPF_SRC_MASK == BPF_X;
+    let size = code & BPF_SIZE_MASK;
+    let mode = code & BPF_MODE_MASK;
+    match i.class() {
+        BPF_ALU | BPF_ALU64 => match op {
+            BPF_NEG => !x,
+            BPF_END => i.class() == BPF_ALU || !x,
+            _ => op <= BPF_END,
+        },
+        BPF_JMP | BPF_JMP32 => match op {
+            BPF_JA => !x,
+            BPF_CALL | BPF_EXIT => i.class() == BPF_JMP && !x,
+            _ => op <= BPF_JSLE,
+        },
+        BPF_LD => code == LD_DW_IMM || (matches!(mode, BPF_ABS | BPF_IND) && size != BPF_DW),
+        BPF_LDX => mode == BPF_MEM || (mode == BPF_MEMSX && size != BPF_DW),
+        BPF_ST => mode == BPF_MEM,
+        _ => mode == BPF_MEM || (mode == BPF_ATOMIC && matches!(size, BPF_W | BPF_DW)),
+    }
+}
+
 /// Defines opcode constants from the description's parts, and a list of them.
 macro_rules! opcodes {
     ($(#[$ldoc:meta])* $list:ident: $($(#[$doc:meta])* $name:ident = $value:expr;)*) => {

@@ -4,10 +4,12 @@
 
 use crate::error::{Error, Result};
 use crate::map::Map;
+use crate::map::{is_map_in_map, MapInMap};
 use crate::object::Objects;
-use crate::prog::insn::{decode, Insn, CALL, LD_DW_IMM};
+use crate::prog::insn::{decode, known_opcode, Insn, LD_DW_IMM};
 use crate::prog::interp::mem::Memory;
-use abi::{ProgType, BPF_PSEUDO_CALL, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE};
+use crate::prog::verify::{self, LdImm, Log, MapInfo, Verified};
+use abi::{ProgType, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::ptr::NonNull;
@@ -34,6 +36,8 @@ pub struct Program {
     /// every run: map index, value pointer, length.
     /// (map index, value address, length): addresses into `maps`' storage.
     values: Vec<(usize, u64, usize)>,
+    /// What the verifier proved.
+    pub verified: Verified,
 }
 
 /// Licenses Linux counts as GPL-compatible.
@@ -46,12 +50,13 @@ pub fn license_is_gpl(license: &[u8]) -> bool {
 
 impl Program {
     /// Prepares instruction bytes: resolves map references through
-    /// `objects`, and checks helper calls and jump targets.
+    /// `objects`, then verifies the program, writing what `log` asks for
+    /// (every refusal ends in the log, with Linux's words where Linux has
+    /// them).
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] for malformed code, unknown or
-    /// license-restricted helpers and jumps out of the program;
-    /// [`Error::BadFd`] or [`Error::WrongObjectKind`] for bad map fds.
+    /// [`Error::InvalidArgument`] for malformed code; [`Error::BadFd`] or
+    /// [`Error::WrongObjectKind`] for bad map fds; the verifier's errors.
     pub fn load(
         id: u32,
         prog_type: ProgType,
@@ -59,8 +64,26 @@ impl Program {
         gpl: bool,
         code: &[u8],
         objects: &Objects,
+        log: &mut Log,
+    ) -> Result<Program> {
+        Program::load_unlogged(id, prog_type, name, gpl, code, objects, log).inspect_err(|e| {
+            if !matches!(e, Error::Rejected { .. } | Error::Cfg(_)) && !log.text().ends_with(&alloc::format!("{e}\n")) {
+                log.line(format_args!("{e}"));
+            }
+        })
+    }
+
+    fn load_unlogged(
+        id: u32,
+        prog_type: ProgType,
+        name: [u8; 16],
+        gpl: bool,
+        code: &[u8],
+        objects: &Objects,
+        log: &mut Log,
     ) -> Result<Program> {
         let mut insns = decode(code)?;
+        let mut ld = Vec::new();
         let mut maps: Vec<Arc<dyn Map>> = Vec::new();
         let mut values = Vec::new();
         let n = insns.len();
@@ -83,6 +106,7 @@ impl Program {
                             }
                         };
                         let value = if i.src == BPF_PSEUDO_MAP_FD {
+                            ld.push((pc, LdImm::Map(idx as u16)));
                             MAP_HANDLE_TAG | idx as u64
                         } else {
                             // Direct value access: arrays only, inside the value.
@@ -92,6 +116,7 @@ impl Program {
                                 return Err(Error::InvalidArgument);
                             }
                             let base = m.lookup_ptr(&0u32.to_ne_bytes(), 0).ok_or(Error::InvalidArgument)?;
+                            ld.push((pc, LdImm::Value(idx as u16, off as u32)));
                             values.push((idx, base.as_ptr() as u64, d.value_size as usize));
                             base.as_ptr() as u64 + off as u64
                         };
@@ -107,26 +132,23 @@ impl Program {
                 pc += 2;
                 continue;
             }
-            if i.code == CALL && !matches!(i.src, 0 | BPF_PSEUDO_CALL) {
-                return Err(Error::InvalidArgument);
+            if !known_opcode(&i) {
+                log.line(format_args!("unknown opcode {:02x}", i.code));
+                return Err(Error::Rejected {
+                    errno: abi::Errno::EINVAL,
+                    pc: pc as u32,
+                });
             }
             pc += 1;
         }
-        // The verifier's passes, in Linux's order: the control flow, then
-        // what each reachable instruction does.
-        crate::prog::verify::cfg::check(&insns).map_err(Error::Cfg)?;
-        for (pc, i) in insns.iter().enumerate() {
-            if i.code == CALL && i.src == 0 {
-                let id = i.imm as u32;
-                let proto = abi::helper_proto(id).ok_or(Error::UnknownHelper { id })?;
-                if !proto.allows(prog_type) {
-                    return Err(Error::HelperNotAllowed { id, pc });
-                }
-                if proto.gpl_only && !gpl {
-                    return Err(Error::GplOnlyHelper { id, pc });
-                }
-            }
-        }
+        let input = verify::Input {
+            insns: &insns,
+            prog_type,
+            gpl,
+            maps: map_infos(&maps),
+            ld,
+        };
+        let verified = verify::verify(&input, log)?;
         Ok(Program {
             id,
             prog_type,
@@ -135,6 +157,7 @@ impl Program {
             insns: insns.into(),
             maps,
             values,
+            verified,
         })
     }
 
@@ -155,4 +178,34 @@ impl Program {
         }
         self.maps.get((handle & 0xffff_ffff) as usize)
     }
+}
+
+/// The verifier's view of `maps`, the inner templates of maps of maps
+/// appended after them.
+fn map_infos(maps: &[Arc<dyn Map>]) -> Vec<MapInfo> {
+    let info = |t, k, v, n, f| MapInfo {
+        map_type: t,
+        key_size: k,
+        value_size: v,
+        max_entries: n,
+        flags: f,
+        inner: None,
+    };
+    let mut out: Vec<MapInfo> = maps
+        .iter()
+        .map(|m| {
+            let d = m.def();
+            info(d.map_type, d.key_size, d.value_size, d.max_entries, d.flags)
+        })
+        .collect();
+    for (k, m) in maps.iter().enumerate() {
+        if is_map_in_map(m.def().map_type) {
+            if let Some(outer) = m.as_any().downcast_ref::<MapInMap>() {
+                let (t, ks, vs, f) = outer.template();
+                out.push(info(t, ks, vs, 0, f));
+                out[k].inner = Some((out.len() - 1) as u16);
+            }
+        }
+    }
+    out
 }

@@ -10,6 +10,7 @@ use crate::map::{self, Map, MapInMap, ProgArray, ProgEntry};
 use crate::object::Object;
 use crate::platform::Platform;
 use crate::prog::insn::encode;
+use crate::prog::verify::Log;
 use crate::prog::{license_is_gpl, Program};
 use abi::{LoadExMap, LoadExProg, MapFdEntry, ProgramLoadExAttr, BPF_ANY};
 use alloc::format;
@@ -161,6 +162,7 @@ impl<P: Platform> Bpf<P> {
                         }),
                 })
                 .map_err(|e| fail(log, e))?;
+            let mut vlog = Log::new(a.log_level);
             let prog = Program::load(
                 self.objects.next_id(),
                 p.kind.prog_type,
@@ -168,8 +170,15 @@ impl<P: Platform> Bpf<P> {
                 gpl,
                 &encode(&insns),
                 &self.objects,
+                &mut vlog,
             )
-            .map_err(|e| fail(log, format!("program '{}' (section '{}'): {e}", p.name, p.section)))?;
+            .inspect_err(|e| {
+                *log = if vlog.text().is_empty() {
+                    format!("program '{}' (section '{}'): {e}\n", p.name, p.section)
+                } else {
+                    format!("program '{}' (section '{}'):\n{}", p.name, p.section, vlog.text())
+                };
+            })?;
             let prog = Arc::new(prog);
             let fd = self.objects.insert(Object::Prog(prog.clone()))?;
             opened.fds.push(fd);

@@ -223,22 +223,23 @@ impl<P: Platform> Bpf<P> {
     /// Checks a log buffer as Linux does: with a log level, at least 128
     /// bytes and a pointer.
     pub(crate) fn check_log(level: u32, buf: u64, size: u32) -> Result<()> {
-        if level != 0 && (size < 128 || buf == 0) {
+        if (level != 0 && (size < 128 || buf == 0)) || level & !7 != 0 || (level == 0 && (buf != 0 || size != 0)) {
             return Err(Error::InvalidArgument);
         }
         Ok(())
     }
 
     /// Writes `text` into a caller's log buffer (NUL-terminated, cut to
-    /// fit) if it asked for a log.
-    pub(crate) fn write_log(&self, level: u32, buf: u64, size: u32, text: &str) -> Result<()> {
+    /// fit) if it asked for a log; whether it fit.
+    pub(crate) fn write_log(&self, level: u32, buf: u64, size: u32, text: &str) -> Result<bool> {
         if level == 0 || text.is_empty() {
-            return Ok(());
+            return Ok(true);
         }
         let n = text.len().min(size as usize - 1);
         let mut bytes = Vec::from(&text.as_bytes()[..n]);
         bytes.push(0);
-        self.platform.copy_to_user(buf, &bytes)
+        self.platform.copy_to_user(buf, &bytes)?;
+        Ok(n == text.len())
     }
 
     /// Writes `bytes` at `offset` of the caller's attr (output fields).

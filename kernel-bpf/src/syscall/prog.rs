@@ -5,6 +5,7 @@ use crate::object::Object;
 use crate::platform::Platform;
 use crate::prog::helpers::KernelEnv;
 use crate::prog::interp::{self, mem::Memory, Limits};
+use crate::prog::verify::Log;
 use crate::prog::{license_is_gpl, Program};
 use crate::syscall::{buffer, AttrBytes, Bpf};
 use abi::{
@@ -32,13 +33,26 @@ impl<P: Platform> Bpf<P> {
     pub(crate) fn prog_load(&self, buf: &AttrBytes) -> Result<usize> {
         let (a, _) = ProgLoadAttr::read_from_prefix(buf).map_err(|_| Error::InvalidArgument)?;
         Self::check_log(a.log_level, a.log_buf, a.log_size)?;
-        self.prog_load_checked(&a).or_else(|e| {
-            self.write_log(a.log_level, a.log_buf, a.log_size, &alloc::format!("{e}\n"))?;
-            Err(e)
-        })
+        let mut log = Log::new(a.log_level);
+        let r = self.prog_load_checked(&a, &mut log);
+        if let Err(e) = &r {
+            if log.text().is_empty() {
+                log.line(format_args!("{e}"));
+            }
+        }
+        let fits = self.write_log(a.log_level, a.log_buf, a.log_size, log.text())?;
+        match r {
+            // Linux: a log that did not fit fails the load, with the log
+            // cut to the buffer.
+            Ok(fd) if !fits => {
+                self.objects.remove(fd as u32);
+                Err(Error::NoSpace)
+            }
+            r => r,
+        }
     }
 
-    fn prog_load_checked(&self, a: &ProgLoadAttr) -> Result<usize> {
+    fn prog_load_checked(&self, a: &ProgLoadAttr, log: &mut Log) -> Result<usize> {
         let prog_type = match ProgType::try_from(a.prog_type) {
             Ok(ProgType::Unspec) | Err(_) => return Err(Error::InvalidArgument),
             Ok(t) => t,
@@ -62,7 +76,7 @@ impl<P: Platform> Bpf<P> {
         let mut code = buffer(a.insn_cnt as usize * crate::prog::insn::Insn::SIZE)?;
         self.platform.copy_from_user(a.insns, &mut code)?;
         let name = crate::map::check_name(&a.prog_name)?;
-        let prog = Program::load(self.objects.next_id(), prog_type, name, gpl, &code, &self.objects)?;
+        let prog = Program::load(self.objects.next_id(), prog_type, name, gpl, &code, &self.objects, log)?;
         Ok(self.objects.insert(Object::Prog(Arc::new(prog)))? as usize)
     }
 

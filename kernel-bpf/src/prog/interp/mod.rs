@@ -111,6 +111,102 @@ pub fn run(prog: &[Insn], args: [u64; 5], mem: &mut Memory, env: &mut dyn Env, l
     }
 }
 
+/// The result of ALU or ALU64 instruction `i` on `dst` and `src` (the
+/// source register's value, unused by immediate forms), as Linux computes
+/// it: division by zero gives 0, modulo by zero leaves `dst`, 32-bit
+/// results are zero-extended. `None` for an encoding that is not an
+/// instruction. The verifier folds constants with it.
+pub fn alu(i: &Insn, dst: u64, src: u64) -> Option<u64> {
+    let x = i.code & BPF_SRC_MASK == BPF_X;
+    let op = i.code & BPF_OP_MASK;
+    if i.class() == BPF_ALU64 {
+        let v = if x { src } else { i.imm as i64 as u64 };
+        return Some(match op {
+            BPF_ADD => dst.wrapping_add(v),
+            BPF_SUB => dst.wrapping_sub(v),
+            BPF_MUL => dst.wrapping_mul(v),
+            BPF_DIV if i.off == 1 => match v {
+                0 => 0,
+                _ => (dst as i64).wrapping_div(v as i64) as u64,
+            },
+            BPF_DIV => dst.checked_div(v).unwrap_or(0),
+            BPF_MOD if i.off == 1 => match v {
+                0 => dst,
+                _ => (dst as i64).wrapping_rem(v as i64) as u64,
+            },
+            BPF_MOD => dst.checked_rem(v).unwrap_or(dst),
+            BPF_OR => dst | v,
+            BPF_AND => dst & v,
+            BPF_XOR => dst ^ v,
+            BPF_LSH => dst.wrapping_shl(v as u32),
+            BPF_RSH => dst.wrapping_shr(v as u32),
+            BPF_ARSH => (dst as i64).wrapping_shr(v as u32) as u64,
+            BPF_NEG => dst.wrapping_neg(),
+            BPF_MOV => match i.off {
+                0 => v,
+                8 => src as i8 as i64 as u64,
+                16 => src as i16 as i64 as u64,
+                32 => src as i32 as i64 as u64,
+                _ => return None,
+            },
+            BPF_END if !x => match i.imm {
+                16 => u64::from((dst as u16).swap_bytes()),
+                32 => u64::from((dst as u32).swap_bytes()),
+                64 => dst.swap_bytes(),
+                _ => return None,
+            },
+            _ => return None,
+        });
+    }
+    if i.class() != BPF_ALU {
+        return None;
+    }
+    let a = dst as u32;
+    let v = if x { src as u32 } else { i.imm as u32 };
+    Some(u64::from(match op {
+        BPF_ADD => a.wrapping_add(v),
+        BPF_SUB => a.wrapping_sub(v),
+        BPF_MUL => a.wrapping_mul(v),
+        BPF_DIV if i.off == 1 => match v {
+            0 => 0,
+            _ => (a as i32).wrapping_div(v as i32) as u32,
+        },
+        BPF_DIV => a.checked_div(v).unwrap_or(0),
+        BPF_MOD if i.off == 1 => match v {
+            0 => a,
+            _ => (a as i32).wrapping_rem(v as i32) as u32,
+        },
+        BPF_MOD => a.checked_rem(v).unwrap_or(a),
+        BPF_OR => a | v,
+        BPF_AND => a & v,
+        BPF_XOR => a ^ v,
+        BPF_LSH => a.wrapping_shl(v),
+        BPF_RSH => a.wrapping_shr(v),
+        BPF_ARSH => (a as i32).wrapping_shr(v) as u32,
+        BPF_NEG => a.wrapping_neg(),
+        BPF_MOV => match i.off {
+            0 => v,
+            8 => src as i8 as i32 as u32,
+            16 => src as i16 as i32 as u32,
+            _ => return None,
+        },
+        // Byte order: `x` (BPF_TO_BE) swaps on little-endian hosts.
+        BPF_END => {
+            let swap = x != cfg!(target_endian = "big");
+            return match (i.imm, swap) {
+                (16, false) => Some(u64::from(dst as u16)),
+                (32, false) => Some(u64::from(dst as u32)),
+                (64, false) => Some(dst),
+                (16, true) => Some(u64::from((dst as u16).swap_bytes())),
+                (32, true) => Some(u64::from((dst as u32).swap_bytes())),
+                (64, true) => Some(dst.swap_bytes()),
+                _ => None,
+            };
+        }
+        _ => return None,
+    }))
+}
+
 /// How one program's execution ended.
 enum Exit {
     Return(u64),
@@ -426,111 +522,7 @@ fn exec(
             }
             _ => {
                 match i.code & BPF_CLASS_MASK {
-                    // 64-bit ALU, immediate and register.
-                    BPF_ALU64 => {
-                        let c = i.code;
-                        let x = c & BPF_SRC_MASK == BPF_X;
-                        let v = if x { src } else { imm };
-                        reg[d] = match c & BPF_OP_MASK {
-                            BPF_ADD => dst.wrapping_add(v),
-                            BPF_SUB => dst.wrapping_sub(v),
-                            BPF_MUL => dst.wrapping_mul(v),
-                            BPF_DIV if i.off == 1 => {
-                                if v == 0 {
-                                    0
-                                } else {
-                                    (dst as i64).wrapping_div(v as i64) as u64
-                                }
-                            }
-                            BPF_DIV => dst.checked_div(v).unwrap_or(0),
-                            BPF_MOD if i.off == 1 => {
-                                if v == 0 {
-                                    dst
-                                } else {
-                                    (dst as i64).wrapping_rem(v as i64) as u64
-                                }
-                            }
-                            BPF_MOD => dst.checked_rem(v).unwrap_or(dst),
-                            BPF_OR => dst | v,
-                            BPF_AND => dst & v,
-                            BPF_XOR => dst ^ v,
-                            BPF_LSH => dst.wrapping_shl(v as u32),
-                            BPF_RSH => dst.wrapping_shr(v as u32),
-                            BPF_ARSH => (dst as i64).wrapping_shr(v as u32) as u64,
-                            BPF_NEG => dst.wrapping_neg(),
-                            BPF_MOV => match i.off {
-                                0 => v,
-                                8 => src as i8 as i64 as u64,
-                                16 => src as i16 as i64 as u64,
-                                32 => src as i32 as i64 as u64,
-                                _ => return Err(bad(pc)),
-                            },
-                            BPF_END if !x => match imm32 {
-                                16 => u64::from((dst as u16).swap_bytes()),
-                                32 => u64::from((dst as u32).swap_bytes()),
-                                64 => dst.swap_bytes(),
-                                _ => return Err(bad(pc)),
-                            },
-                            _ => return Err(bad(pc)),
-                        };
-                    }
-                    // 32-bit ALU: results zero-extended.
-                    BPF_ALU => {
-                        let c = i.code;
-                        let x = c & BPF_SRC_MASK == BPF_X;
-                        let a = dst as u32;
-                        let v = if x { src as u32 } else { imm32 };
-                        reg[d] = u64::from(match c & BPF_OP_MASK {
-                            BPF_ADD => a.wrapping_add(v),
-                            BPF_SUB => a.wrapping_sub(v),
-                            BPF_MUL => a.wrapping_mul(v),
-                            BPF_DIV if i.off == 1 => {
-                                if v == 0 {
-                                    0
-                                } else {
-                                    (a as i32).wrapping_div(v as i32) as u32
-                                }
-                            }
-                            BPF_DIV => a.checked_div(v).unwrap_or(0),
-                            BPF_MOD if i.off == 1 => {
-                                if v == 0 {
-                                    a
-                                } else {
-                                    (a as i32).wrapping_rem(v as i32) as u32
-                                }
-                            }
-                            BPF_MOD => a.checked_rem(v).unwrap_or(a),
-                            BPF_OR => a | v,
-                            BPF_AND => a & v,
-                            BPF_XOR => a ^ v,
-                            BPF_LSH => a.wrapping_shl(v),
-                            BPF_RSH => a.wrapping_shr(v),
-                            BPF_ARSH => (a as i32).wrapping_shr(v) as u32,
-                            BPF_NEG => a.wrapping_neg(),
-                            BPF_MOV => match i.off {
-                                0 => v,
-                                8 => src as i8 as i32 as u32,
-                                16 => src as i16 as i32 as u32,
-                                _ => return Err(bad(pc)),
-                            },
-                            BPF_END => {
-                                let be = x;
-                                let value = match (imm32, be == cfg!(target_endian = "big")) {
-                                    (16, true) => u64::from(dst as u16),
-                                    (32, true) => u64::from(dst as u32),
-                                    (64, true) => dst,
-                                    (16, false) => u64::from((dst as u16).swap_bytes()),
-                                    (32, false) => u64::from((dst as u32).swap_bytes()),
-                                    (64, false) => dst.swap_bytes(),
-                                    _ => return Err(bad(pc)),
-                                };
-                                reg[d] = value;
-                                pc = next;
-                                continue;
-                            }
-                            _ => return Err(bad(pc)),
-                        });
-                    }
+                    BPF_ALU64 | BPF_ALU => reg[d] = alu(&i, dst, src).ok_or_else(|| bad(pc))?,
                     BPF_LD => {
                         let mode = i.code & BPF_MODE_MASK;
                         if mode == BPF_ABS || mode == BPF_IND {
