@@ -307,3 +307,35 @@ pub mod corpus {
         files
     }
 }
+
+/// Loads the program `text` (assembler syntax; `map0`, `map1`, ... name
+/// maps created from `maps` for the load) into the kernel behind `c` with
+/// a verifier log: `Ok`, or the errno and the log. Closes what it opened.
+///
+/// # Panics
+/// If a map cannot be created or the text does not assemble (test bugs).
+pub fn load_with_maps<B: user_bindings::Backend>(
+    c: &user_bindings::Client<B>,
+    prog_type: abi::ProgType,
+    maps: &[abi::MapCreateAttr],
+    text: &str,
+    name: &str,
+) -> Result<(), (i32, String)> {
+    let fds: Vec<u32> = maps
+        .iter()
+        .map(|m| c.map_create(m).unwrap_or_else(|e| panic!("{name}: map {m:?}: {e:?}")))
+        .collect();
+    let mut text = text.to_string();
+    for (k, fd) in fds.iter().enumerate().rev() {
+        text = text.replace(&format!("map{k}"), &fd.to_string());
+    }
+    let code = with_maps(code(&text), &fds);
+    let r = c.prog_load_named(prog_type, &code, "GPL", name);
+    if let Ok(fd) = r {
+        c.close(fd).expect("close the program");
+    }
+    for fd in fds {
+        c.close(fd).expect("close a map");
+    }
+    r.map(|_| ())
+}

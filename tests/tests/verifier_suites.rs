@@ -7,7 +7,7 @@
 //! `ours: refuse <log words>` says what this verifier does instead.
 
 use abi::{MapCreateAttr, MapType, ProgType};
-use tests::{close_all_and_expect_none_alive, hosted, linux_bpf, with_maps};
+use tests::{close_all_and_expect_none_alive, hosted, linux_bpf, load_with_maps};
 use user_bindings::{Backend, Client};
 
 /// One case of a suite file.
@@ -110,26 +110,7 @@ fn map_attr(def: &str) -> MapCreateAttr {
 
 /// Loads `case` into the kernel behind `c`: Ok, or the errno and the log.
 fn load<B: Backend>(c: &Client<B>, case: &Case) -> Result<(), (i32, String)> {
-    let mut fds = Vec::new();
-    for m in &case.maps {
-        fds.push(
-            c.map_create(m)
-                .unwrap_or_else(|e| panic!("{}: map {m:?}: {e:?}", case.name)),
-        );
-    }
-    let mut text = case.text.clone();
-    for (k, fd) in fds.iter().enumerate().rev() {
-        text = text.replace(&format!("map{k}"), &fd.to_string());
-    }
-    let code = with_maps(tests::code(&text), &fds);
-    let r = c.prog_load_named(case.prog_type, &code, "GPL", &case.name);
-    if let Ok(fd) = r {
-        c.close(fd).unwrap();
-    }
-    for fd in fds {
-        c.close(fd).unwrap();
-    }
-    r.map(|_| ())
+    load_with_maps(c, case.prog_type, &case.maps, &case.text, &case.name)
 }
 
 /// Runs a suite; returns the report of every failure.

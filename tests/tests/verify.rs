@@ -190,3 +190,61 @@ fn helper_lists_match_linux() {
     );
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
+
+/// A load with a log level and size: its result and its log.
+type Loader<'a> = &'a dyn Fn(&[u8], u32, u32) -> (Result<u32, i32>, String);
+
+/// The log's levels and a buffer too small for it, in both kernels: level
+/// 1 shows the path to a refusal with Linux's disassembly, level 2 the
+/// registers, and a cut log fails the load with ENOSPC, good or bad.
+#[test]
+fn log_levels_and_short_buffers_behave_as_linux() {
+    let filler = "mov %r1, 1\n".repeat(30);
+    let bad = tests::code(&format!("{filler}ldxw %r0, [%r1+0]\nexit"));
+    let good = tests::code(&format!("{filler}mov %r0, 0\nexit"));
+    let host = hosted();
+    let linux = linux_bpf("verifier log");
+    let t = ProgType::SocketFilter;
+    let runs = |c: Loader<'_>| {
+        let (r1, log1) = c(&bad, 1, 1 << 20);
+        let (r2, log2) = c(&good, 2, 1 << 20);
+        let (r3, log3) = c(&bad, 1, 128);
+        let (r4, _) = c(&good, 2, 128);
+        (
+            r1.map(|_| ()),
+            log1,
+            r2.map(|_| ()),
+            log2,
+            r3.map(|_| ()),
+            log3,
+            r4.map(|_| ()),
+        )
+    };
+    let ours = runs(&|p, level, size| host.prog_load_log(t, p, "GPL", level, size));
+    let (r1, log1, r2, log2, r3, log3, r4) = ours.clone();
+    assert_eq!(r1, Err(abi::Errno::EACCES.raw()));
+    assert!(log1.contains("30: (61) r0 = *(u32 *)(r1 +0)"), "{log1}");
+    assert!(log1.contains("R1 invalid mem access 'scalar'"), "{log1}");
+    assert!(r2.is_ok(), "{log2}");
+    assert!(log2.contains("R1=ctx()") && log2.contains("R10=fp0"), "{log2}");
+    assert!(log2.contains("processed 32 insns"), "{log2}");
+    assert_eq!(
+        r3,
+        Err(abi::Errno::ENOSPC.raw()),
+        "a cut log gives ENOSPC, not the reason"
+    );
+    assert_eq!(r4, Err(abi::Errno::ENOSPC.raw()), "a cut log fails even a good load");
+    assert!(log3.len() == 127 && log1.starts_with(&log3), "{log3:?}");
+    if let Some(l) = linux {
+        let theirs = runs(&|p, level, size| l.prog_load_log(t, p, "GPL", level, size));
+        assert_eq!(
+            (&ours.0, &ours.2, &ours.4, &ours.6),
+            (&theirs.0, &theirs.2, &theirs.4, &theirs.6),
+            "errnos differ from Linux's"
+        );
+        for want in ["30: (61) r0 = *(u32 *)(r1 +0)", "R1 invalid mem access 'scalar'"] {
+            assert!(theirs.1.contains(want), "Linux's log: {}", theirs.1);
+        }
+    }
+    close_all_and_expect_none_alive(&host);
+}

@@ -318,7 +318,7 @@ impl<B: Backend> Client<B> {
     /// # Errors
     /// The errno.
     pub fn prog_load(&self, prog_type: ProgType, code: &[u8], license: &str) -> Result<u32, Errno> {
-        self.load(prog_type, code, license, "", false).map_err(|e| e.0)
+        self.load(prog_type, code, license, "", 0, 0).0
     }
 
     /// BPF_PROG_LOAD with a program name (cut to 15 bytes) and a log: a
@@ -334,7 +334,22 @@ impl<B: Backend> Client<B> {
         license: &str,
         name: &str,
     ) -> Result<u32, (Errno, String)> {
-        self.load(prog_type, code, license, name, true)
+        let (r, log) = self.load(prog_type, code, license, name, 1, 1 << 20);
+        r.map_err(|e| (e, log))
+    }
+
+    /// BPF_PROG_LOAD with a verifier log of `log_size` bytes at
+    /// `log_level` (1: the path to a refusal; 2: every instruction with
+    /// the registers; 4: statistics): the result, and the log either way.
+    pub fn prog_load_log(
+        &self,
+        prog_type: ProgType,
+        code: &[u8],
+        license: &str,
+        log_level: u32,
+        log_size: u32,
+    ) -> (Result<u32, Errno>, String) {
+        self.load(prog_type, code, license, "", log_level, log_size)
     }
 
     fn load(
@@ -343,12 +358,13 @@ impl<B: Backend> Client<B> {
         code: &[u8],
         license: &str,
         name: &str,
-        log: bool,
-    ) -> Result<u32, (Errno, String)> {
-        const LOG: usize = 1 << 20;
+        log_level: u32,
+        log_size: u32,
+    ) -> (Result<u32, Errno>, String) {
+        let log = log_level != 0;
         let lic = VALUE + code.len();
         let log_at = lic + license.len() + 1;
-        let buf = self.backend.buffer(log_at + LOG);
+        let buf = self.backend.buffer(log_at + log_size as usize);
         buf.write(VALUE, code);
         buf.write(lic, license.as_bytes());
         let mut prog_name = [0u8; 16];
@@ -360,17 +376,16 @@ impl<B: Backend> Client<B> {
             insn_cnt: (code.len() / 8) as u32,
             insns: buf.at(VALUE),
             license: buf.at(lic),
-            log_level: u32::from(log),
-            log_size: if log { LOG as u32 } else { 0 },
+            log_level,
+            log_size,
             log_buf: if log { buf.at(log_at) } else { 0 },
             prog_name,
             ..Default::default()
         };
-        self.run(Cmd::ProgLoad, &mut a, &*buf).map_err(|e| {
-            let log = buf.read(log_at, LOG);
-            let end = log.iter().position(|&c| c == 0).unwrap_or(0);
-            (e, String::from_utf8_lossy(&log[..end]).trim_end().to_string())
-        })
+        let r = self.run(Cmd::ProgLoad, &mut a, &*buf);
+        let text = buf.read(log_at, log_size as usize);
+        let end = text.iter().position(|&c| c == 0).unwrap_or(0);
+        (r, String::from_utf8_lossy(&text[..end]).trim_end().to_string())
     }
 
     /// BPF_PROG_LOAD_EX: loads every program of an ELF object; `named` maps

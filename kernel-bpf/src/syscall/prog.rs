@@ -41,13 +41,14 @@ impl<P: Platform> Bpf<P> {
             }
         }
         let fits = self.write_log(a.log_level, a.log_buf, a.log_size, log.text())?;
+        // Linux: a log that did not fit fails the load (whatever the
+        // verifier decided), with the log cut to the buffer.
         match r {
-            // Linux: a log that did not fit fails the load, with the log
-            // cut to the buffer.
             Ok(fd) if !fits => {
                 self.objects.remove(fd as u32);
                 Err(Error::NoSpace)
             }
+            Err(_) if !fits => Err(Error::NoSpace),
             r => r,
         }
     }

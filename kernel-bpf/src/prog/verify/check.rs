@@ -462,9 +462,13 @@ impl<'a, 'l> Walk<'a, 'l> {
                 Scalar::UNKNOWN
             }),
             (true, true) => {
-                if op == BPF_SUB && !bits32 {
+                if op == BPF_SUB {
                     // Privileged: the distance between two pointers.
-                    Reg::scalar(Scalar::UNKNOWN)
+                    Reg::scalar(if bits32 {
+                        Scalar::unsigned_range(0, u32::MAX.into())
+                    } else {
+                        Scalar::UNKNOWN
+                    })
                 } else {
                     reject!(self, EACCES, "R{} pointer {sym} pointer prohibited", i.dst)
                 }
@@ -482,6 +486,10 @@ impl<'a, 'l> Walk<'a, 'l> {
         let d = i.dst;
         let op = i.code & BPF_OP_MASK;
         if i.class() == BPF_ALU {
+            // Privileged: a 32-bit difference is a meaningless number.
+            if op == BPF_SUB {
+                return Ok(Reg::scalar(Scalar::unsigned_range(0, u32::MAX.into())));
+            }
             reject!(self, EACCES, "R{d} 32-bit pointer arithmetic prohibited");
         }
         if ptr.null {
