@@ -198,13 +198,16 @@ fn loop_family(rng: &mut SmallRng) -> String {
     s
 }
 
+/// A generator of one family's programs.
+type Family = fn(&mut SmallRng) -> String;
+
 #[test]
 fn decisions_agree_with_linux() {
     let host = hosted();
     let linux = linux_bpf("verifier differential");
     let maps = maps();
     let mut rng = SmallRng::seed_from_u64(0x5eed_0b9f);
-    let families: [(&str, fn(&mut SmallRng) -> String); 4] = [
+    let families: [(&str, Family); 4] = [
         ("alu", alu_family),
         ("bounds", bounds_family),
         ("stack", stack_family),
