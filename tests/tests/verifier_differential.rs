@@ -5,7 +5,9 @@
 //! decisions agree on at least 95% of them, this verifier never accepts a
 //! program Linux refuses, and each program Linux accepts and this one
 //! refuses is listed with the reason. Without Linux, each program still
-//! loads or is refused cleanly here.
+//! loads or is refused cleanly here. And every program this verifier
+//! accepts runs here without a memory fault (the interpreter still checks
+//! every access, so a fault would be a verifier bug).
 
 use abi::{MapCreateAttr, MapType, ProgType};
 use rand::rngs::SmallRng;
@@ -35,6 +37,30 @@ fn maps() -> Vec<MapCreateAttr> {
             ..Default::default()
         },
     ]
+}
+
+/// Runs an accepted program on a few packets with its maps filled;
+/// returns the errors of runs that faulted.
+fn runs_clean(c: &user_bindings::Client<user_bindings::hosted::HostedBackend>, maps: &[MapCreateAttr], text: &str) -> Vec<i32> {
+    let fds: Vec<u32> = maps.iter().map(|m| c.map_create(m).unwrap()).collect();
+    c.update(fds[1], Some(&0u32.to_ne_bytes()), &[7u8; 48], 0).unwrap();
+    let mut text = text.to_string();
+    for (k, fd) in fds.iter().enumerate().rev() {
+        text = text.replace(&format!("map{k}"), &fd.to_string());
+    }
+    let prog = c
+        .prog_load(ProgType::SocketFilter, &tests::with_maps(tests::code(&text), &fds), "GPL")
+        .expect("it loaded before");
+    let faults = [14usize, 60, 200]
+        .iter()
+        .filter_map(|&n| c.test_run(prog, &vec![0x5a; n], 1).err())
+        .filter(|&e| e == abi::Errno::EFAULT.raw())
+        .collect();
+    c.close(prog).unwrap();
+    for fd in fds {
+        c.close(fd).unwrap();
+    }
+    faults
 }
 
 fn pick<'a, T>(rng: &mut SmallRng, xs: &'a [T]) -> &'a T {
@@ -223,6 +249,10 @@ fn decisions_agree_with_linux() {
             let text = gen(&mut rng);
             let ours = load_with_maps(&host, ProgType::SocketFilter, &maps, &text, "diff");
             loaded += usize::from(ours.is_ok());
+            if ours.is_ok() {
+                let faults = runs_clean(&host, &maps, &text);
+                assert!(faults.is_empty(), "{name}#{k} verified, then faulted:\n{text}");
+            }
             let Some(l) = &linux else { continue };
             let theirs = load_with_maps(l, ProgType::SocketFilter, &maps, &text, "diff");
             n += 1;
