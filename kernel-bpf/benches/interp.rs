@@ -13,7 +13,7 @@ use abi::{Cmd, MapCreateAttr, MapType, ProgLoadAttr, ProgTestRunAttr, BPF_ANY};
 use criterion::{black_box, Criterion};
 use kernel_bpf::prog::asm::assemble;
 use kernel_bpf::prog::insn::{encode, Insn};
-use kernel_bpf::prog::interp::{self, mem::Memory, Env, Limits};
+use kernel_bpf::prog::interp::{self, code::prepare, mem::Memory, Env, Limits};
 use kernel_bpf::{Map, Result};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -89,10 +89,12 @@ impl Env for MapEnv {
     }
 }
 
-/// A run closure reusing one run context (its stack), as a kernel does per CPU.
-fn ours(prog: &[Insn]) -> impl FnMut() -> u64 + '_ {
+/// A run closure reusing one run context (its stack), as a kernel does per
+/// CPU, on code prepared once, as a loaded program's is.
+fn ours(prog: &[Insn]) -> impl FnMut() -> u64 {
     let mut mem = Memory::new();
-    move || interp::run(prog, [0; 5], &mut mem, &mut MapEnv, Limits { max_steps: u64::MAX }).unwrap()
+    let code = prepare(prog).unwrap();
+    move || interp::run_code(&code, [0; 5], &mut mem, &mut MapEnv, Limits { max_steps: u64::MAX }).unwrap()
 }
 
 fn benches(c: &mut Criterion) {

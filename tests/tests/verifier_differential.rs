@@ -41,7 +41,11 @@ fn maps() -> Vec<MapCreateAttr> {
 
 /// Runs an accepted program on a few packets with its maps filled;
 /// returns the errors of runs that faulted.
-fn runs_clean(c: &user_bindings::Client<user_bindings::hosted::HostedBackend>, maps: &[MapCreateAttr], text: &str) -> Vec<i32> {
+fn runs_clean(
+    c: &user_bindings::Client<user_bindings::hosted::HostedBackend>,
+    maps: &[MapCreateAttr],
+    text: &str,
+) -> Vec<i32> {
     let fds: Vec<u32> = maps.iter().map(|m| c.map_create(m).unwrap()).collect();
     c.update(fds[1], Some(&0u32.to_ne_bytes()), &[7u8; 48], 0).unwrap();
     let mut text = text.to_string();
@@ -49,7 +53,11 @@ fn runs_clean(c: &user_bindings::Client<user_bindings::hosted::HostedBackend>, m
         text = text.replace(&format!("map{k}"), &fd.to_string());
     }
     let prog = c
-        .prog_load(ProgType::SocketFilter, &tests::with_maps(tests::code(&text), &fds), "GPL")
+        .prog_load(
+            ProgType::SocketFilter,
+            &tests::with_maps(tests::code(&text), &fds),
+            "GPL",
+        )
         .expect("it loaded before");
     let faults = [14usize, 60, 200]
         .iter()

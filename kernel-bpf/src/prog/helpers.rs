@@ -6,7 +6,7 @@
 use crate::error::{Error, Result};
 use crate::map::{is_map_in_map, Map, MapInMap, PerfEventArray, ProgArray, RingBuf, StackTrace};
 use crate::platform::Platform;
-use crate::prog::insn::Insn;
+use crate::prog::interp::code::Code;
 use crate::prog::interp::mem::Memory;
 use crate::prog::interp::Env;
 use crate::prog::Program;
@@ -178,14 +178,14 @@ fn format(fmt: &[u8], args: [u64; 3], read_str: &dyn Fn(u64) -> Option<String>) 
 }
 
 impl<P: Platform> Env for KernelEnv<'_, P> {
-    fn tail_call(&mut self, prog_array: u64, index: u64, mem: &mut Memory) -> Option<Arc<[Insn]>> {
+    fn tail_call(&mut self, prog_array: u64, index: u64, mem: &mut Memory) -> Option<Arc<Code>> {
         let m = self.map(prog_array)?;
         let pa = m.as_any().downcast_ref::<ProgArray>()?;
         let next = pa.get(u32::try_from(index).ok()?)?.prog;
         next.lend_values(mem);
-        let insns = next.insns.clone();
+        let code = next.code.clone();
         self.prog = next;
-        Some(insns)
+        Some(code)
     }
 
     fn call(&mut self, id: u32, a: [u64; 5], mem: &mut Memory) -> Result<u64> {

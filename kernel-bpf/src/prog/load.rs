@@ -7,6 +7,7 @@ use crate::map::Map;
 use crate::map::{is_map_in_map, MapInMap};
 use crate::object::Objects;
 use crate::prog::insn::{decode, known_opcode, Insn, LD_DW_IMM};
+use crate::prog::interp::code::{prepare, Code};
 use crate::prog::interp::mem::Memory;
 use crate::prog::verify::{self, LdImm, Log, MapInfo, Verified};
 use abi::{ProgType, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE};
@@ -30,6 +31,8 @@ pub struct Program {
     pub gpl: bool,
     /// Instructions, with map references resolved.
     pub insns: Arc<[Insn]>,
+    /// The same, prepared for the interpreter.
+    pub code: Arc<Code>,
     /// The maps it uses; a map reference loads `MAP_HANDLE_TAG | index`.
     pub maps: Vec<Arc<dyn Map>>,
     /// Map values it addresses directly (BPF_PSEUDO_MAP_VALUE), lent to
@@ -149,12 +152,14 @@ impl Program {
             ld,
         };
         let verified = verify::verify(&input, log)?;
+        let code = Arc::new(prepare(&insns)?);
         Ok(Program {
             id,
             prog_type,
             name,
             gpl,
             insns: insns.into(),
+            code,
             maps,
             values,
             verified,

@@ -103,7 +103,7 @@ impl<P: Platform> Bpf<P> {
             func_ip,
             inner: alloc::vec::Vec::new(),
         };
-        interp::run(&prog.insns, [r1, r2, 0, 0, 0], mem, &mut env, Limits::default())
+        interp::run_code(&prog.code, [r1, r2, 0, 0, 0], mem, &mut env, Limits::default())
     }
 
     /// BPF_PROG_TEST_RUN. Socket filters and tc programs run on a socket

@@ -8,21 +8,14 @@
 //! `x % 0 == x`, `INT_MIN / -1 == INT_MIN`, `INT_MIN % -1 == 0`, shift
 //! counts masked to the operand width, 32-bit results zero-extended.
 
+pub mod code;
 pub mod mem;
 
 use crate::error::{Error, Result};
-use crate::prog::insn::{
-    Insn, ADD32_K, ADD32_X, ADD64_K, ADD64_X, AND32_K, AND32_X, AND64_K, AND64_X, ARSH64_K, ARSH64_X, ATOMIC_DW,
-    ATOMIC_W, CALL, CALLX, EXIT, JA, JA32, JEQ32_K, JEQ32_X, JEQ_K, JEQ_X, JGE32_K, JGE32_X, JGE_K, JGE_X, JGT32_K,
-    JGT32_X, JGT_K, JGT_X, JLE32_K, JLE32_X, JLE_K, JLE_X, JLT32_K, JLT32_X, JLT_K, JLT_X, JNE32_K, JNE32_X, JNE_K,
-    JNE_X, JSET32_K, JSET32_X, JSET_K, JSET_X, JSGE32_K, JSGE32_X, JSGE_K, JSGE_X, JSGT32_K, JSGT32_X, JSGT_K, JSGT_X,
-    JSLE32_K, JSLE32_X, JSLE_K, JSLE_X, JSLT32_K, JSLT32_X, JSLT_K, JSLT_X, LDXS_B, LDXS_H, LDXS_W, LDX_B, LDX_DW,
-    LDX_H, LDX_W, LD_DW_IMM, LSH32_K, LSH32_X, LSH64_K, LSH64_X, MOV32_K, MOV32_X, MOV64_K, MOV64_X, MUL32_K, MUL32_X,
-    MUL64_K, MUL64_X, OR32_K, OR32_X, OR64_K, OR64_X, RSH32_K, RSH32_X, RSH64_K, RSH64_X, STX_B, STX_DW, STX_H, STX_W,
-    ST_B, ST_DW, ST_H, ST_W, SUB32_K, SUB32_X, SUB64_K, SUB64_X, XOR32_K, XOR32_X, XOR64_K, XOR64_X,
-};
+use crate::prog::insn::Insn;
 use abi::*;
 use alloc::sync::Arc;
+use code::{Code, K};
 use mem::{AtomicOp, Memory};
 
 /// Bytes of stack all frames of one run share.
@@ -40,7 +33,7 @@ pub trait Env {
 
     /// bpf_tail_call(ctx, prog_array, index): the program to continue with,
     /// or `None`, and the call falls through to the next instruction.
-    fn tail_call(&mut self, prog_array: u64, index: u64, mem: &mut Memory) -> Option<Arc<[Insn]>> {
+    fn tail_call(&mut self, prog_array: u64, index: u64, mem: &mut Memory) -> Option<Arc<Code>> {
         let _ = (prog_array, index, mem);
         None
     }
@@ -65,40 +58,39 @@ struct Frame {
     saved: [u64; 4],
 }
 
-/// Bytes a load or store moves.
-#[inline]
-fn access_size(code: u8) -> u64 {
-    match code & BPF_SIZE_MASK {
-        BPF_B => 1,
-        BPF_H => 2,
-        BPF_W => 4,
-        _ => 8,
-    }
-}
-
 #[inline]
 fn fault(pc: usize, addr: u64) -> Error {
     Error::MemoryFault { pc: pc as u32, addr }
 }
 
 /// Runs `prog` from its first instruction with `r1`..`r5` = `args`; returns
-/// r0 at the final exit. Adds the stack to `mem`.
+/// r0 at the final exit. Adds the stack to `mem`. (A loaded program runs
+/// its code prepared at load with [`run_code`].)
 ///
 /// # Errors
-/// [`Error::BadInstruction`] (an unknown opcode, a jump out of the
-/// program, a truncated 64-bit load), [`Error::MemoryFault`],
-/// [`Error::CallDepth`], [`Error::StepLimit`], and helper errors.
+/// [`Error::BadInstruction`] (a register above r10 anywhere; an unknown
+/// opcode, a jump out of the program or a truncated 64-bit load when
+/// reached), [`Error::MemoryFault`], [`Error::CallDepth`],
+/// [`Error::StepLimit`], and helper errors.
 pub fn run(prog: &[Insn], args: [u64; 5], mem: &mut Memory, env: &mut dyn Env, limits: Limits) -> Result<u64> {
+    run_code(&code::prepare(prog)?, args, mem, env, limits)
+}
+
+/// [`run`] for prepared code.
+///
+/// # Errors
+/// As [`run`].
+pub fn run_code(code: &Code, args: [u64; 5], mem: &mut Memory, env: &mut dyn Env, limits: Limits) -> Result<u64> {
     let stack = mem.stack(STACK_BYTES, MAX_BPF_STACK as usize);
     let mut reg = [0u64; 16];
     reg[1..6].copy_from_slice(&args);
     let mut steps = 0u64;
-    let mut tail: Option<Arc<[Insn]>> = None;
+    let mut tail: Option<Arc<Code>> = None;
     let mut tails_left = MAX_TAIL_CALL_CNT;
     loop {
         reg[10] = stack;
-        let p: &[Insn] = tail.as_deref().unwrap_or(prog);
-        match exec(p, reg, mem, env, limits, &mut steps, tails_left > 0)? {
+        let c: &Code = tail.as_deref().unwrap_or(code);
+        match exec(c, reg, mem, env, limits, &mut steps, tails_left > 0)? {
             Exit::Return(r0) => return Ok(r0),
             Exit::Tail(next, ctx) => {
                 // The next program starts afresh with the context in r1.
@@ -210,7 +202,7 @@ pub fn alu(i: &Insn, dst: u64, src: u64) -> Option<u64> {
 /// How one program's execution ended.
 enum Exit {
     Return(u64),
-    Tail(Arc<[Insn]>, u64),
+    Tail(Arc<Code>, u64),
 }
 
 /// Helper id of bpf_tail_call, from the generated table.
@@ -219,7 +211,7 @@ const TAIL_CALL: u32 = abi::Helper::TailCall.raw();
 /// Runs one program until it exits or tail calls (`can_tail`: the run's
 /// tail-call budget is not spent).
 fn exec(
-    prog: &[Insn],
+    code: &Code,
     mut reg: [u64; 16],
     mem: &mut Memory,
     env: &mut dyn Env,
@@ -228,464 +220,234 @@ fn exec(
     can_tail: bool,
 ) -> Result<Exit> {
     let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
-    // Registers are checked once here, so the loop indexes a 16-entry file
-    // without bounds checks.
-    if let Some(pc) = prog.iter().position(|i| i.dst > 10 || i.src > 10) {
-        return Err(bad(pc));
-    }
+    let ops = &code.ops[..];
     let mut frames: alloc::vec::Vec<Frame> = alloc::vec::Vec::new();
     let mut pc = 0usize;
     loop {
-        let Some(&i) = prog.get(pc) else { return Err(bad(pc)) };
-        let (d, s) = (usize::from(i.dst & 15), usize::from(i.src & 15));
-        let imm = i.imm as i64 as u64;
-        let imm32 = i.imm as u32;
-        let off = i64::from(i.off);
-        let dst = reg[d];
-        let src = reg[s];
-        let addr = |base: u64| base.wrapping_add(off as u64);
-        let mut next = pc + 1;
-        // A jump to `pc + 1 + rel`, checked to stay in the program. Jumps
-        // (and calls) are what the step budget counts: code between them
-        // runs at most once through the program.
-        let mut jump = |rel: i64| -> Result<usize> {
-            *steps += 1;
-            if *steps > limits.max_steps {
-                return Err(Error::StepLimit);
-            }
-            let t = pc as i64 + 1 + rel;
-            if t < 0 || t as usize >= prog.len() {
-                return Err(bad(pc));
-            }
-            Ok(t as usize)
-        };
-        // The common operations have an arm of their own, so one jump table
-        // dispatches them; everything else is decoded by class below.
-        match i.code {
-            ADD64_K => reg[d] = dst.wrapping_add(imm),
-            ADD64_X => reg[d] = dst.wrapping_add(src),
-            ADD32_K => reg[d] = u64::from((dst as u32).wrapping_add(imm32)),
-            ADD32_X => reg[d] = u64::from((dst as u32).wrapping_add(src as u32)),
-            SUB64_K => reg[d] = dst.wrapping_sub(imm),
-            SUB64_X => reg[d] = dst.wrapping_sub(src),
-            SUB32_K => reg[d] = u64::from((dst as u32).wrapping_sub(imm32)),
-            SUB32_X => reg[d] = u64::from((dst as u32).wrapping_sub(src as u32)),
-            MUL64_K => reg[d] = dst.wrapping_mul(imm),
-            MUL64_X => reg[d] = dst.wrapping_mul(src),
-            MUL32_K => reg[d] = u64::from((dst as u32).wrapping_mul(imm32)),
-            MUL32_X => reg[d] = u64::from((dst as u32).wrapping_mul(src as u32)),
-            OR64_K => reg[d] = dst | imm,
-            OR64_X => reg[d] = dst | src,
-            OR32_K => reg[d] = u64::from((dst as u32) | imm32),
-            OR32_X => reg[d] = u64::from((dst as u32) | (src as u32)),
-            AND64_K => reg[d] = dst & imm,
-            AND64_X => reg[d] = dst & src,
-            AND32_K => reg[d] = u64::from((dst as u32) & imm32),
-            AND32_X => reg[d] = u64::from((dst as u32) & (src as u32)),
-            XOR64_K => reg[d] = dst ^ imm,
-            XOR64_X => reg[d] = dst ^ src,
-            XOR32_K => reg[d] = u64::from((dst as u32) ^ imm32),
-            XOR32_X => reg[d] = u64::from((dst as u32) ^ (src as u32)),
-            LSH64_K => reg[d] = dst.wrapping_shl(imm as u32),
-            LSH64_X => reg[d] = dst.wrapping_shl(src as u32),
-            LSH32_K => reg[d] = u64::from((dst as u32).wrapping_shl(imm32)),
-            LSH32_X => reg[d] = u64::from((dst as u32).wrapping_shl(src as u32)),
-            RSH64_K => reg[d] = dst.wrapping_shr(imm as u32),
-            RSH64_X => reg[d] = dst.wrapping_shr(src as u32),
-            RSH32_K => reg[d] = u64::from((dst as u32).wrapping_shr(imm32)),
-            RSH32_X => reg[d] = u64::from((dst as u32).wrapping_shr(src as u32)),
-            ARSH64_K => reg[d] = (dst as i64).wrapping_shr(imm32) as u64,
-            ARSH64_X => reg[d] = (dst as i64).wrapping_shr(src as u32) as u64,
-            MOV64_K => reg[d] = imm,
-            MOV64_X if i.off == 0 => reg[d] = src,
-            MOV32_K => reg[d] = u64::from(imm32),
-            MOV32_X if i.off == 0 => reg[d] = u64::from(src as u32),
-            JEQ_K => {
-                if dst == imm {
-                    next = jump(off)?;
-                }
-            }
-            JEQ_X => {
-                if dst == src {
-                    next = jump(off)?;
-                }
-            }
-            JEQ32_K => {
-                if (dst as u32) == imm32 {
-                    next = jump(off)?;
-                }
-            }
-            JEQ32_X => {
-                if (dst as u32) == (src as u32) {
-                    next = jump(off)?;
-                }
-            }
-            JNE_K => {
-                if dst != imm {
-                    next = jump(off)?;
-                }
-            }
-            JNE_X => {
-                if dst != src {
-                    next = jump(off)?;
-                }
-            }
-            JNE32_K => {
-                if (dst as u32) != imm32 {
-                    next = jump(off)?;
-                }
-            }
-            JNE32_X => {
-                if (dst as u32) != (src as u32) {
-                    next = jump(off)?;
-                }
-            }
-            JGT_K => {
-                if dst > imm {
-                    next = jump(off)?;
-                }
-            }
-            JGT_X => {
-                if dst > src {
-                    next = jump(off)?;
-                }
-            }
-            JGT32_K => {
-                if (dst as u32) > imm32 {
-                    next = jump(off)?;
-                }
-            }
-            JGT32_X => {
-                if (dst as u32) > (src as u32) {
-                    next = jump(off)?;
-                }
-            }
-            JGE_K => {
-                if dst >= imm {
-                    next = jump(off)?;
-                }
-            }
-            JGE_X => {
-                if dst >= src {
-                    next = jump(off)?;
-                }
-            }
-            JGE32_K => {
-                if (dst as u32) >= imm32 {
-                    next = jump(off)?;
-                }
-            }
-            JGE32_X => {
-                if (dst as u32) >= (src as u32) {
-                    next = jump(off)?;
-                }
-            }
-            JLT_K => {
-                if dst < imm {
-                    next = jump(off)?;
-                }
-            }
-            JLT_X => {
-                if dst < src {
-                    next = jump(off)?;
-                }
-            }
-            JLT32_K => {
-                if (dst as u32) < imm32 {
-                    next = jump(off)?;
-                }
-            }
-            JLT32_X => {
-                if (dst as u32) < (src as u32) {
-                    next = jump(off)?;
-                }
-            }
-            JLE_K => {
-                if dst <= imm {
-                    next = jump(off)?;
-                }
-            }
-            JLE_X => {
-                if dst <= src {
-                    next = jump(off)?;
-                }
-            }
-            JLE32_K => {
-                if (dst as u32) <= imm32 {
-                    next = jump(off)?;
-                }
-            }
-            JLE32_X => {
-                if (dst as u32) <= (src as u32) {
-                    next = jump(off)?;
-                }
-            }
-            JSET_K => {
-                if dst & imm != 0 {
-                    next = jump(off)?;
-                }
-            }
-            JSET_X => {
-                if dst & src != 0 {
-                    next = jump(off)?;
-                }
-            }
-            JSET32_K => {
-                if (dst as u32) & imm32 != 0 {
-                    next = jump(off)?;
-                }
-            }
-            JSET32_X => {
-                if (dst as u32) & (src as u32) != 0 {
-                    next = jump(off)?;
-                }
-            }
-            JSGT_K => {
-                if (dst as i64) > (imm as i64) {
-                    next = jump(off)?;
-                }
-            }
-            JSGT_X => {
-                if (dst as i64) > (src as i64) {
-                    next = jump(off)?;
-                }
-            }
-            JSGT32_K => {
-                if (dst as u32 as i32) > (imm32 as i32) {
-                    next = jump(off)?;
-                }
-            }
-            JSGT32_X => {
-                if (dst as u32 as i32) > (src as u32 as i32) {
-                    next = jump(off)?;
-                }
-            }
-            JSGE_K => {
-                if (dst as i64) >= (imm as i64) {
-                    next = jump(off)?;
-                }
-            }
-            JSGE_X => {
-                if (dst as i64) >= (src as i64) {
-                    next = jump(off)?;
-                }
-            }
-            JSGE32_K => {
-                if (dst as u32 as i32) >= (imm32 as i32) {
-                    next = jump(off)?;
-                }
-            }
-            JSGE32_X => {
-                if (dst as u32 as i32) >= (src as u32 as i32) {
-                    next = jump(off)?;
-                }
-            }
-            JSLT_K => {
-                if (dst as i64) < (imm as i64) {
-                    next = jump(off)?;
-                }
-            }
-            JSLT_X => {
-                if (dst as i64) < (src as i64) {
-                    next = jump(off)?;
-                }
-            }
-            JSLT32_K => {
-                if (dst as u32 as i32) < (imm32 as i32) {
-                    next = jump(off)?;
-                }
-            }
-            JSLT32_X => {
-                if (dst as u32 as i32) < (src as u32 as i32) {
-                    next = jump(off)?;
-                }
-            }
-            JSLE_K => {
-                if (dst as i64) <= (imm as i64) {
-                    next = jump(off)?;
-                }
-            }
-            JSLE_X => {
-                if (dst as i64) <= (src as i64) {
-                    next = jump(off)?;
-                }
-            }
-            JSLE32_K => {
-                if (dst as u32 as i32) <= (imm32 as i32) {
-                    next = jump(off)?;
-                }
-            }
-            JSLE32_X => {
-                if (dst as u32 as i32) <= (src as u32 as i32) {
-                    next = jump(off)?;
-                }
-            }
-            _ => {
-                match i.code & BPF_CLASS_MASK {
-                    BPF_ALU64 | BPF_ALU => reg[d] = alu(&i, dst, src).ok_or_else(|| bad(pc))?,
-                    BPF_LD => {
-                        let mode = i.code & BPF_MODE_MASK;
-                        if mode == BPF_ABS || mode == BPF_IND {
-                            // Legacy packet load from the skb in r6: a
-                            // failed load ends the program with r0 = 0.
-                            let size = match i.code & BPF_SIZE_MASK {
-                                BPF_B => 1,
-                                BPF_H => 2,
-                                BPF_W => 4,
-                                _ => return Err(bad(pc)),
-                            };
-                            let off = if mode == BPF_ABS {
-                                imm32 as i32
-                            } else {
-                                (reg[s] as u32).wrapping_add(imm32) as i32
-                            };
-                            match mem.load_packet(reg[6], off, size) {
-                                Some(v) => reg[0] = v,
-                                None => return Ok(Exit::Return(0)),
-                            }
-                            pc += 1;
-                            continue;
-                        }
-                        if i.code != LD_DW_IMM {
-                            return Err(bad(pc));
-                        }
-                        let Some(hi) = prog.get(pc + 1) else {
-                            return Err(bad(pc));
-                        };
-                        if hi.code != 0 || i.src != 0 {
-                            // Map references are resolved by the loader before a run.
-                            return Err(bad(pc));
-                        }
-                        reg[d] = (u64::from(hi.imm as u32) << 32) | u64::from(imm32);
-                        next = pc + 2;
-                    }
-                    BPF_LDX => {
-                        if !matches!(i.code, LDX_B | LDX_H | LDX_W | LDX_DW | LDXS_B | LDXS_H | LDXS_W) {
-                            return Err(bad(pc));
-                        }
-                        let size = access_size(i.code);
-                        let a = addr(src);
-                        let v = mem.load(a, size).ok_or(fault(pc, a))?;
-                        reg[d] = if i.code & BPF_MODE_MASK == BPF_MEMSX {
-                            match size {
-                                1 => v as i8 as i64 as u64,
-                                2 => v as i16 as i64 as u64,
-                                _ => v as i32 as i64 as u64,
-                            }
-                        } else {
-                            v
-                        };
-                    }
-                    BPF_ST | BPF_STX
-                        if matches!(i.code, ST_B | ST_H | ST_W | ST_DW | STX_B | STX_H | STX_W | STX_DW) =>
-                    {
-                        let size = access_size(i.code);
-                        let v = if i.code & BPF_CLASS_MASK == BPF_ST { imm } else { src };
-                        let a = addr(dst);
-                        mem.store(a, size, v).ok_or(fault(pc, a))?;
-                    }
-                    BPF_STX if matches!(i.code, ATOMIC_W | ATOMIC_DW) => {
-                        let size = if i.code == ATOMIC_W { 4 } else { 8 };
-                        let a = addr(dst);
-                        let fetch = imm32 & BPF_FETCH != 0;
-                        if imm32 == BPF_CMPXCHG {
-                            let old = mem.cmpxchg(a, size, reg[0], src).ok_or(fault(pc, a))?;
-                            reg[0] = if size == 4 { u64::from(old as u32) } else { old };
-                        } else {
-                            let op = match imm32 & !BPF_FETCH {
-                                x if x == u32::from(BPF_ADD) => AtomicOp::Add,
-                                x if x == u32::from(BPF_OR) => AtomicOp::Or,
-                                x if x == u32::from(BPF_AND) => AtomicOp::And,
-                                x if x == u32::from(BPF_XOR) => AtomicOp::Xor,
-                                _ if imm32 == BPF_XCHG => AtomicOp::Xchg,
-                                _ => return Err(bad(pc)),
-                            };
-                            let old = mem.atomic(a, size, op, src).ok_or(fault(pc, a))?;
-                            if fetch {
-                                reg[s] = if size == 4 { u64::from(old as u32) } else { old };
-                            }
-                        }
-                    }
-                    BPF_ST | BPF_STX => return Err(bad(pc)),
-                    _ => match i.code {
-                        JA => next = jump(off)?,
-                        JA32 => next = jump(i64::from(i.imm))?,
-                        CALL if i.src == BPF_PSEUDO_CALL => {
-                            if frames.len() + 1 >= MAX_CALL_FRAMES as usize {
-                                return Err(Error::CallDepth { pc: pc as u32 });
-                            }
-                            frames.push(Frame {
-                                ret: pc + 1,
-                                saved: [reg[6], reg[7], reg[8], reg[9]],
-                            });
-                            reg[10] += u64::from(MAX_BPF_STACK);
-                            // The callee's frame starts zeroed, as the entry frame does.
-                            mem.zero(reg[10] - u64::from(MAX_BPF_STACK), MAX_BPF_STACK as usize);
-                            next = jump(i64::from(i.imm))?;
-                        }
-                        CALL | CALLX => {
-                            let id = if i.code == CALLX { reg[d] as u32 } else { imm32 };
-                            if i.code == CALL && i.src != 0 {
-                                return Err(bad(pc));
-                            }
-                            if id == TAIL_CALL {
-                                // Only the entry frame may tail call; a failed tail
-                                // call falls through.
-                                if frames.is_empty() && can_tail {
-                                    if let Some(next) = env.tail_call(reg[2], reg[3], mem) {
-                                        return Ok(Exit::Tail(next, reg[1]));
-                                    }
-                                }
-                            } else {
-                                reg[0] = env.call(id, [reg[1], reg[2], reg[3], reg[4], reg[5]], mem)?;
-                            }
-                        }
-                        EXIT => match frames.pop() {
-                            None => return Ok(Exit::Return(reg[0])),
-                            Some(f) => {
-                                reg[6..10].copy_from_slice(&f.saved);
-                                reg[10] -= u64::from(MAX_BPF_STACK);
-                                next = f.ret;
-                            }
-                        },
-                        // Conditional jumps, 64- and 32-bit.
-                        c if matches!(c & BPF_CLASS_MASK, BPF_JMP | BPF_JMP32) => {
-                            let x = c & BPF_SRC_MASK == BPF_X;
-                            let wide = c & BPF_CLASS_MASK == BPF_JMP;
-                            let (a, b) = if wide {
-                                (dst, if x { src } else { imm })
-                            } else {
-                                (u64::from(dst as u32), u64::from(if x { src as u32 } else { imm32 }))
-                            };
-                            let (sa, sb) = if wide {
-                                (a as i64, b as i64)
-                            } else {
-                                (i64::from(a as u32 as i32), i64::from(b as u32 as i32))
-                            };
-                            let taken = match c & BPF_OP_MASK {
-                                BPF_JEQ => a == b,
-                                BPF_JNE => a != b,
-                                BPF_JGT => a > b,
-                                BPF_JGE => a >= b,
-                                BPF_JLT => a < b,
-                                BPF_JLE => a <= b,
-                                BPF_JSET => a & b != 0,
-                                BPF_JSGT => sa > sb,
-                                BPF_JSGE => sa >= sb,
-                                BPF_JSLT => sa < sb,
-                                BPF_JSLE => sa <= sb,
-                                _ => return Err(bad(pc)),
-                            };
-                            if taken {
-                                next = jump(off)?;
-                            }
-                        }
-                        _ => return Err(bad(pc)),
-                    },
-                }
-            }
+        // Prepared code keeps every index inside `ops`; the check stays.
+        let op = &ops[pc];
+        let at = pc;
+        pc += 1;
+        // Operands are read in the arms that use them, so the dispatch
+        // itself loads only the kind.
+        let d = usize::from(op.d & 15);
+        macro_rules! dst {
+            () => {
+                reg[d]
+            };
         }
-        pc = next;
+        macro_rules! src {
+            () => {
+                reg[usize::from(op.s & 15)]
+            };
+        }
+        // A taken jump (or call): jumps are what the step budget counts,
+        // the code between them runs at most once through the program.
+        macro_rules! jump {
+            ($cond:expr) => {
+                if $cond {
+                    *steps += 1;
+                    if *steps > limits.max_steps {
+                        return Err(Error::StepLimit);
+                    }
+                    pc = op.target as usize;
+                }
+            };
+        }
+        // Sign-extended; 32-bit operations use its low half.
+        let imm = op.imm as i64 as u64;
+        let addr = |base: u64| base.wrapping_add(op.off as i64 as u64);
+        match op.k {
+            K::AddX => reg[d] = dst!().wrapping_add(src!()),
+            K::AddK => reg[d] = dst!().wrapping_add(imm),
+            K::SubX => reg[d] = dst!().wrapping_sub(src!()),
+            K::SubK => reg[d] = dst!().wrapping_sub(imm),
+            K::MulX => reg[d] = dst!().wrapping_mul(src!()),
+            K::MulK => reg[d] = dst!().wrapping_mul(imm),
+            K::OrX => reg[d] = dst!() | src!(),
+            K::OrK => reg[d] = dst!() | imm,
+            K::AndX => reg[d] = dst!() & src!(),
+            K::AndK => reg[d] = dst!() & imm,
+            K::XorX => reg[d] = dst!() ^ src!(),
+            K::XorK => reg[d] = dst!() ^ imm,
+            K::LshX => reg[d] = dst!().wrapping_shl(src!() as u32),
+            K::LshK => reg[d] = dst!().wrapping_shl(imm as u32),
+            K::RshX => reg[d] = dst!().wrapping_shr(src!() as u32),
+            K::RshK => reg[d] = dst!().wrapping_shr(imm as u32),
+            K::ArshX => reg[d] = (dst!() as i64).wrapping_shr(src!() as u32) as u64,
+            K::ArshK => reg[d] = (dst!() as i64).wrapping_shr(imm as u32) as u64,
+            K::MovX => reg[d] = src!(),
+            K::MovK => reg[d] = imm,
+            K::AddWX => reg[d] = u64::from((dst!() as u32).wrapping_add(src!() as u32)),
+            K::AddWK => reg[d] = u64::from((dst!() as u32).wrapping_add(imm as u32)),
+            K::SubWX => reg[d] = u64::from((dst!() as u32).wrapping_sub(src!() as u32)),
+            K::SubWK => reg[d] = u64::from((dst!() as u32).wrapping_sub(imm as u32)),
+            K::MulWX => reg[d] = u64::from((dst!() as u32).wrapping_mul(src!() as u32)),
+            K::MulWK => reg[d] = u64::from((dst!() as u32).wrapping_mul(imm as u32)),
+            K::OrWX => reg[d] = u64::from((dst!() as u32) | (src!() as u32)),
+            K::OrWK => reg[d] = u64::from((dst!() as u32) | (imm as u32)),
+            K::AndWX => reg[d] = u64::from((dst!() as u32) & (src!() as u32)),
+            K::AndWK => reg[d] = u64::from((dst!() as u32) & (imm as u32)),
+            K::XorWX => reg[d] = u64::from((dst!() as u32) ^ (src!() as u32)),
+            K::XorWK => reg[d] = u64::from((dst!() as u32) ^ (imm as u32)),
+            K::LshWX => reg[d] = u64::from((dst!() as u32).wrapping_shl(src!() as u32)),
+            K::LshWK => reg[d] = u64::from((dst!() as u32).wrapping_shl(imm as u32)),
+            K::RshWX => reg[d] = u64::from((dst!() as u32).wrapping_shr(src!() as u32)),
+            K::RshWK => reg[d] = u64::from((dst!() as u32).wrapping_shr(imm as u32)),
+            K::MovWX => reg[d] = u64::from(src!() as u32),
+            K::MovWK => reg[d] = u64::from(imm as u32),
+            K::AluOther => {
+                let i = Insn {
+                    code: op.code,
+                    dst: op.d,
+                    src: op.s,
+                    off: op.off,
+                    imm: op.imm,
+                };
+                reg[d] = alu(&i, dst!(), src!()).ok_or_else(|| bad(at))?;
+            }
+            K::Ja => jump!(true),
+            K::JeqX => jump!(dst!() == src!()),
+            K::JeqK => jump!(dst!() == imm),
+            K::JneX => jump!(dst!() != src!()),
+            K::JneK => jump!(dst!() != imm),
+            K::JgtX => jump!(dst!() > src!()),
+            K::JgtK => jump!(dst!() > imm),
+            K::JgeX => jump!(dst!() >= src!()),
+            K::JgeK => jump!(dst!() >= imm),
+            K::JltX => jump!(dst!() < src!()),
+            K::JltK => jump!(dst!() < imm),
+            K::JleX => jump!(dst!() <= src!()),
+            K::JleK => jump!(dst!() <= imm),
+            K::JsetX => jump!(dst!() & src!() != 0),
+            K::JsetK => jump!(dst!() & imm != 0),
+            K::JsgtX => jump!((dst!() as i64) > (src!() as i64)),
+            K::JsgtK => jump!((dst!() as i64) > (imm as i64)),
+            K::JsgeX => jump!((dst!() as i64) >= (src!() as i64)),
+            K::JsgeK => jump!((dst!() as i64) >= (imm as i64)),
+            K::JsltX => jump!((dst!() as i64) < (src!() as i64)),
+            K::JsltK => jump!((dst!() as i64) < (imm as i64)),
+            K::JsleX => jump!((dst!() as i64) <= (src!() as i64)),
+            K::JsleK => jump!((dst!() as i64) <= (imm as i64)),
+            K::JeqWX => jump!(dst!() as u32 == src!() as u32),
+            K::JeqWK => jump!(dst!() as u32 == imm as u32),
+            K::JneWX => jump!(dst!() as u32 != src!() as u32),
+            K::JneWK => jump!(dst!() as u32 != imm as u32),
+            K::JgtWX => jump!(dst!() as u32 > src!() as u32),
+            K::JgtWK => jump!(dst!() as u32 > imm as u32),
+            K::JgeWX => jump!(dst!() as u32 >= src!() as u32),
+            K::JgeWK => jump!(dst!() as u32 >= imm as u32),
+            K::JltWX => jump!((dst!() as u32) < src!() as u32),
+            K::JltWK => jump!((dst!() as u32) < imm as u32),
+            K::JleWX => jump!(dst!() as u32 <= src!() as u32),
+            K::JleWK => jump!(dst!() as u32 <= imm as u32),
+            K::JsetWX => jump!(dst!() as u32 & src!() as u32 != 0),
+            K::JsetWK => jump!(dst!() as u32 & imm as u32 != 0),
+            K::JsgtWX => jump!(dst!() as i32 > src!() as i32),
+            K::JsgtWK => jump!(dst!() as i32 > imm as i32),
+            K::JsgeWX => jump!(dst!() as i32 >= src!() as i32),
+            K::JsgeWK => jump!(dst!() as i32 >= imm as i32),
+            K::JsltWX => jump!((dst!() as i32) < src!() as i32),
+            K::JsltWK => jump!((dst!() as i32) < imm as i32),
+            K::JsleWX => jump!(dst!() as i32 <= src!() as i32),
+            K::JsleWK => jump!(dst!() as i32 <= imm as i32),
+            K::Ldx => {
+                let a = addr(src!());
+                reg[d] = mem.load(a, op.size.into()).ok_or(fault(at, a))?;
+            }
+            K::LdxS => {
+                let a = addr(src!());
+                let v = mem.load(a, op.size.into()).ok_or(fault(at, a))?;
+                reg[d] = match op.size {
+                    1 => v as i8 as i64 as u64,
+                    2 => v as i16 as i64 as u64,
+                    _ => v as i32 as i64 as u64,
+                };
+            }
+            K::St => {
+                let a = addr(dst!());
+                mem.store(a, op.size.into(), imm).ok_or(fault(at, a))?;
+            }
+            K::Stx => {
+                let a = addr(dst!());
+                mem.store(a, op.size.into(), src!()).ok_or(fault(at, a))?;
+            }
+            K::Atomic => {
+                let size = u64::from(op.size);
+                let a = addr(dst!());
+                let imm32 = imm as u32;
+                if imm32 == BPF_CMPXCHG {
+                    let old = mem.cmpxchg(a, size, reg[0], src!()).ok_or(fault(at, a))?;
+                    reg[0] = if size == 4 { u64::from(old as u32) } else { old };
+                } else {
+                    let aop = match imm32 & !BPF_FETCH {
+                        x if x == u32::from(BPF_ADD) => AtomicOp::Add,
+                        x if x == u32::from(BPF_OR) => AtomicOp::Or,
+                        x if x == u32::from(BPF_AND) => AtomicOp::And,
+                        x if x == u32::from(BPF_XOR) => AtomicOp::Xor,
+                        _ if imm32 == BPF_XCHG => AtomicOp::Xchg,
+                        _ => return Err(bad(at)),
+                    };
+                    let old = mem.atomic(a, size, aop, src!()).ok_or(fault(at, a))?;
+                    if imm32 & BPF_FETCH != 0 {
+                        src!() = if size == 4 { u64::from(old as u32) } else { old };
+                    }
+                }
+            }
+            K::LdImm => {
+                reg[d] = code.wide[op.target as usize];
+                pc += 1;
+            }
+            K::LdAbs | K::LdInd => {
+                // Legacy packet load from the skb in r6: a failed load ends
+                // the program with r0 = 0.
+                let off = if op.k == K::LdAbs {
+                    imm as u32 as i32
+                } else {
+                    (src!() as u32).wrapping_add(imm as u32) as i32
+                };
+                match mem.load_packet(reg[6], off, op.size.into()) {
+                    Some(v) => reg[0] = v,
+                    None => return Ok(Exit::Return(0)),
+                }
+            }
+            K::Call | K::CallX => {
+                let id = if op.k == K::CallX { dst!() as u32 } else { imm as u32 };
+                if id == TAIL_CALL {
+                    // Only the entry frame may tail call; a failed tail call
+                    // falls through.
+                    if frames.is_empty() && can_tail {
+                        if let Some(next) = env.tail_call(reg[2], reg[3], mem) {
+                            return Ok(Exit::Tail(next, reg[1]));
+                        }
+                    }
+                } else {
+                    reg[0] = env.call(id, [reg[1], reg[2], reg[3], reg[4], reg[5]], mem)?;
+                }
+            }
+            K::CallLocal => {
+                if frames.len() + 1 >= MAX_CALL_FRAMES as usize {
+                    return Err(Error::CallDepth { pc: at as u32 });
+                }
+                frames.push(Frame {
+                    ret: pc,
+                    saved: [reg[6], reg[7], reg[8], reg[9]],
+                });
+                reg[10] += u64::from(MAX_BPF_STACK);
+                // The callee's frame starts zeroed, as the entry frame does.
+                mem.zero(reg[10] - u64::from(MAX_BPF_STACK), MAX_BPF_STACK as usize);
+                jump!(true);
+            }
+            K::Exit => match frames.pop() {
+                None => return Ok(Exit::Return(reg[0])),
+                Some(f) => {
+                    reg[6..10].copy_from_slice(&f.saved);
+                    reg[10] -= u64::from(MAX_BPF_STACK);
+                    pc = f.ret;
+                }
+            },
+            K::Trap => return Err(bad(op.imm as usize)),
+        }
     }
 }
 
