@@ -43,6 +43,9 @@ pub struct Memory {
     spare: Vec<Vec<u8>>,
     /// The packet of a socket buffer context, for LD_ABS and LD_IND.
     packet: Option<Packet>,
+    /// The region the last access fell in: accesses come in runs (a
+    /// stack frame, a map value), so it is asked first.
+    last: core::cell::Cell<usize>,
 }
 
 /// Where a socket buffer's packet lies in an owned buffer: the context it
@@ -309,9 +312,17 @@ impl Memory {
     #[inline]
     pub fn check(&self, addr: u64, len: u64, write: bool) -> bool {
         let Some(end) = addr.checked_add(len) else { return false };
-        self.regions
-            .iter()
-            .any(|r| addr >= r.start && end <= r.end && (r.writable || !write))
+        let fits = |r: &Region| addr >= r.start && end <= r.end && (r.writable || !write);
+        if self.regions.get(self.last.get()).is_some_and(fits) {
+            return true;
+        }
+        match self.regions.iter().position(fits) {
+            Some(k) => {
+                self.last.set(k);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Loads `size` (1, 2, 4 or 8) bytes, zero-extended.

@@ -88,6 +88,8 @@ pub(super) struct Walk<'a, 'l> {
     explored: Vec<Vec<usize>>,
     prune: Vec<bool>,
     pending: Vec<Pending>,
+    /// Saved states still being walked from, and the most there were.
+    live: usize,
     peak: usize,
     /// Stack bytes each subprogram uses, by start instruction.
     depth: Vec<(usize, usize)>,
@@ -125,6 +127,7 @@ impl<'a, 'l> Walk<'a, 'l> {
             explored: (0..n).map(|_| Vec::new()).collect(),
             prune,
             pending: Vec::new(),
+            live: 0,
             peak: 0,
             depth: starts.iter().map(|&s| (s, 0)).collect(),
             ctx_end: 0,
@@ -227,6 +230,7 @@ impl<'a, 'l> Walk<'a, 'l> {
             if s.branches > 0 {
                 break;
             }
+            self.live -= 1;
             parent = s.parent;
         }
     }
@@ -273,13 +277,8 @@ impl<'a, 'l> Walk<'a, 'l> {
         });
         let k = self.saved.len() - 1;
         self.explored[pc].push(k);
-        self.peak = self.peak.max(
-            self.saved
-                .iter()
-                .filter(|s| s.branches > 0)
-                .count()
-                .min(self.saved.len()),
-        );
+        self.live += 1;
+        self.peak = self.peak.max(self.live);
         Ok(Visit::Saved(k))
     }
 

@@ -89,3 +89,6 @@ pub fn verify(p: &Input<'_>, log: &mut Log) -> Result<Verified, Error> {
     })?;
     check::Walk::new(p, log, &starts).run()
 }
+
+#[cfg(test)]
+mod tests;
