@@ -14,6 +14,7 @@ use criterion::{black_box, Criterion};
 use kernel_bpf::prog::asm::assemble;
 use kernel_bpf::prog::insn::{encode, Insn};
 use kernel_bpf::prog::interp::{self, code::prepare, mem::Memory, Env, Limits};
+use kernel_bpf::prog::verify::{verify, Input, Log};
 use kernel_bpf::{Map, Result};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -90,10 +91,22 @@ impl Env for MapEnv {
 }
 
 /// A run closure reusing one run context (its stack), as a kernel does per
-/// CPU, on code prepared once, as a loaded program's is.
+/// CPU, on code prepared once, as a loaded program's is: verified where the
+/// verifier accepts it as a socket filter (the map loop's helpers take
+/// numbers for maps, so it runs as unverified code).
 fn ours(prog: &[Insn]) -> impl FnMut() -> u64 {
     let mut mem = Memory::new();
-    let code = prepare(prog).unwrap();
+    let input = Input {
+        insns: prog,
+        prog_type: abi::ProgType::SocketFilter,
+        gpl: true,
+        maps: Vec::new(),
+        ld: Vec::new(),
+    };
+    let code = match verify(&input, &mut Log::new(0)) {
+        Ok(_) => prepare(prog).unwrap().verified(),
+        Err(_) => prepare(prog).unwrap(),
+    };
     move || interp::run_code(&code, [0; 5], &mut mem, &mut MapEnv, Limits { max_steps: u64::MAX }).unwrap()
 }
 

@@ -152,7 +152,7 @@ impl Program {
             ld,
         };
         let verified = verify::verify(&input, log)?;
-        let code = Arc::new(prepare(&insns)?);
+        let code = Arc::new(prepare(&insns)?.verified());
         Ok(Program {
             id,
             prog_type,

@@ -159,6 +159,9 @@ pub struct Code {
     /// The values of 64-bit immediate loads.
     pub(super) wide: Vec<u64>,
     len: usize,
+    /// Verified: the program never reads stack it did not write, so its
+    /// frames need no zeroing.
+    pub(super) verified: bool,
 }
 
 impl Code {
@@ -170,6 +173,13 @@ impl Code {
     /// Whether it has no instruction.
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// Marks the code as the verifier's: its stack frames start as they
+    /// are, not zeroed (the verifier refuses reads of stack never written).
+    pub fn verified(mut self) -> Code {
+        self.verified = true;
+        self
     }
 }
 
@@ -368,7 +378,12 @@ pub fn prepare(insns: &[Insn]) -> Result<Code> {
     // Falling off the end traps at the end; then the jump traps.
     ops.push(trap(n));
     ops.extend(traps);
-    Ok(Code { ops, wide, len: n })
+    Ok(Code {
+        ops,
+        wide,
+        len: n,
+        verified: false,
+    })
 }
 
 // The run loop's working set: one op is 16 bytes.

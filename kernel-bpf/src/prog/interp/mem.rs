@@ -244,9 +244,9 @@ impl Memory {
     }
 
     /// The run's stack of `bytes` bytes (made once, reused by later runs),
-    /// with its first `frame` bytes zeroed; returns the address one past
-    /// the first frame, the entry frame's r10.
-    pub fn stack(&mut self, bytes: usize, frame: usize) -> u64 {
+    /// with its first `frame` bytes zeroed if `zero`; returns the address
+    /// one past the first frame, the entry frame's r10.
+    pub fn stack(&mut self, bytes: usize, frame: usize, zero: bool) -> u64 {
         let (h, addr) = match self.stack {
             Some(s) => s,
             None => {
@@ -255,7 +255,9 @@ impl Memory {
                 s
             }
         };
-        self.owned[h][..frame].fill(0);
+        if zero {
+            self.owned[h][..frame].fill(0);
+        }
         addr + frame as u64
     }
 

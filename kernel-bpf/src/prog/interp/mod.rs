@@ -81,7 +81,7 @@ pub fn run(prog: &[Insn], args: [u64; 5], mem: &mut Memory, env: &mut dyn Env, l
 /// # Errors
 /// As [`run`].
 pub fn run_code(code: &Code, args: [u64; 5], mem: &mut Memory, env: &mut dyn Env, limits: Limits) -> Result<u64> {
-    let stack = mem.stack(STACK_BYTES, MAX_BPF_STACK as usize);
+    let stack = mem.stack(STACK_BYTES, MAX_BPF_STACK as usize, !code.verified);
     let mut reg = [0u64; 16];
     reg[1..6].copy_from_slice(&args);
     let mut steps = 0u64;
@@ -434,8 +434,11 @@ fn exec(
                     saved: [reg[6], reg[7], reg[8], reg[9]],
                 });
                 reg[10] += u64::from(MAX_BPF_STACK);
-                // The callee's frame starts zeroed, as the entry frame does.
-                mem.zero(reg[10] - u64::from(MAX_BPF_STACK), MAX_BPF_STACK as usize);
+                // The callee's frame starts zeroed, as the entry frame does
+                // (verified code never reads what it did not write).
+                if !code.verified {
+                    mem.zero(reg[10] - u64::from(MAX_BPF_STACK), MAX_BPF_STACK as usize);
+                }
                 jump!(true);
             }
             K::Exit => match frames.pop() {
