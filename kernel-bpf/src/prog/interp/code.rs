@@ -103,6 +103,19 @@ pub enum K {
     JsltWK,
     JsleWX,
     JsleWK,
+    /// `dst += imm`, then a 64-bit comparison of `dst` with the small
+    /// constant `off` (a loop counter's step and test in one dispatch; the
+    /// jump's own op stays after it for code that jumps to it).
+    AddJeq,
+    AddJne,
+    AddJgt,
+    AddJge,
+    AddJlt,
+    AddJle,
+    AddJsgt,
+    AddJsge,
+    AddJslt,
+    AddJsle,
     /// `dst = *(size *)(src + off)`.
     Ldx,
     /// The same, sign-extended.
@@ -375,6 +388,7 @@ pub fn prepare(insns: &[Insn]) -> Result<Code> {
         }
         ops.push(op);
     }
+    fuse_counters(&mut ops);
     // Falling off the end traps at the end; then the jump traps.
     ops.push(trap(n));
     ops.extend(traps);
@@ -384,6 +398,46 @@ pub fn prepare(insns: &[Insn]) -> Result<Code> {
         len: n,
         verified: false,
     })
+}
+
+/// Fuses `dst += k` (or `dst -= k`) followed by a comparison of `dst` with
+/// a constant that fits 16 bits into one op.
+fn fuse_counters(ops: &mut [Op]) {
+    for pc in 0..ops.len().saturating_sub(1) {
+        let (a, j) = (ops[pc], ops[pc + 1]);
+        let step = match a.k {
+            K::AddK => a.imm,
+            K::SubK => match a.imm.checked_neg() {
+                Some(n) => n,
+                None => continue,
+            },
+            _ => continue,
+        };
+        let Ok(limit) = i16::try_from(j.imm) else { continue };
+        let k = match j.k {
+            K::JeqK => K::AddJeq,
+            K::JneK => K::AddJne,
+            K::JgtK => K::AddJgt,
+            K::JgeK => K::AddJge,
+            K::JltK => K::AddJlt,
+            K::JleK => K::AddJle,
+            K::JsgtK => K::AddJsgt,
+            K::JsgeK => K::AddJsge,
+            K::JsltK => K::AddJslt,
+            K::JsleK => K::AddJsle,
+            _ => continue,
+        };
+        if j.d != a.d {
+            continue;
+        }
+        ops[pc] = Op {
+            k,
+            imm: step,
+            off: limit,
+            target: j.target,
+            ..a
+        };
+    }
 }
 
 // The run loop's working set: one op is 16 bytes.

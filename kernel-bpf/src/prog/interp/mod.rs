@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::prog::insn::Insn;
 use abi::*;
 use alloc::sync::Arc;
-use code::{Code, K};
+use code::{Code, Op, K};
 use mem::{AtomicOp, Memory};
 
 /// Bytes of stack all frames of one run share.
@@ -221,7 +221,14 @@ fn exec(
 ) -> Result<Exit> {
     let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
     let ops = &code.ops[..];
-    let mut frames: alloc::vec::Vec<Frame> = alloc::vec::Vec::new();
+    let mut cx = Cold {
+        frames: alloc::vec::Vec::new(),
+        mem,
+        env,
+        limits,
+        steps,
+        can_tail,
+    };
     let mut pc = 0usize;
     loop {
         // Prepared code keeps every index inside `ops`; the check stays.
@@ -246,13 +253,22 @@ fn exec(
         macro_rules! jump {
             ($cond:expr) => {
                 if $cond {
-                    *steps += 1;
-                    if *steps > limits.max_steps {
+                    *cx.steps += 1;
+                    if *cx.steps > cx.limits.max_steps {
                         return Err(Error::StepLimit);
                     }
                     pc = op.target as usize;
                 }
             };
+        }
+        macro_rules! fused {
+            (|$v:ident, $k:ident| $cond:expr) => {{
+                let $v = reg[d].wrapping_add(op.imm as i64 as u64);
+                reg[d] = $v;
+                let $k = i64::from(op.off);
+                pc += 1;
+                jump!($cond);
+            }};
         }
         // Sign-extended; 32-bit operations use its low half.
         let imm = op.imm as i64 as u64;
@@ -351,13 +367,25 @@ fn exec(
             K::JsltWK => jump!((dst!() as i32) < imm as i32),
             K::JsleWX => jump!(dst!() as i32 <= src!() as i32),
             K::JsleWK => jump!(dst!() as i32 <= imm as i32),
+            // The fused step-and-test: past the jump's own op when not
+            // taken.
+            K::AddJeq => fused!(|v, k| v == k as u64),
+            K::AddJne => fused!(|v, k| v != k as u64),
+            K::AddJgt => fused!(|v, k| v > k as u64),
+            K::AddJge => fused!(|v, k| v >= k as u64),
+            K::AddJlt => fused!(|v, k| v < k as u64),
+            K::AddJle => fused!(|v, k| v <= k as u64),
+            K::AddJsgt => fused!(|v, k| v as i64 > k),
+            K::AddJsge => fused!(|v, k| v as i64 >= k),
+            K::AddJslt => fused!(|v, k| (v as i64) < k),
+            K::AddJsle => fused!(|v, k| v as i64 <= k),
             K::Ldx => {
                 let a = addr(src!());
-                reg[d] = mem.load(a, op.size.into()).ok_or(fault(at, a))?;
+                reg[d] = cx.mem.load(a, op.size.into()).ok_or(fault(at, a))?;
             }
             K::LdxS => {
                 let a = addr(src!());
-                let v = mem.load(a, op.size.into()).ok_or(fault(at, a))?;
+                let v = cx.mem.load(a, op.size.into()).ok_or(fault(at, a))?;
                 reg[d] = match op.size {
                     1 => v as i8 as i64 as u64,
                     2 => v as i16 as i64 as u64,
@@ -366,92 +394,140 @@ fn exec(
             }
             K::St => {
                 let a = addr(dst!());
-                mem.store(a, op.size.into(), imm).ok_or(fault(at, a))?;
+                cx.mem.store(a, op.size.into(), imm).ok_or(fault(at, a))?;
             }
             K::Stx => {
                 let a = addr(dst!());
-                mem.store(a, op.size.into(), src!()).ok_or(fault(at, a))?;
+                cx.mem.store(a, op.size.into(), src!()).ok_or(fault(at, a))?;
             }
-            K::Atomic => {
-                let size = u64::from(op.size);
-                let a = addr(dst!());
-                let imm32 = imm as u32;
-                if imm32 == BPF_CMPXCHG {
-                    let old = mem.cmpxchg(a, size, reg[0], src!()).ok_or(fault(at, a))?;
-                    reg[0] = if size == 4 { u64::from(old as u32) } else { old };
-                } else {
-                    let aop = match imm32 & !BPF_FETCH {
-                        x if x == u32::from(BPF_ADD) => AtomicOp::Add,
-                        x if x == u32::from(BPF_OR) => AtomicOp::Or,
-                        x if x == u32::from(BPF_AND) => AtomicOp::And,
-                        x if x == u32::from(BPF_XOR) => AtomicOp::Xor,
-                        _ if imm32 == BPF_XCHG => AtomicOp::Xchg,
-                        _ => return Err(bad(at)),
-                    };
-                    let old = mem.atomic(a, size, aop, src!()).ok_or(fault(at, a))?;
-                    if imm32 & BPF_FETCH != 0 {
-                        src!() = if size == 4 { u64::from(old as u32) } else { old };
-                    }
+            // The rest is out of line, so the hot loop keeps its
+            // registers.
+            _ => {
+                if let Some(exit) = cold(op, at, &mut pc, &mut reg, &mut cx, code)? {
+                    return Ok(exit);
                 }
             }
-            K::LdImm => {
-                reg[d] = code.wide[op.target as usize];
-                pc += 1;
-            }
-            K::LdAbs | K::LdInd => {
-                // Legacy packet load from the skb in r6: a failed load ends
-                // the program with r0 = 0.
-                let off = if op.k == K::LdAbs {
-                    imm as u32 as i32
-                } else {
-                    (src!() as u32).wrapping_add(imm as u32) as i32
-                };
-                match mem.load_packet(reg[6], off, op.size.into()) {
-                    Some(v) => reg[0] = v,
-                    None => return Ok(Exit::Return(0)),
-                }
-            }
-            K::Call | K::CallX => {
-                let id = if op.k == K::CallX { dst!() as u32 } else { imm as u32 };
-                if id == TAIL_CALL {
-                    // Only the entry frame may tail call; a failed tail call
-                    // falls through.
-                    if frames.is_empty() && can_tail {
-                        if let Some(next) = env.tail_call(reg[2], reg[3], mem) {
-                            return Ok(Exit::Tail(next, reg[1]));
-                        }
-                    }
-                } else {
-                    reg[0] = env.call(id, [reg[1], reg[2], reg[3], reg[4], reg[5]], mem)?;
-                }
-            }
-            K::CallLocal => {
-                if frames.len() + 1 >= MAX_CALL_FRAMES as usize {
-                    return Err(Error::CallDepth { pc: at as u32 });
-                }
-                frames.push(Frame {
-                    ret: pc,
-                    saved: [reg[6], reg[7], reg[8], reg[9]],
-                });
-                reg[10] += u64::from(MAX_BPF_STACK);
-                // The callee's frame starts zeroed, as the entry frame does
-                // (verified code never reads what it did not write).
-                if !code.verified {
-                    mem.zero(reg[10] - u64::from(MAX_BPF_STACK), MAX_BPF_STACK as usize);
-                }
-                jump!(true);
-            }
-            K::Exit => match frames.pop() {
-                None => return Ok(Exit::Return(reg[0])),
-                Some(f) => {
-                    reg[6..10].copy_from_slice(&f.saved);
-                    reg[10] -= u64::from(MAX_BPF_STACK);
-                    pc = f.ret;
-                }
-            },
-            K::Trap => return Err(bad(op.imm as usize)),
         }
     }
+}
+
+/// What the rarely used ops need beside the registers.
+struct Cold<'a> {
+    frames: alloc::vec::Vec<Frame>,
+    mem: &'a mut Memory,
+    env: &'a mut dyn Env,
+    limits: Limits,
+    steps: &'a mut u64,
+    can_tail: bool,
+}
+
+/// The ops the run loop keeps out of line: atomics, legacy packet loads,
+/// calls, exits and traps. `Some` when the program is done.
+#[inline(never)]
+fn cold(
+    op: &Op,
+    at: usize,
+    pc: &mut usize,
+    reg: &mut [u64; 16],
+    cx: &mut Cold<'_>,
+    code: &Code,
+) -> Result<Option<Exit>> {
+    let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
+    let d = usize::from(op.d & 15);
+    let imm = op.imm as i64 as u64;
+    let addr = |base: u64| base.wrapping_add(op.off as i64 as u64);
+    match op.k {
+        K::Atomic => {
+            let size = u64::from(op.size);
+            let a = addr(reg[d]);
+            let imm32 = imm as u32;
+            if imm32 == BPF_CMPXCHG {
+                let old = cx
+                    .mem
+                    .cmpxchg(a, size, reg[0], reg[usize::from(op.s & 15)])
+                    .ok_or(fault(at, a))?;
+                reg[0] = if size == 4 { u64::from(old as u32) } else { old };
+            } else {
+                let aop = match imm32 & !BPF_FETCH {
+                    x if x == u32::from(BPF_ADD) => AtomicOp::Add,
+                    x if x == u32::from(BPF_OR) => AtomicOp::Or,
+                    x if x == u32::from(BPF_AND) => AtomicOp::And,
+                    x if x == u32::from(BPF_XOR) => AtomicOp::Xor,
+                    _ if imm32 == BPF_XCHG => AtomicOp::Xchg,
+                    _ => return Err(bad(at)),
+                };
+                let old = cx
+                    .mem
+                    .atomic(a, size, aop, reg[usize::from(op.s & 15)])
+                    .ok_or(fault(at, a))?;
+                if imm32 & BPF_FETCH != 0 {
+                    reg[usize::from(op.s & 15)] = if size == 4 { u64::from(old as u32) } else { old };
+                }
+            }
+        }
+        K::LdImm => {
+            reg[d] = code.wide[op.target as usize];
+            *pc += 1;
+        }
+        K::LdAbs | K::LdInd => {
+            // Legacy packet load from the skb in r6: a failed load ends
+            // the program with r0 = 0.
+            let off = if op.k == K::LdAbs {
+                imm as u32 as i32
+            } else {
+                (reg[usize::from(op.s & 15)] as u32).wrapping_add(imm as u32) as i32
+            };
+            match cx.mem.load_packet(reg[6], off, op.size.into()) {
+                Some(v) => reg[0] = v,
+                None => return Ok(Some(Exit::Return(0))),
+            }
+        }
+        K::Call | K::CallX => {
+            let id = if op.k == K::CallX { reg[d] as u32 } else { imm as u32 };
+            if id == TAIL_CALL {
+                // Only the entry frame may tail call; a failed tail call
+                // falls through.
+                if cx.frames.is_empty() && cx.can_tail {
+                    if let Some(next) = cx.env.tail_call(reg[2], reg[3], cx.mem) {
+                        return Ok(Some(Exit::Tail(next, reg[1])));
+                    }
+                }
+            } else {
+                reg[0] = cx.env.call(id, [reg[1], reg[2], reg[3], reg[4], reg[5]], cx.mem)?;
+            }
+        }
+        K::CallLocal => {
+            if cx.frames.len() + 1 >= MAX_CALL_FRAMES as usize {
+                return Err(Error::CallDepth { pc: at as u32 });
+            }
+            cx.frames.push(Frame {
+                ret: *pc,
+                saved: [reg[6], reg[7], reg[8], reg[9]],
+            });
+            reg[10] += u64::from(MAX_BPF_STACK);
+            // The callee's frame starts zeroed, as the entry frame does
+            // (verified code never reads what it did not write).
+            if !code.verified {
+                cx.mem.zero(reg[10] - u64::from(MAX_BPF_STACK), MAX_BPF_STACK as usize);
+            }
+            *cx.steps += 1;
+            if *cx.steps > cx.limits.max_steps {
+                return Err(Error::StepLimit);
+            }
+            *pc = op.target as usize;
+        }
+        K::Exit => match cx.frames.pop() {
+            None => return Ok(Some(Exit::Return(reg[0]))),
+            Some(f) => {
+                reg[6..10].copy_from_slice(&f.saved);
+                reg[10] -= u64::from(MAX_BPF_STACK);
+                *pc = f.ret;
+            }
+        },
+        K::Trap => return Err(bad(op.imm as usize)),
+        _ => return Err(bad(at)),
+    }
+    Ok(None)
 }
 
 #[cfg(test)]
