@@ -4,9 +4,11 @@
 //! - [`asm`]: an assembler and disassembler for the text form;
 //! - [`load`]: a loaded [`Program`]: map references resolved, load-time
 //!   checks;
-//! - [`verify`]: the verifier's passes (the control-flow graph so far);
+//! - [`verify`]: the verifier (control flow, then every path's registers,
+//!   stack and memory accesses), which every load passes;
 //! - [`helpers`]: the helper functions programs call, by Linux helper ID;
-//! - [`interp`]: the interpreter, with checked memory.
+//! - [`interp`]: the interpreter, on code prepared once at load, with
+//!   checked memory.
 
 pub mod asm;
 pub mod helpers;
