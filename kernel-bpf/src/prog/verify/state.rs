@@ -125,7 +125,11 @@ impl Reg {
     fn covers(&self, cur: &Reg, ids: &mut IdMap) -> bool {
         match self.kind {
             Kind::NotInit => true,
-            Kind::Scalar => cur.kind == Kind::Scalar && self.s.contains(&cur.s),
+            // A scalar linked to copies (an id) was narrowed with them on
+            // the explored path: the current one must have the same links.
+            Kind::Scalar => {
+                cur.kind == Kind::Scalar && self.s.contains(&cur.s) && (self.id == 0 || ids.check(self.id, cur.id))
+            }
             _ => {
                 self.kind == cur.kind
                     && self.null == cur.null
