@@ -1,6 +1,7 @@
 //! The verifier against Linux's on generated families of programs: random
 //! ALU with pointer arithmetic, map value accesses behind bounds checks of
-//! random shapes, stack spills and fills, loops with random bounds. Where
+//! random shapes, stack spills and fills, loops with random bounds, and
+//! paths that join after treating an index and its copies differently. Where
 //! bpf(2) is permitted, every program is loaded into both kernels: the
 //! decisions agree on at least 95% of them, this verifier never accepts a
 //! program Linux refuses, and each program Linux accepts and this one
@@ -207,6 +208,44 @@ fn stack_family(rng: &mut SmallRng) -> String {
     s + "mov %r0, 0\nexit\n"
 }
 
+/// Two paths that treat an index and its copy differently, a join, then a
+/// bound on one register and an access through the other: what the join
+/// may and may not carry over (pruning, copies of scalars).
+fn joins_family(rng: &mut SmallRng) -> String {
+    let mut s = lookup(rng);
+    s += "ldxw %r1, [%r6+0]\nldxw %r2, [%r6+4]\nldxw %r3, [%r6+16]\n";
+    let side = |rng: &mut SmallRng| -> String {
+        let mut t = String::new();
+        for _ in 0..rng.gen_range(0..3) {
+            t += *pick(
+                rng,
+                &[
+                    "mov %r2, %r1\n",
+                    "mov %r1, %r2\n",
+                    "and %r2, 15\n",
+                    "mov %r2, 3\n",
+                    "mov32 %r2, %r1\n",
+                    "stxdw [%r10-16], %r1\nldxdw %r2, [%r10-16]\n",
+                ],
+            );
+        }
+        t + "mov %r3, 0\n"
+    };
+    s += &format!("jset %r3, {}, other\n", pick(rng, &[1, 2, 4]));
+    s += &side(rng);
+    s += "ja join\nother:\n";
+    s += &side(rng);
+    s += "join:\n";
+    let (b, i) = if rng.gen_bool(0.5) { (1, 2) } else { (2, 1) };
+    s += &format!(
+        "{} %r{b}, {}, out\n",
+        pick(rng, &["jgt", "jge", "jsgt"]),
+        pick(rng, &[7, 15, 47, 48])
+    );
+    s += &format!("add %r0, %r{i}\nldxb %r5, [%r0+0]\n");
+    s + "out:\nmov %r0, 0\nexit\n"
+}
+
 /// A counted loop with a random bound, step and exit test; its body
 /// reads the stack at an index from the counter.
 fn loop_family(rng: &mut SmallRng) -> String {
@@ -241,11 +280,12 @@ fn decisions_agree_with_linux() {
     let linux = linux_bpf("verifier differential");
     let maps = maps();
     let mut rng = SmallRng::seed_from_u64(0x5eed_0b9f);
-    let families: [(&str, Family); 4] = [
+    let families: [(&str, Family); 5] = [
         ("alu", alu_family),
         ("bounds", bounds_family),
         ("stack", stack_family),
         ("loops", loop_family),
+        ("joins", joins_family),
     ];
     let (mut total, mut agree) = (0, 0);
     let mut we_refuse = Vec::new();

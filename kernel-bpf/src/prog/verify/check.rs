@@ -360,7 +360,22 @@ impl<'a, 'l> Walk<'a, 'l> {
                     Reg::scalar(Scalar::konst(i.imm as i64 as u64))
                 };
                 let ptr = self.read(st, i.dst)?;
-                self.mem(st, i.dst, ptr, i.off, size_of(i.code), Access::Write, Some(value))?;
+                let size = size_of(i.code);
+                let mut value = value;
+                // A number spilled whole stays linked to its register, as a
+                // copy (Linux's spill of a scalar keeps its id).
+                if i.class() == BPF_STX && matches!(ptr.kind, Kind::Stack(_)) && value.kind == Kind::Scalar {
+                    let fits = size == 8 || value.s.umax < 1u64 << (size * 8);
+                    if fits {
+                        if value.id == 0 {
+                            value.id = self.new_id();
+                            st.cur_mut().regs[usize::from(i.src)].id = value.id;
+                        }
+                    } else {
+                        value.id = 0;
+                    }
+                }
+                self.mem(st, i.dst, ptr, i.off, size, Access::Write, Some(value))?;
                 Ok(Flow::Next(pc + 1))
             }
             BPF_LD if i.code == LD_DW_IMM => {
@@ -423,8 +438,9 @@ impl<'a, 'l> Walk<'a, 'l> {
                 let mut s = st.cur().regs[d].s;
                 s = s.alu(&src.s, i);
                 let mut r = Reg::scalar(s);
-                // A plain 64-bit copy shares what branches learn.
-                if x && !bits32 && i.off == 0 {
+                // A plain copy shares what branches learn (a 32-bit one
+                // when the source fits 32 bits, as Linux links them).
+                if x && i.off == 0 && (!bits32 || src.s.umax <= u64::from(u32::MAX)) {
                     let id = if src.id != 0 { src.id } else { self.new_id() };
                     st.cur_mut().regs[usize::from(i.src)].id = id;
                     r.id = id;

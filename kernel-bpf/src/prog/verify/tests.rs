@@ -136,11 +136,20 @@ fn check(p: &[Insn]) -> Result<bool, alloc::string::String> {
             .iter()
             .map(|i| if i.code == LD_DW_IMM { Insn { src: 0, ..*i } } else { *i })
             .collect();
-        let mut mem = Memory::new();
-        let (_, ctx) = mem.own(vec![0u8; core::mem::size_of::<SkBuff>()], true);
-        let r = interp::run(&runnable, [ctx, 0, 0, 0, 0], &mut mem, &mut Zeros, Limits::default());
-        if let Err(e @ crate::Error::MemoryFault { .. }) = r {
-            return Err(alloc::format!("verified, then faulted: {e:?}\n{}", log.text()));
+        // Contexts of several fillings, so data-dependent paths run.
+        for fill in [0u8, 0xff, 0x07, 0x80, 0x3c, 0x01, 0xfe, 0x55] {
+            let mut mem = Memory::new();
+            let bytes = (0..core::mem::size_of::<SkBuff>())
+                .map(|k| fill.rotate_left(k as u32))
+                .collect();
+            let (_, ctx) = mem.own(bytes, true);
+            let r = interp::run(&runnable, [ctx, 0, 0, 0, 0], &mut mem, &mut Zeros, Limits::default());
+            if let Err(e @ crate::Error::MemoryFault { .. }) = r {
+                return Err(alloc::format!(
+                    "verified, then faulted (ctx filled {fill:#x}): {e:?}\n{}",
+                    log.text()
+                ));
+            }
         }
         return Ok(true);
     }
