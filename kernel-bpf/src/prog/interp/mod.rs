@@ -402,9 +402,11 @@ fn exec(
             }
             // The rest is out of line, so the hot loop keeps its
             // registers.
-            _ => {
-                if let Some(exit) = cold(op, at, &mut pc, &mut reg, &mut cx, code)? {
-                    return Ok(exit);
+            K::Exit if cx.frames.is_empty() => return Ok(Exit::Return(reg[0])),
+            K::Atomic | K::LdImm | K::LdAbs | K::LdInd | K::Call | K::CallX | K::CallLocal | K::Exit | K::Trap => {
+                match cold(op, at, pc, &mut reg, &mut cx, code)? {
+                    Step::Go(next) => pc = next,
+                    Step::Done(exit) => return Ok(exit),
                 }
             }
         }
@@ -422,16 +424,9 @@ struct Cold<'a> {
 }
 
 /// The ops the run loop keeps out of line: atomics, legacy packet loads,
-/// calls, exits and traps. `Some` when the program is done.
+/// calls, exits and traps; `pc` is the next op's index.
 #[inline(never)]
-fn cold(
-    op: &Op,
-    at: usize,
-    pc: &mut usize,
-    reg: &mut [u64; 16],
-    cx: &mut Cold<'_>,
-    code: &Code,
-) -> Result<Option<Exit>> {
+fn cold(op: &Op, at: usize, mut pc: usize, reg: &mut [u64; 16], cx: &mut Cold<'_>, code: &Code) -> Result<Step> {
     let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
     let d = usize::from(op.d & 15);
     let imm = op.imm as i64 as u64;
@@ -467,7 +462,7 @@ fn cold(
         }
         K::LdImm => {
             reg[d] = code.wide[op.target as usize];
-            *pc += 1;
+            pc += 1;
         }
         K::LdAbs | K::LdInd => {
             // Legacy packet load from the skb in r6: a failed load ends
@@ -479,7 +474,7 @@ fn cold(
             };
             match cx.mem.load_packet(reg[6], off, op.size.into()) {
                 Some(v) => reg[0] = v,
-                None => return Ok(Some(Exit::Return(0))),
+                None => return Ok(Step::Done(Exit::Return(0))),
             }
         }
         K::Call | K::CallX => {
@@ -489,7 +484,7 @@ fn cold(
                 // falls through.
                 if cx.frames.is_empty() && cx.can_tail {
                     if let Some(next) = cx.env.tail_call(reg[2], reg[3], cx.mem) {
-                        return Ok(Some(Exit::Tail(next, reg[1])));
+                        return Ok(Step::Done(Exit::Tail(next, reg[1])));
                     }
                 }
             } else {
@@ -501,7 +496,7 @@ fn cold(
                 return Err(Error::CallDepth { pc: at as u32 });
             }
             cx.frames.push(Frame {
-                ret: *pc,
+                ret: pc,
                 saved: [reg[6], reg[7], reg[8], reg[9]],
             });
             reg[10] += u64::from(MAX_BPF_STACK);
@@ -514,20 +509,27 @@ fn cold(
             if *cx.steps > cx.limits.max_steps {
                 return Err(Error::StepLimit);
             }
-            *pc = op.target as usize;
+            pc = op.target as usize;
         }
         K::Exit => match cx.frames.pop() {
-            None => return Ok(Some(Exit::Return(reg[0]))),
+            None => return Ok(Step::Done(Exit::Return(reg[0]))),
             Some(f) => {
                 reg[6..10].copy_from_slice(&f.saved);
                 reg[10] -= u64::from(MAX_BPF_STACK);
-                *pc = f.ret;
+                pc = f.ret;
             }
         },
         K::Trap => return Err(bad(op.imm as usize)),
         _ => return Err(bad(at)),
     }
-    Ok(None)
+    Ok(Step::Go(pc))
+}
+
+/// Where the run goes after an out-of-line op (the program counter is
+/// returned, not lent, so the run loop keeps it in a register).
+enum Step {
+    Go(usize),
+    Done(Exit),
 }
 
 #[cfg(test)]
