@@ -1473,13 +1473,42 @@ impl<'a, 'l> Walk<'a, 'l> {
         match reg.kind {
             Kind::Stack(frame) => {
                 let Some(v) = reg.s.value() else {
-                    reject!(
-                        self,
-                        EACCES,
-                        "variable offset stack pointer cannot be passed into helper function; var_off={} off={} size={size}",
-                        reg.s.var,
-                        reg.off
-                    );
+                    // A variable offset: every byte it may reach must be
+                    // written already, even for a helper that writes (which
+                    // bytes it wrote is unknown), as Linux requires.
+                    let s = reg.s;
+                    if s.smax >= MAX_VAR_OFF || s.smin <= -MAX_VAR_OFF {
+                        reject!(
+                            self,
+                            EACCES,
+                            "invalid unbounded variable-offset {} stack R{regno}",
+                            a.words()
+                        );
+                    }
+                    let (lo, hi) = (i64::from(reg.off) + s.smin, i64::from(reg.off) + s.smax + size);
+                    if lo < -(STACK_BYTES as i64) || hi > 0 {
+                        let errno = if hi > 0 { Errno::EINVAL } else { Errno::EACCES };
+                        return Err(self.fail(
+                            errno,
+                            format_args!(
+                                "invalid variable-offset {} stack R{regno} var_off={} off={} size={size}",
+                                a.words(),
+                                s.var,
+                                reg.off
+                            ),
+                        ));
+                    }
+                    self.note_depth(st, frame, lo);
+                    let f = &st.frames[usize::from(frame)];
+                    if let Some(k) = (lo..hi).position(|b| byte(f, b) == Byte::Invalid) {
+                        reject!(
+                            self,
+                            EACCES,
+                            "invalid read from stack R{regno} var_off {}+{k} size {size}",
+                            s.var
+                        );
+                    }
+                    return Ok(());
                 };
                 let at = i64::from(reg.off) + v as i64;
                 if at < -(STACK_BYTES as i64) || at + size > 0 {
