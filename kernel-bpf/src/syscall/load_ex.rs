@@ -162,7 +162,7 @@ impl<P: Platform> Bpf<P> {
                         }),
                 })
                 .map_err(|e| fail(log, e))?;
-            let mut vlog = Log::new(a.log_level);
+            let mut vlog = Log::bounded(a.log_level, a.log_size as usize);
             let prog = Program::load(
                 self.objects.next_id(),
                 p.kind.prog_type,

@@ -223,7 +223,7 @@ impl<P: Platform> Bpf<P> {
     /// Checks a log buffer as Linux does: with a log level, at least 128
     /// bytes and a pointer.
     pub(crate) fn check_log(level: u32, buf: u64, size: u32) -> Result<()> {
-        if (level != 0 && (size < 128 || buf == 0)) || level & !7 != 0 || (level == 0 && (buf != 0 || size != 0)) {
+        if (level != 0 && (size < 128 || buf == 0)) || level & !15 != 0 || (level == 0 && (buf != 0 || size != 0)) {
             return Err(Error::InvalidArgument);
         }
         Ok(())

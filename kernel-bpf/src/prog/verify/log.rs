@@ -17,19 +17,38 @@ pub const LEVEL2: u32 = 2;
 /// Bit of `log_level`: statistics.
 pub const STATS: u32 = 4;
 
-/// A verifier log.
+/// Bit of `log_level`: when the buffer is too small, keep the log's start
+/// (without it, the log rotates and keeps its end, where the reason is).
+pub const FIXED: u32 = 8;
+
+/// A verifier log, bounded as the caller's buffer is.
 #[derive(Clone, Debug, Default)]
 pub struct Log {
     level: u32,
     text: String,
+    /// Bytes the caller's buffer takes (0: no bound).
+    cap: usize,
+    /// Bytes written in all, kept or not.
+    total: usize,
+    /// Bytes dropped from the front of `text` (a rotating log).
+    dropped: usize,
 }
 
 impl Log {
-    /// A log at `level` (0: none kept).
+    /// A log at `level` (0: none kept), without a bound.
     pub fn new(level: u32) -> Log {
+        Log::bounded(level, 0)
+    }
+
+    /// A log at `level` for a buffer of `cap` bytes of text: memory stays
+    /// within twice that, however long the walk.
+    pub fn bounded(level: u32, cap: usize) -> Log {
         Log {
             level,
             text: String::new(),
+            cap,
+            total: 0,
+            dropped: 0,
         }
     }
 
@@ -43,28 +62,59 @@ impl Log {
         self.level != 0
     }
 
-    /// The text so far.
+    /// The text kept (with a bound, more than the buffer takes).
     pub fn text(&self) -> &str {
         &self.text
     }
 
-    /// Where the text ends now (to roll back to with [`Log::truncate`]).
-    pub fn mark(&self) -> usize {
-        self.text.len()
+    /// What goes to the caller's buffer: all of it, or with a bound the
+    /// start (FIXED) or the end.
+    pub fn output(&self) -> &str {
+        let t = self.text.as_str();
+        if self.cap == 0 || t.len() <= self.cap {
+            return t;
+        }
+        if self.level & FIXED != 0 {
+            &t[..floor_char(t, self.cap)]
+        } else {
+            &t[ceil_char(t, t.len() - self.cap)..]
+        }
     }
 
-    /// Drops the text after `mark` (level 1 forgets paths that ended well).
+    /// Whether the log was longer than the buffer (ENOSPC).
+    pub fn truncated(&self) -> bool {
+        self.cap != 0 && self.total > self.cap
+    }
+
+    /// Where the log ends now (to roll back to with [`Log::truncate`]).
+    pub fn mark(&self) -> usize {
+        self.total
+    }
+
+    /// Drops what was written after `mark` (level 1 forgets paths that
+    /// ended well).
     pub fn truncate(&mut self, mark: usize) {
-        if self.level & LEVEL2 == 0 {
-            self.text.truncate(mark);
+        if self.level & LEVEL2 != 0 || mark >= self.total {
+            return;
+        }
+        self.total = mark;
+        match mark.checked_sub(self.dropped) {
+            Some(keep) if keep <= self.text.len() => self.text.truncate(floor_char(&self.text, keep)),
+            Some(_) => {}
+            None => {
+                self.text.clear();
+                self.dropped = mark;
+            }
         }
     }
 
     /// Appends a formatted line (a newline is added).
     pub fn line(&mut self, args: fmt::Arguments<'_>) {
         if self.on() {
+            let before = self.text.len();
             let _ = self.text.write_fmt(args);
             self.text.push('\n');
+            self.wrote(self.text.len() - before);
         }
     }
 
@@ -72,8 +122,42 @@ impl Log {
     pub fn push(&mut self, s: &str) {
         if self.on() {
             self.text.push_str(s);
+            self.wrote(s.len());
         }
     }
+
+    /// Keeps the text within its bound after `n` more bytes.
+    fn wrote(&mut self, n: usize) {
+        self.total += n;
+        if self.cap == 0 || self.text.len() <= 2 * self.cap {
+            return;
+        }
+        if self.level & FIXED != 0 {
+            // The start is all that will be shown.
+            let keep = floor_char(&self.text, self.cap + 1);
+            self.text.truncate(keep);
+        } else {
+            let cut = ceil_char(&self.text, self.text.len() - self.cap);
+            self.text.drain(..cut);
+            self.dropped += cut;
+        }
+    }
+}
+
+/// The largest char boundary of `s` at or below `at`.
+fn floor_char(s: &str, mut at: usize) -> usize {
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// The smallest char boundary of `s` at or above `at`.
+fn ceil_char(s: &str, mut at: usize) -> usize {
+    while !s.is_char_boundary(at) {
+        at += 1;
+    }
+    at
 }
 
 /// Writes a line into `log` (`vlog!(log, "R{} !read_ok", r)`).
@@ -261,6 +345,28 @@ mod tests {
     use crate::prog::asm::assemble;
     use alloc::string::ToString;
     use alloc::vec::Vec;
+
+    #[test]
+    fn a_bounded_log_keeps_its_end_or_its_start() {
+        let mut rot = Log::bounded(LEVEL1, 16);
+        let mut fixed = Log::bounded(LEVEL1 | FIXED, 16);
+        for k in 0..1000 {
+            rot.line(format_args!("line {k}"));
+            fixed.line(format_args!("line {k}"));
+        }
+        assert!(rot.text().len() <= 2 * 16 + 10, "memory stays bounded");
+        assert_eq!(rot.output(), "ne 998\nline 999\n");
+        assert_eq!(fixed.output(), "line 0\nline 1\nlin");
+        assert!(rot.truncated() && fixed.truncated());
+        // Rolling back forgets what came after the mark.
+        let mut l = Log::bounded(LEVEL1, 64);
+        l.line(format_args!("kept"));
+        let m = l.mark();
+        l.line(format_args!("dropped"));
+        l.truncate(m);
+        assert_eq!(l.output(), "kept\n");
+        assert!(!l.truncated());
+    }
 
     #[test]
     fn prints_as_linux() {
