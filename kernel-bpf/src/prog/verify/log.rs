@@ -356,7 +356,7 @@ mod tests {
         }
         assert!(rot.text().len() <= 2 * 16 + 10, "memory stays bounded");
         assert_eq!(rot.output(), "ne 998\nline 999\n");
-        assert_eq!(fixed.output(), "line 0\nline 1\nlin");
+        assert_eq!(fixed.output(), "line 0\nline 1\nli");
         assert!(rot.truncated() && fixed.truncated());
         // Rolling back forgets what came after the mark.
         let mut l = Log::bounded(LEVEL1, 64);
