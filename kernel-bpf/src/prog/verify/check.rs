@@ -1171,9 +1171,10 @@ impl<'a, 'l> Walk<'a, 'l> {
     }
 
     fn exit(&mut self, st: &mut State, _pc: usize) -> R<Flow> {
-        let r0 = self.read(st, 0)?;
         if st.frames.len() > 1 {
-            // Back to the caller.
+            // Back to the caller, with r0 as it is (Linux checks it where
+            // the caller reads it, not here).
+            let r0 = st.cur().regs[0];
             if let Kind::Stack(fr) = r0.kind {
                 if usize::from(fr) == st.frames.len() - 1 {
                     reject!(self, EINVAL, "cannot return stack pointer to the caller frame");
@@ -1196,6 +1197,7 @@ impl<'a, 'l> Walk<'a, 'l> {
             });
             return Ok(Flow::Next(callee.callsite + 1));
         }
+        self.read(st, 0)?;
         if let Some(r) = st.refs.first() {
             let (id, insn) = (r.id, r.insn);
             vlog!(self.log, "Unreleased reference id={id} alloc_insn={insn}");
