@@ -321,6 +321,22 @@ pub fn load_with_maps<B: user_bindings::Backend>(
     text: &str,
     name: &str,
 ) -> Result<(), (i32, String)> {
+    load_with_maps_then(c, prog_type, maps, text, name, |_, _| {})
+}
+
+/// [`load_with_maps`], calling `then(program fd, map fds)` on a program
+/// that loaded, before everything is closed.
+///
+/// # Panics
+/// As [`load_with_maps`].
+pub fn load_with_maps_then<B: user_bindings::Backend>(
+    c: &user_bindings::Client<B>,
+    prog_type: abi::ProgType,
+    maps: &[abi::MapCreateAttr],
+    text: &str,
+    name: &str,
+    then: impl FnOnce(u32, &[u32]),
+) -> Result<(), (i32, String)> {
     let fds: Vec<u32> = maps
         .iter()
         .map(|m| c.map_create(m).unwrap_or_else(|e| panic!("{name}: map {m:?}: {e:?}")))
@@ -332,10 +348,21 @@ pub fn load_with_maps<B: user_bindings::Backend>(
     let code = with_maps(code(&text), &fds);
     let r = c.prog_load_named(prog_type, &code, "GPL", name);
     if let Ok(fd) = r {
+        then(fd, &fds);
         c.close(fd).expect("close the program");
     }
     for fd in fds {
         c.close(fd).expect("close a map");
     }
     r.map(|_| ())
+}
+
+/// Test-runs a loaded packet program on packets of a few sizes; returns
+/// the errnos of runs that faulted (EFAULT).
+pub fn packet_faults<B: user_bindings::Backend>(c: &user_bindings::Client<B>, prog: u32) -> Vec<i32> {
+    [14usize, 60, 200]
+        .iter()
+        .filter_map(|&n| c.test_run(prog, &vec![0x5a; n], 1).err())
+        .filter(|&e| e == abi::Errno::EFAULT.raw())
+        .collect()
 }
