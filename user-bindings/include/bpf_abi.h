@@ -269,6 +269,11 @@ typedef signed long long __s64;
  */
 #define BPF_COMPLEXITY_LIMIT_INSNS 0xf4240U
 /*
+ * Bytes of a tracepoint record a program may read (Linux PERF_MAX_TRACE_SIZE).
+ * Origin: rCore extension.
+ */
+#define PERF_MAX_TRACE_SIZE 0x2000U
+/*
  * Longest license string BPF_PROG_LOAD reads, NUL included.
  * Origin: rCore extension.
  */

@@ -69,8 +69,17 @@ impl Program {
         objects: &Objects,
         log: &mut Log,
     ) -> Result<Program> {
+        // The verifier writes its own refusals; the rest are said here.
         Program::load_unlogged(id, prog_type, name, gpl, code, objects, log).inspect_err(|e| {
-            if !matches!(e, Error::Rejected { .. } | Error::Cfg(_)) && !log.text().ends_with(&alloc::format!("{e}\n")) {
+            let logged = matches!(
+                e,
+                Error::Rejected { .. }
+                    | Error::Cfg(_)
+                    | Error::UnknownHelper { .. }
+                    | Error::HelperNotAllowed { .. }
+                    | Error::GplOnlyHelper { .. }
+            );
+            if !logged {
                 log.line(format_args!("{e}"));
             }
         })

@@ -7,10 +7,10 @@
 //! Linux's budget of one million instructions.
 
 use super::ctx::{self, CtxLoad};
-use super::log::{vlog, Disasm, Log, LEVEL2};
+use super::log::{alu_sym, vlog, Disasm, Log, LEVEL2};
 use super::scalar::{Cmp, Scalar};
 use super::state::{Byte, Frame, Kind, Ref, Reg, Slot, State, STACK_BYTES};
-use super::{Input, LdImm, MapInfo, Verified};
+use super::{Input, LdImm, Verified};
 use crate::error::Error;
 use crate::prog::insn::Insn;
 use crate::prog::insn::*;
@@ -79,7 +79,6 @@ impl Access {
 
 pub(super) struct Walk<'a, 'l> {
     p: &'a Input<'a>,
-    maps: Vec<MapInfo>,
     log: &'l mut Log,
     pc: usize,
     next_id: u32,
@@ -118,7 +117,6 @@ impl<'a, 'l> Walk<'a, 'l> {
         }
         Walk {
             p,
-            maps: p.maps.clone(),
             log,
             pc: 0,
             next_id: 0,
@@ -381,7 +379,8 @@ impl<'a, 'l> Walk<'a, 'l> {
             BPF_LD if i.code == LD_DW_IMM => {
                 let d = self.dst(i.dst)?;
                 let hi = self.p.insns.get(pc + 1).map_or(0, |n| n.imm as u32);
-                let reg = match self.p.ld.iter().find(|(at, _)| *at == pc).map(|(_, l)| *l) {
+                let ld = self.p.ld.binary_search_by_key(&pc, |&(at, _)| at).ok();
+                let reg = match ld.map(|k| self.p.ld[k].1) {
                     Some(LdImm::Map(m)) => Reg::ptr(Kind::MapPtr(m)),
                     Some(LdImm::Value(m, off)) => Reg {
                         off: off as i32,
@@ -621,7 +620,7 @@ impl<'a, 'l> Walk<'a, 'l> {
         value: Option<Reg>,
     ) -> R<Reg> {
         if let (Kind::MapPtr(m), false, Access::Write) = (ptr.kind, ptr.null, a) {
-            let name = match self.maps[usize::from(m)].map_type {
+            let name = match self.p.maps[usize::from(m)].map_type {
                 MapType::Hash | MapType::PercpuHash | MapType::LruHash | MapType::LruPercpuHash => "bpf_htab",
                 MapType::Array | MapType::PercpuArray | MapType::ProgArray | MapType::PerfEventArray => "bpf_array",
                 _ => "bpf_map",
@@ -665,7 +664,7 @@ impl<'a, 'l> Walk<'a, 'l> {
                 })
             }
             Kind::MapValue(m) => {
-                let info = self.maps[usize::from(m)];
+                let info = self.p.maps[usize::from(m)];
                 let vs = info.value_size;
                 let o = i64::from(ptr.off) + off;
                 if a == Access::Write && info.flags & BPF_F_RDONLY_PROG != 0 {
@@ -799,36 +798,12 @@ impl<'a, 'l> Walk<'a, 'l> {
                     off
                 );
             }
-            if at < -(STACK_BYTES as i64) {
-                reject!(self, EACCES, "invalid {} stack R{regno} off={o} size={size}", a.words());
-            }
-            if at + sz > 0 {
-                reject!(self, EINVAL, "invalid {} stack R{regno} off={o} size={size}", a.words());
-            }
+            self.stack_bounds(regno, at, o, sz, a)?;
             self.note_depth(st, frame, at);
             return self.stack_fixed(st, frame, at, size, a, value);
         }
         // A variable offset: every byte it may reach.
-        if var.smax >= MAX_VAR_OFF || var.smin <= -MAX_VAR_OFF {
-            reject!(
-                self,
-                EACCES,
-                "invalid unbounded variable-offset {} stack R{regno}",
-                a.words()
-            );
-        }
-        let (lo, hi) = (var.smin + o, var.smax + o + sz);
-        if lo < -(STACK_BYTES as i64) || hi > 0 {
-            let errno = if hi > 0 { Errno::EINVAL } else { Errno::EACCES };
-            return Err(self.fail(
-                errno,
-                format_args!(
-                    "invalid variable-offset {} stack R{regno} var_off={} off={o} size={size}",
-                    a.words(),
-                    var.var
-                ),
-            ));
-        }
+        let (lo, hi) = self.var_stack_range(regno, &var, o, sz, a)?;
         self.note_depth(st, frame, lo);
         let f = &mut st.frames[usize::from(frame)];
         match a {
@@ -1032,7 +1007,7 @@ impl<'a, 'l> Walk<'a, 'l> {
         match i.code {
             JA => return Ok(Flow::Next(target(i.off.into()))),
             JA32 => return Ok(Flow::Next(target(i.imm.into()))),
-            EXIT => return self.exit(st, pc),
+            EXIT => return self.exit(st),
             CALL if i.src == BPF_PSEUDO_CALL => return self.local_call(st, i, pc),
             CALL => {
                 self.helper_call(st, i)?;
@@ -1170,7 +1145,7 @@ impl<'a, 'l> Walk<'a, 'l> {
         (Some(st.clone()), Some(st.clone()))
     }
 
-    fn exit(&mut self, st: &mut State, _pc: usize) -> R<Flow> {
+    fn exit(&mut self, st: &mut State) -> R<Flow> {
         if st.frames.len() > 1 {
             // Back to the caller, with r0 as it is (Linux checks it where
             // the caller reads it, not here).
@@ -1264,7 +1239,7 @@ impl<'a, 'l> Walk<'a, 'l> {
                     let Some(m) = map else {
                         reject!(self, EACCES, "invalid map_ptr to access map->key");
                     };
-                    let info = self.maps[usize::from(m)];
+                    let info = self.p.maps[usize::from(m)];
                     let (size, a) = match kind {
                         ArgKind::PtrToMapKey => (info.key_size, Access::Read),
                         ArgKind::PtrToMapValue => (info.value_size, Access::Read),
@@ -1343,7 +1318,7 @@ impl<'a, 'l> Walk<'a, 'l> {
                     // Helpers write at most the smallest size for sure.
                     let size = if a == Access::Write { s.umin } else { s.umax };
                     if a == Access::Write && s.umax > s.umin {
-                        self.helper_mem_bounds(st, mregno, &mreg, s.umax as i64)?;
+                        self.helper_mem_bounds(mregno, &mreg, s.umax as i64)?;
                     }
                     self.helper_mem(st, mregno, &mreg, size as i64, a)?;
                 }
@@ -1387,7 +1362,7 @@ impl<'a, 'l> Walk<'a, 'l> {
             }
         }
         if let Some(m) = map {
-            let info = self.maps[usize::from(m)];
+            let info = self.p.maps[usize::from(m)];
             if id == abi::Helper::TailCall.raw() && info.map_type != MapType::ProgArray {
                 reject!(self, EINVAL, "expected prog array map for tail call");
             }
@@ -1431,7 +1406,7 @@ impl<'a, 'l> Walk<'a, 'l> {
             RetKind::Void => Reg::NOT_INIT,
             RetKind::PtrToMapValueOrNull => {
                 let m = map.unwrap_or(0);
-                let info = self.maps[usize::from(m)];
+                let info = self.p.maps[usize::from(m)];
                 let kind = match info.inner {
                     Some(inner) => Kind::MapPtr(inner),
                     None => Kind::MapValue(m),
@@ -1479,27 +1454,7 @@ impl<'a, 'l> Walk<'a, 'l> {
                     // written already, even for a helper that writes (which
                     // bytes it wrote is unknown), as Linux requires.
                     let s = reg.s;
-                    if s.smax >= MAX_VAR_OFF || s.smin <= -MAX_VAR_OFF {
-                        reject!(
-                            self,
-                            EACCES,
-                            "invalid unbounded variable-offset {} stack R{regno}",
-                            a.words()
-                        );
-                    }
-                    let (lo, hi) = (i64::from(reg.off) + s.smin, i64::from(reg.off) + s.smax + size);
-                    if lo < -(STACK_BYTES as i64) || hi > 0 {
-                        let errno = if hi > 0 { Errno::EINVAL } else { Errno::EACCES };
-                        return Err(self.fail(
-                            errno,
-                            format_args!(
-                                "invalid variable-offset {} stack R{regno} var_off={} off={} size={size}",
-                                a.words(),
-                                s.var,
-                                reg.off
-                            ),
-                        ));
-                    }
+                    let (lo, hi) = self.var_stack_range(regno, &s, reg.off.into(), size, a)?;
                     self.note_depth(st, frame, lo);
                     let f = &st.frames[usize::from(frame)];
                     if let Some(k) = (lo..hi).position(|b| byte(f, b) == Byte::Invalid) {
@@ -1513,13 +1468,7 @@ impl<'a, 'l> Walk<'a, 'l> {
                     return Ok(());
                 };
                 let at = i64::from(reg.off) + v as i64;
-                if at < -(STACK_BYTES as i64) || at + size > 0 {
-                    let errno = if at + size > 0 { Errno::EINVAL } else { Errno::EACCES };
-                    return Err(self.fail(
-                        errno,
-                        format_args!("invalid {} stack R{regno} off={at} size={size}", a.words()),
-                    ));
-                }
+                self.stack_bounds(regno, at, reg.off.into(), size, a)?;
                 self.note_depth(st, frame, at);
                 let f = &mut st.frames[usize::from(frame)];
                 for (k, b) in (at..at + size).enumerate() {
@@ -1547,9 +1496,8 @@ impl<'a, 'l> Walk<'a, 'l> {
                     return self.packet(regno, &r, 0, size);
                 }
                 let size = size.min(i64::from(i16::MAX));
-                let value = (a == Access::Write).then(|| Reg::scalar(Scalar::UNKNOWN));
                 // A helper's access is one region access of `size` bytes.
-                self.mem_region_only(regno, &r, size, a, value)
+                self.mem_region_only(regno, &r, size, a)
             }
             _ => reject!(
                 self,
@@ -1561,29 +1509,65 @@ impl<'a, 'l> Walk<'a, 'l> {
     }
 
     /// The largest size a helper may write: only bounds are checked.
-    fn helper_mem_bounds(&mut self, st: &mut State, regno: u8, reg: &Reg, size: i64) -> R<()> {
+    fn helper_mem_bounds(&mut self, regno: u8, reg: &Reg, size: i64) -> R<()> {
         match reg.kind {
             Kind::Stack(_) => {
                 let at = i64::from(reg.off) + reg.s.value().unwrap_or(0) as i64;
-                if at < -(STACK_BYTES as i64) || at + size > 0 {
-                    let errno = if at + size > 0 { Errno::EINVAL } else { Errno::EACCES };
-                    return Err(self.fail(
-                        errno,
-                        format_args!("invalid write to stack R{regno} off={at} size={size}"),
-                    ));
-                }
-                let _ = st;
-                Ok(())
+                self.stack_bounds(regno, at, reg.off.into(), size, Access::Write)
             }
-            _ => self.mem_region_only(regno, reg, size, Access::Write, None),
+            _ => self.mem_region_only(regno, reg, size, Access::Write),
         }
     }
 
+    /// `[at, at + size)` inside the frame, or Linux's refusal: EACCES
+    /// below it, EINVAL at or above its top (`shown`: the offset the
+    /// message names, the pointer's fixed part).
+    fn stack_bounds(&mut self, regno: u8, at: i64, shown: i64, size: i64, a: Access) -> R<()> {
+        if at >= -(STACK_BYTES as i64) && at + size <= 0 {
+            return Ok(());
+        }
+        let errno = if at < -(STACK_BYTES as i64) {
+            Errno::EACCES
+        } else {
+            Errno::EINVAL
+        };
+        Err(self.fail(
+            errno,
+            format_args!("invalid {} stack R{regno} off={shown} size={size}", a.words()),
+        ))
+    }
+
+    /// The bytes `[lo, hi)` a stack access at a variable offset `var`
+    /// (plus `off`) of `size` bytes may reach, or Linux's refusal.
+    fn var_stack_range(&mut self, regno: u8, var: &Scalar, off: i64, size: i64, a: Access) -> R<(i64, i64)> {
+        if var.smax >= MAX_VAR_OFF || var.smin <= -MAX_VAR_OFF {
+            reject!(
+                self,
+                EACCES,
+                "invalid unbounded variable-offset {} stack R{regno}",
+                a.words()
+            );
+        }
+        let (lo, hi) = (var.smin + off, var.smax + off + size);
+        if lo < -(STACK_BYTES as i64) || hi > 0 {
+            let errno = if hi > 0 { Errno::EINVAL } else { Errno::EACCES };
+            return Err(self.fail(
+                errno,
+                format_args!(
+                    "invalid variable-offset {} stack R{regno} var_off={} off={off} size={size}",
+                    a.words(),
+                    var.var
+                ),
+            ));
+        }
+        Ok((lo, hi))
+    }
+
     /// A map value's or helper memory's bounds for `size` bytes from `reg`.
-    fn mem_region_only(&mut self, regno: u8, reg: &Reg, size: i64, a: Access, _value: Option<Reg>) -> R<()> {
+    fn mem_region_only(&mut self, regno: u8, reg: &Reg, size: i64, a: Access) -> R<()> {
         match reg.kind {
             Kind::MapValue(m) => {
-                let info = self.maps[usize::from(m)];
+                let info = self.p.maps[usize::from(m)];
                 let vs = info.value_size;
                 if a == Access::Write && info.flags & BPF_F_RDONLY_PROG != 0 {
                     reject!(
@@ -1702,13 +1686,6 @@ fn sign_extend(v: u64, size: u32) -> u64 {
         4 => v as i32 as i64 as u64,
         _ => v,
     }
-}
-
-fn alu_sym(op: u8) -> &'static str {
-    const SYMS: [&str; 14] = [
-        "+=", "-=", "*=", "/=", "|=", "&=", "<<=", ">>=", "neg", "%=", "^=", "=", "s>>=", "endian",
-    ];
-    SYMS.get(usize::from(op >> 4)).copied().unwrap_or("?")
 }
 
 fn add64() -> Insn {

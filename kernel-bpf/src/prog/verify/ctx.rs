@@ -44,10 +44,9 @@ const fn max(a: usize, b: usize) -> usize {
 fn tracing(t: ProgType) -> Option<(usize, usize)> {
     Some(match t {
         ProgType::Kprobe => (0, KPROBE_CTX),
-        // The record after its common fields (PERF_MAX_TRACE_SIZE).
-        ProgType::Tracepoint => (8, 8192),
-        // MAX_BPF_FUNC_ARGS words.
-        ProgType::RawTracepoint | ProgType::RawTracepointWritable => (0, 12 * 8),
+        // The record after its common fields.
+        ProgType::Tracepoint => (size_of::<abi::TraceEntry>(), abi::PERF_MAX_TRACE_SIZE as usize),
+        ProgType::RawTracepoint | ProgType::RawTracepointWritable => (0, size_of::<abi::RawTracepointArgs>()),
         ProgType::PerfEvent => (0, size_of::<PerfEventData>()),
         _ => return None,
     })

@@ -169,6 +169,12 @@ pub(crate) use vlog;
 const ALU_SYMS: [&str; 14] = [
     "+=", "-=", "*=", "/=", "|=", "&=", "<<=", ">>=", "neg", "%=", "^=", "=", "s>>=", "endian",
 ];
+/// Linux's symbol for an ALU operation (`+=`, `<<=`, ...), by its
+/// `BPF_OP` bits.
+pub fn alu_sym(op: u8) -> &'static str {
+    ALU_SYMS.get(usize::from(op >> 4)).copied().unwrap_or("?")
+}
+
 const JMP_SYMS: [&str; 14] = [
     "goto", "==", ">", ">=", "&", "!=", "s>", "s>=", "call", "exit", "<", "<=", "s<", "s<=",
 ];
@@ -204,7 +210,7 @@ impl fmt::Display for Disasm<'_> {
         match i.class() {
             BPF_ALU | BPF_ALU64 => {
                 let r = if i.class() == BPF_ALU64 { 'r' } else { 'w' };
-                let sym = ALU_SYMS.get(usize::from(op >> 4)).copied().unwrap_or("?");
+                let sym = alu_sym(op);
                 match op {
                     BPF_NEG => write!(f, "{r}{} = -{r}{}", i.dst, i.dst),
                     BPF_END => {
@@ -256,7 +262,7 @@ impl fmt::Display for Disasm<'_> {
                         i.src
                     ),
                     (_, false) => {
-                        let sym = ALU_SYMS.get(usize::from(base >> 4)).copied().unwrap_or("?");
+                        let sym = alu_sym(base);
                         write!(f, "lock *({sz} *)(r{} {:+}) {sym} r{}", i.dst, i.off, i.src)
                     }
                     (_, true) => {

@@ -63,7 +63,8 @@ pub struct Input<'a> {
     pub gpl: bool,
     /// The maps it references, and the inner templates of maps of maps.
     pub maps: Vec<MapInfo>,
-    /// The 64-bit immediate loads of maps: (instruction, what it loads).
+    /// The 64-bit immediate loads of maps: (instruction, what it loads),
+    /// in instruction order.
     pub ld: Vec<(usize, LdImm)>,
 }
 
