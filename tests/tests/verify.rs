@@ -254,3 +254,30 @@ fn log_levels_and_short_buffers_behave_as_linux() {
     }
     close_all_and_expect_none_alive(&host);
 }
+
+/// Loads keep the run-time check of the accesses the verifier proved only
+/// when the kernel is told to (`Bpf::keep_memory_checks`); both kinds of
+/// code compute the same.
+#[test]
+fn proven_accesses_run_unchecked_unless_checks_are_kept() {
+    let code =
+        tests::code("mov %r2, 7\nstxdw [%r10-8], %r2\nldxdw %r0, [%r10-8]\nldxw %r3, [%r1+0]\nadd %r0, %r3\nexit");
+    let c = hosted();
+    let bpf = &c.backend().bpf;
+    let mut counts = Vec::new();
+    for keep in [false, true] {
+        bpf.keep_memory_checks(keep);
+        let fd = c.prog_load(ProgType::SocketFilter, &code, "GPL").unwrap();
+        let prog = bpf.objects().prog(fd).unwrap();
+        counts.push(prog.code.trusted_accesses());
+        // r0 = 7 + skb->len (the 20-byte IPv4 header and up of 34 bytes).
+        let mut packet = vec![0u8; 34];
+        packet[12..14].copy_from_slice(&0x0800u16.to_be_bytes());
+        packet[14] = 0x45;
+        assert_eq!(c.test_run(fd, &packet, 1).unwrap().0, 7 + 20, "keep checks: {keep}");
+        c.close(fd).unwrap();
+    }
+    // The stack store and load are proven; the context load never is.
+    assert_eq!(counts, [2, 0]);
+    close_all_and_expect_none_alive(&c);
+}

@@ -263,10 +263,13 @@ fn prog_array_holds_entries() {
     let prog = Arc::new(
         crate::prog::Program::load(
             9,
-            abi::ProgType::SocketFilter,
-            [0; 16],
-            true,
-            &code,
+            &crate::prog::load::Request {
+                prog_type: abi::ProgType::SocketFilter,
+                name: [0; 16],
+                gpl: true,
+                code: &code,
+                keep_checks: false,
+            },
             &objects,
             &mut crate::prog::verify::Log::new(0),
         )

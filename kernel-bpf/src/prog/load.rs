@@ -51,6 +51,22 @@ pub fn license_is_gpl(license: &[u8]) -> bool {
     )
 }
 
+/// What a loader asks to load.
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    /// The type.
+    pub prog_type: ProgType,
+    /// Name, NUL-padded.
+    pub name: [u8; 16],
+    /// Whether the license is GPL-compatible.
+    pub gpl: bool,
+    /// Instruction bytes.
+    pub code: &'a [u8],
+    /// Keep the run-time check of every memory access, even those the
+    /// verifier proved (a debugging aid; see `Bpf::keep_memory_checks`).
+    pub keep_checks: bool,
+}
+
 impl Program {
     /// Prepares instruction bytes: resolves map references through
     /// `objects`, then verifies the program, writing what `log` asks for
@@ -60,17 +76,9 @@ impl Program {
     /// # Errors
     /// [`Error::InvalidArgument`] for malformed code; [`Error::BadFd`] or
     /// [`Error::WrongObjectKind`] for bad map fds; the verifier's errors.
-    pub fn load(
-        id: u32,
-        prog_type: ProgType,
-        name: [u8; 16],
-        gpl: bool,
-        code: &[u8],
-        objects: &Objects,
-        log: &mut Log,
-    ) -> Result<Program> {
+    pub fn load(id: u32, req: &Request<'_>, objects: &Objects, log: &mut Log) -> Result<Program> {
         // The verifier writes its own refusals; the rest are said here.
-        Program::load_unlogged(id, prog_type, name, gpl, code, objects, log).inspect_err(|e| {
+        Program::load_unlogged(id, req, objects, log).inspect_err(|e| {
             let logged = matches!(
                 e,
                 Error::Rejected { .. }
@@ -85,16 +93,11 @@ impl Program {
         })
     }
 
-    fn load_unlogged(
-        id: u32,
-        prog_type: ProgType,
-        name: [u8; 16],
-        gpl: bool,
-        code: &[u8],
-        objects: &Objects,
-        log: &mut Log,
-    ) -> Result<Program> {
-        let mut insns = decode(code)?;
+    fn load_unlogged(id: u32, req: &Request<'_>, objects: &Objects, log: &mut Log) -> Result<Program> {
+        let Request {
+            prog_type, name, gpl, ..
+        } = *req;
+        let mut insns = decode(req.code)?;
         let mut ld = Vec::new();
         let mut maps: Vec<Arc<dyn Map>> = Vec::new();
         let mut values = Vec::new();
@@ -161,7 +164,16 @@ impl Program {
             ld,
         };
         let verified = verify::verify(&input, log)?;
-        let code = Arc::new(prepare(&insns)?.verified());
+        let mut code = prepare(&insns)?.verified();
+        if !req.keep_checks {
+            // SAFETY: `verified` is the verifier's result for `insns`, whose
+            // map references name `maps`, which the program holds (and
+            // with them their values) for as long as its code exists.
+            #[allow(unsafe_code)]
+            let trusted = unsafe { code.trust(&verified.proven) };
+            code = trusted;
+        }
+        let code = Arc::new(code);
         Ok(Program {
             id,
             prog_type,

@@ -17,4 +17,4 @@ pub mod interp;
 pub mod load;
 pub mod verify;
 
-pub use load::{license_is_gpl, Program, MAP_HANDLE_TAG};
+pub use load::{license_is_gpl, Program, Request, MAP_HANDLE_TAG};

@@ -11,7 +11,7 @@ use crate::object::Object;
 use crate::platform::Platform;
 use crate::prog::insn::encode;
 use crate::prog::verify::Log;
-use crate::prog::{license_is_gpl, Program};
+use crate::prog::{license_is_gpl, Program, Request};
 use abi::{LoadExMap, LoadExProg, MapFdEntry, ProgramLoadExAttr, BPF_ANY};
 use alloc::format;
 use alloc::string::String;
@@ -163,16 +163,14 @@ impl<P: Platform> Bpf<P> {
                 })
                 .map_err(|e| fail(log, e))?;
             let mut vlog = Log::bounded(a.log_level, a.log_size as usize);
-            let prog = Program::load(
-                self.objects.next_id(),
-                p.kind.prog_type,
-                object_name(&p.name),
+            let req = Request {
+                prog_type: p.kind.prog_type,
+                name: object_name(&p.name),
                 gpl,
-                &encode(&insns),
-                &self.objects,
-                &mut vlog,
-            )
-            .inspect_err(|e| {
+                code: &encode(&insns),
+                keep_checks: self.keeps_memory_checks(),
+            };
+            let prog = Program::load(self.objects.next_id(), &req, &self.objects, &mut vlog).inspect_err(|e| {
                 *log = if vlog.text().is_empty() {
                     format!("program '{}' (section '{}'): {e}\n", p.name, p.section)
                 } else {

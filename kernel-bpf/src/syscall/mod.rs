@@ -39,6 +39,8 @@ pub struct Bpf<P: Platform> {
     pub(crate) attach: crate::attach::Points,
     /// The last socket cookie handed out (test runs make a socket each).
     sock_cookie: core::sync::atomic::AtomicU64,
+    /// Programs loaded from now on keep every memory check.
+    keep_checks: core::sync::atomic::AtomicBool,
 }
 
 /// A zeroed buffer of `n` bytes, or [`Error::NoMemory`].
@@ -58,7 +60,23 @@ impl<P: Platform> Bpf<P> {
             objects: Objects::new(first),
             attach: crate::attach::Points::default(),
             sock_cookie: core::sync::atomic::AtomicU64::new(0),
+            keep_checks: core::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Whether programs loaded from now on check every memory access when
+    /// they run (`on`), or only those the verifier could not prove (the
+    /// default: context and packet accesses, atomics, helpers' reads). A
+    /// debugging aid, as a sysctl would be: a verifier mistake then shows
+    /// as a fault instead of a stray access.
+    pub fn keep_memory_checks(&self, on: bool) {
+        self.keep_checks.store(on, core::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether loads keep every memory check (see
+    /// [`Bpf::keep_memory_checks`]).
+    pub fn keeps_memory_checks(&self) -> bool {
+        self.keep_checks.load(core::sync::atomic::Ordering::Relaxed)
     }
 
     /// The platform.

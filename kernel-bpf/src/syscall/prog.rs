@@ -6,7 +6,7 @@ use crate::platform::Platform;
 use crate::prog::helpers::KernelEnv;
 use crate::prog::interp::{self, mem::Memory, Limits};
 use crate::prog::verify::Log;
-use crate::prog::{license_is_gpl, Program};
+use crate::prog::{license_is_gpl, Program, Request};
 use crate::syscall::{buffer, AttrBytes, Bpf};
 use abi::{
     ObjInfoAttr, ProgInfo, ProgLoadAttr, ProgTestRunAttr, ProgType, BPF_COMPLEXITY_LIMIT_INSNS, BPF_F_ANY_ALIGNMENT,
@@ -78,7 +78,14 @@ impl<P: Platform> Bpf<P> {
         let mut code = buffer(a.insn_cnt as usize * crate::prog::insn::Insn::SIZE)?;
         self.platform.copy_from_user(a.insns, &mut code)?;
         let name = crate::map::check_name(&a.prog_name)?;
-        let prog = Program::load(self.objects.next_id(), prog_type, name, gpl, &code, &self.objects, log)?;
+        let req = Request {
+            prog_type,
+            name,
+            gpl,
+            code: &code,
+            keep_checks: self.keeps_memory_checks(),
+        };
+        let prog = Program::load(self.objects.next_id(), &req, &self.objects, log)?;
         Ok(self.objects.insert(Object::Prog(Arc::new(prog)))? as usize)
     }
 

@@ -124,6 +124,12 @@ pub enum K {
     St,
     /// `*(size *)(dst + off) = src`.
     Stx,
+    /// [`K::Ldx`], [`K::St`] and [`K::Stx`] that the verifier proved in
+    /// bounds of memory that lives through the run: no check when run
+    /// (made by [`Code::trust`] only).
+    LdxP,
+    StP,
+    StxP,
     /// An atomic operation (`imm`), `size` 4 or 8.
     Atomic,
     /// `dst = imm` (the 64-bit immediate load; the next slot is skipped).
@@ -193,6 +199,36 @@ impl Code {
     pub fn verified(mut self) -> Code {
         self.verified = true;
         self
+    }
+
+    /// Drops the run-time check of the loads and stores `proven` marks
+    /// (by instruction index, as [`crate::prog::verify::Verified::proven`]).
+    ///
+    /// # Safety
+    /// `proven` must be the verifier's result for these very instructions,
+    /// with map references resolved to maps whose values the program keeps
+    /// alive: each marked access then lies, on every run, inside the run's
+    /// stack, a value of one of those maps or memory a helper handed out
+    /// for the run, and the interpreter reads and writes it directly.
+    #[allow(unsafe_code)]
+    pub unsafe fn trust(mut self, proven: &[bool]) -> Code {
+        for (op, _) in self.ops.iter_mut().zip(proven).filter(|(_, &p)| p) {
+            op.k = match op.k {
+                K::Ldx => K::LdxP,
+                K::St => K::StP,
+                K::Stx => K::StxP,
+                k => k,
+            };
+        }
+        self
+    }
+
+    /// Loads and stores that run without a check.
+    pub fn trusted_accesses(&self) -> usize {
+        self.ops
+            .iter()
+            .filter(|o| matches!(o.k, K::LdxP | K::StP | K::StxP))
+            .count()
     }
 }
 

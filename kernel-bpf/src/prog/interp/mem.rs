@@ -1,7 +1,9 @@
 //! The interpreter's memory: every load and store a program makes goes
 //! through [`Memory::check`], which allows only the regions the program may
 //! touch (its stack, the context or packet, map values and memory helpers
-//! returned). A violation is an error, never undefined behaviour. Programs
+//! returned), except those the verifier proved in bounds (see
+//! `Code::trust`), which use [`load_unchecked`] and [`store_unchecked`]
+//! directly. A violation is an error, never undefined behaviour. Programs
 //! run with `&Memory`; the buffers it owns are only handed out by `&mut`
 //! between runs.
 //!
@@ -333,19 +335,11 @@ impl Memory {
         if !self.check(addr, size, false) {
             return None;
         }
-        let p = addr as *const u8;
         // SAFETY: `check` found the bytes inside a region, which is a buffer
         // this Memory owns or a value of a map it keeps alive; no Rust
         // reference to those bytes exists while a program runs (`buffer`
-        // needs `&mut self`). Unaligned reads are used for every size.
-        unsafe {
-            Some(match size {
-                1 => u64::from(p.read()),
-                2 => u64::from(p.cast::<u16>().read_unaligned()),
-                4 => u64::from(p.cast::<u32>().read_unaligned()),
-                _ => p.cast::<u64>().read_unaligned(),
-            })
-        }
+        // needs `&mut self`).
+        Some(unsafe { load_unchecked(addr, size) })
     }
 
     /// Stores the low `size` bytes of `v`.
@@ -354,16 +348,8 @@ impl Memory {
         if !self.check(addr, size, true) {
             return None;
         }
-        let p = addr as *mut u8;
         // SAFETY: as in `load`, for a writable region.
-        unsafe {
-            match size {
-                1 => p.write(v as u8),
-                2 => p.cast::<u16>().write_unaligned(v as u16),
-                4 => p.cast::<u32>().write_unaligned(v as u32),
-                _ => p.cast::<u64>().write_unaligned(v),
-            }
-        }
+        unsafe { store_unchecked(addr, size, v) };
         Some(())
     }
 
@@ -433,5 +419,45 @@ impl Memory {
         // SAFETY: checked to lie in a writable region, and aligned.
         let a = unsafe { AtomicU64::from_ptr(addr as *mut u64) };
         Some(a.compare_exchange(expected, new, o, o).unwrap_or_else(|x| x))
+    }
+}
+
+/// Loads `size` (1, 2, 4 or 8) bytes at `addr`, zero-extended, without a
+/// check (unaligned reads for every size).
+///
+/// # Safety
+/// The bytes must lie inside memory that is alive and that no Rust
+/// reference is writing: a buffer of the run's [`Memory`], a value of a map
+/// it (or the running program) keeps alive, or memory a helper handed out.
+#[inline]
+pub unsafe fn load_unchecked(addr: u64, size: u64) -> u64 {
+    let p = addr as *const u8;
+    // SAFETY: the caller's.
+    unsafe {
+        match size {
+            1 => u64::from(p.read()),
+            2 => u64::from(p.cast::<u16>().read_unaligned()),
+            4 => u64::from(p.cast::<u32>().read_unaligned()),
+            _ => p.cast::<u64>().read_unaligned(),
+        }
+    }
+}
+
+/// Stores the low `size` (1, 2, 4 or 8) bytes of `v` at `addr` without a
+/// check.
+///
+/// # Safety
+/// As [`load_unchecked`], and the memory must be writable by programs.
+#[inline]
+pub unsafe fn store_unchecked(addr: u64, size: u64, v: u64) {
+    let p = addr as *mut u8;
+    // SAFETY: the caller's.
+    unsafe {
+        match size {
+            1 => p.write(v as u8),
+            2 => p.cast::<u16>().write_unaligned(v as u16),
+            4 => p.cast::<u32>().write_unaligned(v as u32),
+            _ => p.cast::<u64>().write_unaligned(v),
+        }
     }
 }

@@ -93,7 +93,17 @@ pub(super) struct Walk<'a, 'l> {
     /// Stack bytes each subprogram uses, by start instruction.
     depth: Vec<(usize, usize)>,
     ctx_end: usize,
+    /// Per instruction, the kinds of memory its loads and stores reached
+    /// on the paths walked (`REACH_*` bits).
+    reach: Vec<u8>,
 }
+
+/// A load or store reached the stack, a map value or helper memory.
+const REACH_PROVEN: u8 = 1;
+/// ... the context.
+const REACH_CTX: u8 = 2;
+/// ... a packet.
+const REACH_OTHER: u8 = 4;
 
 impl<'a, 'l> Walk<'a, 'l> {
     pub(super) fn new(p: &'a Input<'a>, log: &'l mut Log, starts: &[usize]) -> Walk<'a, 'l> {
@@ -129,6 +139,7 @@ impl<'a, 'l> Walk<'a, 'l> {
             peak: 0,
             depth: starts.iter().map(|&s| (s, 0)).collect(),
             ctx_end: 0,
+            reach: vec![0; n],
         }
     }
 
@@ -217,6 +228,7 @@ impl<'a, 'l> Walk<'a, 'l> {
         Ok(Verified {
             ctx_end: self.ctx_end,
             stack_depth: self.depth.iter().map(|&(_, d)| d).collect(),
+            proven: self.reach.iter().map(|&r| r == REACH_PROVEN).collect(),
         })
     }
 
@@ -332,6 +344,7 @@ impl<'a, 'l> Walk<'a, 'l> {
                 let d = self.dst(i.dst)?;
                 let size = size_of(i.code);
                 let mut v = self.mem(st, i.src, ptr, i.off, size, Access::Read, None)?;
+                self.reached(pc, ptr.kind)?;
                 if i.code & BPF_MODE_MASK == BPF_MEMSX && v.kind == Kind::Scalar {
                     v.s = match v.s.value() {
                         Some(x) => Scalar::konst(sign_extend(x, size)),
@@ -374,6 +387,7 @@ impl<'a, 'l> Walk<'a, 'l> {
                     }
                 }
                 self.mem(st, i.dst, ptr, i.off, size, Access::Write, Some(value))?;
+                self.reached(pc, ptr.kind)?;
                 Ok(Flow::Next(pc + 1))
             }
             BPF_LD if i.code == LD_DW_IMM => {
@@ -698,6 +712,27 @@ impl<'a, 'l> Walk<'a, 'l> {
             }
             _ => reject!(self, EACCES, "R{regno} invalid mem access '{}'", ptr.type_name()),
         }
+    }
+
+    /// Notes that the access at `pc` passed its checks on a pointer of
+    /// `kind`. Stack, map value and helper memory accesses need no check
+    /// at run time: their regions live as long as the run, at the sizes
+    /// the verifier knew. Context and packet accesses keep theirs (their
+    /// buffers are built by whoever runs the program). As in Linux, one
+    /// instruction may not reach the context on one path and other memory
+    /// on another (Linux rewrites context accesses).
+    fn reached(&mut self, pc: usize, kind: Kind) -> R<()> {
+        let bit = match kind {
+            Kind::Stack(_) | Kind::MapValue(_) | Kind::Mem(_) => REACH_PROVEN,
+            Kind::Ctx => REACH_CTX,
+            _ => REACH_OTHER,
+        };
+        let seen = self.reach[pc] | bit;
+        if seen & REACH_CTX != 0 && seen != REACH_CTX {
+            reject!(self, EINVAL, "same insn cannot be used with different pointers");
+        }
+        self.reach[pc] = seen;
+        Ok(())
     }
 
     /// `[o + var, o + var + size)` inside `[0, limit)`, as Linux's

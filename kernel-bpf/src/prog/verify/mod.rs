@@ -75,6 +75,10 @@ pub struct Verified {
     pub ctx_end: usize,
     /// Stack bytes each subprogram uses, in order.
     pub stack_depth: Vec<usize>,
+    /// By instruction: a load or store that, on every path, reached only
+    /// the stack, a map value or helper memory, in bounds (so it needs no
+    /// check when the program runs).
+    pub proven: Vec<bool>,
 }
 
 /// Verifies `p` (its control flow first), writing what `log` asks for.

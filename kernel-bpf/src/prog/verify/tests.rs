@@ -5,6 +5,7 @@
 use super::*;
 use crate::prog::insn::Insn;
 use crate::prog::insn::*;
+use crate::prog::interp::code::{prepare, Code};
 use crate::prog::interp::{self, mem::Memory, Env, Limits};
 use abi::{
     Helper, MapType, ProgType, SkBuff, BPF_B, BPF_CLASS_MASK, BPF_DW, BPF_H, BPF_JMP, BPF_JMP32, BPF_LDX, BPF_MEM,
@@ -128,7 +129,7 @@ fn check(p: &[Insn]) -> Result<bool, alloc::string::String> {
         ld,
     };
     let mut log = Log::new(1);
-    if verify(&input, &mut log).is_ok() {
+    if let Ok(verified) = verify(&input, &mut log) {
         // The interpreter does not know map handles: loads of maps
         // become numbers, which the verifier never let a program use
         // as memory anyway.
@@ -136,17 +137,35 @@ fn check(p: &[Insn]) -> Result<bool, alloc::string::String> {
             .iter()
             .map(|i| if i.code == LD_DW_IMM { Insn { src: 0, ..*i } } else { *i })
             .collect();
+        let checked = prepare(&runnable).unwrap();
+        // SAFETY: `verified` is the verifier's proof for these
+        // instructions, which use no map values (a proof that is wrong is
+        // what this test looks for: the checked run below faults first,
+        // and AddressSanitizer's run catches a stray access).
+        #[allow(unsafe_code)]
+        let trusted = unsafe { checked.clone().verified().trust(&verified.proven) };
         // Contexts of several fillings, so data-dependent paths run.
         for fill in [0u8, 0xff, 0x07, 0x80, 0x3c, 0x01, 0xfe, 0x55] {
-            let mut mem = Memory::new();
-            let bytes = (0..core::mem::size_of::<SkBuff>())
+            let ctx_bytes: Vec<u8> = (0..core::mem::size_of::<SkBuff>())
                 .map(|k| fill.rotate_left(k as u32))
                 .collect();
-            let (_, ctx) = mem.own(bytes, true);
-            let r = interp::run(&runnable, [ctx, 0, 0, 0, 0], &mut mem, &mut Zeros, Limits::default());
+            let run = |code: &Code| {
+                let mut mem = Memory::new();
+                let (h, ctx) = mem.own(ctx_bytes.clone(), true);
+                let r = interp::run_code(code, [ctx, 0, 0, 0, 0], &mut mem, &mut Zeros, Limits::default());
+                (r, mem.take(h))
+            };
+            let (r, ctx_after) = run(&checked);
             if let Err(e @ crate::Error::MemoryFault { .. }) = r {
                 return Err(alloc::format!(
                     "verified, then faulted (ctx filled {fill:#x}): {e:?}\n{}",
+                    log.text()
+                ));
+            }
+            // The proven accesses, unchecked, do what the checked ones did.
+            if run(&trusted) != (r, ctx_after) {
+                return Err(alloc::format!(
+                    "trusted code differs (ctx filled {fill:#x})\n{}",
                     log.text()
                 ));
             }
@@ -176,4 +195,65 @@ fn enough_random_programs_are_accepted_to_mean_something() {
         .filter(|_| check(&program().new_tree(&mut runner).unwrap().current()) == Ok(true))
         .count();
     assert!(accepted * 20 >= n, "only {accepted} of {n} random programs verified");
+}
+
+#[test]
+fn stack_and_map_value_accesses_are_proven_and_context_ones_not() {
+    let p = [
+        insn(MOV64_X, 6, 1, 0, 0),
+        insn(ST_W, 10, 0, -4, 0),
+        insn(MOV64_X, 2, 10, 0, 0),
+        insn(ADD64_K, 2, 0, 0, -4),
+        insn(LD_DW_IMM, 1, BPF_PSEUDO_MAP_FD, 0, 1),
+        Insn::default(),
+        insn(CALL, 0, 0, 0, Helper::MapLookupElem.raw() as i32),
+        insn(JEQ_K, 0, 0, 2, 0),
+        insn(LDX_DW, 0, 0, 8, 0),
+        insn(STX_DW, 10, 0, -16, 0),
+        insn(LDX_W, 1, 6, 0, 0),
+        insn(MOV64_K, 0, 0, 0, 0),
+        insn(EXIT, 0, 0, 0, 0),
+    ];
+    let input = Input {
+        insns: &p,
+        prog_type: ProgType::SocketFilter,
+        gpl: true,
+        maps: maps(),
+        ld: vec![(4, LdImm::Map(1))],
+    };
+    let v = verify(&input, &mut Log::new(0)).unwrap();
+    let proven: Vec<usize> = (0..p.len()).filter(|&pc| v.proven[pc]).collect();
+    // The stack store, the map value load and the stack spill; not the
+    // context load.
+    assert_eq!(proven, [1, 8, 9]);
+}
+
+#[test]
+fn an_access_that_reaches_a_packet_on_one_path_is_not_proven() {
+    // r2 is the stack on one path and the packet on the other; the load
+    // through it is checked at run time.
+    let p = [
+        insn(MOV64_X, 2, 10, 0, 0),
+        insn(ADD64_K, 2, 0, 0, -8),
+        insn(ST_DW, 10, 0, -8, 0),
+        insn(LDX_W, 3, 1, 76, 0),
+        insn(LDX_W, 4, 1, 80, 0),
+        insn(MOV64_X, 5, 3, 0, 0),
+        insn(ADD64_K, 5, 0, 0, 8),
+        insn(JGT_X, 5, 4, 1, 0),
+        insn(MOV64_X, 2, 3, 0, 0),
+        insn(LDX_W, 0, 2, 0, 0),
+        insn(EXIT, 0, 0, 0, 0),
+    ];
+    let input = Input {
+        insns: &p,
+        prog_type: ProgType::SchedCls,
+        gpl: true,
+        maps: Vec::new(),
+        ld: Vec::new(),
+    };
+    let mut log = Log::new(1);
+    let v = verify(&input, &mut log).unwrap_or_else(|e| panic!("{e:?}\n{}", log.text()));
+    assert!(v.proven[2], "the stack store");
+    assert!(!v.proven[9], "the load that may reach the packet");
 }
