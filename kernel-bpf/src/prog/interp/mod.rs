@@ -84,13 +84,14 @@ pub fn run_code(code: &Code, args: [u64; 5], mem: &mut Memory, env: &mut dyn Env
     let stack = mem.stack(STACK_BYTES, MAX_BPF_STACK as usize, !code.verified);
     let mut reg = [0u64; 16];
     reg[1..6].copy_from_slice(&args);
-    let mut steps = 0u64;
+    // Jumps and calls the run may still take.
+    let mut left = limits.max_steps;
     let mut tail: Option<Arc<Code>> = None;
     let mut tails_left = MAX_TAIL_CALL_CNT;
     loop {
         reg[10] = stack;
         let c: &Code = tail.as_deref().unwrap_or(code);
-        match exec(c, reg, mem, env, limits, &mut steps, tails_left > 0)? {
+        match exec(c, reg, mem, env, &mut left, tails_left > 0)? {
             Exit::Return(r0) => return Ok(r0),
             Exit::Tail(next, ctx) => {
                 // The next program starts afresh with the context in r1.
@@ -208,15 +209,15 @@ enum Exit {
 /// Helper id of bpf_tail_call, from the generated table.
 const TAIL_CALL: u32 = abi::Helper::TailCall.raw();
 
-/// Runs one program until it exits or tail calls (`can_tail`: the run's
-/// tail-call budget is not spent).
+/// Runs one program until it exits or tail calls (`left`: the jumps and
+/// calls the run may still take; `can_tail`: the run's tail-call budget is
+/// not spent).
 fn exec(
     code: &Code,
     mut reg: [u64; 16],
     mem: &mut Memory,
     env: &mut dyn Env,
-    limits: Limits,
-    steps: &mut u64,
+    left: &mut u64,
     can_tail: bool,
 ) -> Result<Exit> {
     let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
@@ -225,10 +226,10 @@ fn exec(
         frames: alloc::vec::Vec::new(),
         mem,
         env,
-        limits,
-        steps,
         can_tail,
     };
+    // In a register while the program runs.
+    let mut budget = *left;
     let mut pc = 0usize;
     loop {
         // Prepared code keeps every index inside `ops`; the check stays.
@@ -253,10 +254,10 @@ fn exec(
         macro_rules! jump {
             ($cond:expr) => {
                 if $cond {
-                    *cx.steps += 1;
-                    if *cx.steps > cx.limits.max_steps {
+                    if budget == 0 {
                         return Err(Error::StepLimit);
                     }
+                    budget -= 1;
                     pc = op.target as usize;
                 }
             };
@@ -421,11 +422,24 @@ fn exec(
             }
             // The rest is out of line, so the hot loop keeps its
             // registers.
-            K::Exit if cx.frames.is_empty() => return Ok(Exit::Return(reg[0])),
+            K::Exit if cx.frames.is_empty() => {
+                *left = budget;
+                return Ok(Exit::Return(reg[0]));
+            }
             K::Atomic | K::LdImm | K::LdAbs | K::LdInd | K::Call | K::CallX | K::CallLocal | K::Exit | K::Trap => {
+                if op.k == K::CallLocal {
+                    // A call counts as a jump.
+                    if budget == 0 {
+                        return Err(Error::StepLimit);
+                    }
+                    budget -= 1;
+                }
                 match cold(op, at, pc, &mut reg, &mut cx, code)? {
                     Step::Go(next) => pc = next,
-                    Step::Done(exit) => return Ok(exit),
+                    Step::Done(exit) => {
+                        *left = budget;
+                        return Ok(exit);
+                    }
                 }
             }
         }
@@ -437,8 +451,6 @@ struct Cold<'a> {
     frames: alloc::vec::Vec<Frame>,
     mem: &'a mut Memory,
     env: &'a mut dyn Env,
-    limits: Limits,
-    steps: &'a mut u64,
     can_tail: bool,
 }
 
@@ -523,10 +535,6 @@ fn cold(op: &Op, at: usize, mut pc: usize, reg: &mut [u64; 16], cx: &mut Cold<'_
             // (verified code never reads what it did not write).
             if !code.verified {
                 cx.mem.zero(reg[10] - u64::from(MAX_BPF_STACK), MAX_BPF_STACK as usize);
-            }
-            *cx.steps += 1;
-            if *cx.steps > cx.limits.max_steps {
-                return Err(Error::StepLimit);
             }
             pc = op.target as usize;
         }

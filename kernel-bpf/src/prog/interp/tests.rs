@@ -149,3 +149,18 @@ fn legacy_packet_loads_read_network_byte_order_and_end_the_program_out_of_bounds
     let p = assemble("ldabsw 12\nldindh %r3, -2\nexit").unwrap();
     assert_eq!(crate::prog::asm::disassemble(&p), "ldabsw 12\nldindh %r3, -2\nexit\n");
 }
+
+#[test]
+fn the_step_budget_counts_taken_jumps_and_calls_exactly() {
+    // 11 taken jumps (the loop's back edge 9 times, then two unconditional
+    // jumps, one of them to the next instruction), and 2 local calls with
+    // a taken jump each.
+    let looped = "mov %r0, 10\nloop:\nsub %r0, 1\njne %r0, 0, loop\nja +0\nja +1\nexit\nexit";
+    let called = "call local +2\ncall local +1\nexit\nja +0\nexit";
+    for (text, n) in [(looped, 11), (called, 4)] {
+        let p = assemble(text).unwrap();
+        let run_with = |max_steps| run(&p, [0; 5], &mut Memory::new(), &mut NoHelpers, Limits { max_steps });
+        assert!(run_with(n).is_ok(), "{text}: {n} steps suffice: {:?}", run_with(n));
+        assert_eq!(run_with(n - 1), Err(Error::StepLimit), "{text}: {} do not", n - 1);
+    }
+}
