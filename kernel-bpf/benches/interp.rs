@@ -82,6 +82,15 @@ fn rbpf_update(a: u64, b: u64, _: u64, _: u64, _: u64) -> u64 {
     map_helper(2, a, b)
 }
 
+/// The map loop's helper calls, without a program.
+fn map_loop_in_rust() -> u64 {
+    for i in (1..=1000u64).rev() {
+        let v = map_helper(1, i & 255, 0);
+        map_helper(2, i & 255, v + 1);
+    }
+    0
+}
+
 struct MapEnv;
 
 impl Env for MapEnv {
@@ -130,6 +139,11 @@ fn benches(c: &mut Criterion) {
         let mut g = c.benchmark_group(*name);
         g.bench_function("kernel-bpf", |b| b.iter(|| black_box(run_ours())));
         g.bench_function("rbpf", |b| b.iter(|| black_box(vm.execute_program().unwrap())));
+        if *name == "c_map" {
+            // The helpers the map loop calls, called from a Rust loop: the
+            // part of both interpreters' time that is not interpretation.
+            g.bench_function("helpers_alone", |b| b.iter(|| black_box(map_loop_in_rust())));
+        }
         g.finish();
         let iters = if *name == "b_straight" { 100_000 } else { 20 };
         common::report(
@@ -201,6 +215,15 @@ fn report() {
             ),
             _ => println!("  {group}: no estimate"),
         }
+    }
+    if let (Some(h), Some(r)) = (
+        common::mean_ns("c_map", "helpers_alone"),
+        common::mean_ns("c_map", "rbpf"),
+    ) {
+        println!(
+            "  c_map: the helpers alone take {h:.0} ns per run; an interpreter that cost nothing would be {:.1}x rbpf",
+            r / h
+        );
     }
     match user_bindings::sys::Syscall::probe() {
         Ok(linux) => {
