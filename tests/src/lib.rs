@@ -98,17 +98,9 @@ pub fn assert_no_drift(what: &str, diffs: &[String]) {
 }
 
 /// Number of possible CPUs of this machine (Linux sizes per-CPU values by
-/// it), from `/sys/devices/system/cpu/possible` ("0-3" or "0").
+/// it).
 pub fn possible_cpus() -> u32 {
-    let text = std::fs::read_to_string("/sys/devices/system/cpu/possible").unwrap_or_default();
-    text.trim()
-        .split(',')
-        .map(|r| match r.split_once('-') {
-            Some((a, b)) => b.parse::<u32>().unwrap_or(0) - a.parse::<u32>().unwrap_or(0) + 1,
-            None => u32::from(!r.is_empty()),
-        })
-        .sum::<u32>()
-        .max(1)
+    kernel_bpf::hosted::possible_cpus()
 }
 
 /// The real bpf(2), or `None` after printing why it cannot be used here.

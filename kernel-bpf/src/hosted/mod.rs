@@ -4,6 +4,10 @@
 //! "User memory" is memory of this process that was handed out as
 //! [`UserMem`] and is still alive: a user pointer is valid only inside such a
 //! block, so null, dangling and stray pointers are `EFAULT`, never a crash.
+//! [`Hosted::whole_process`] makes it all of the process's memory instead
+//! (for C programs linked with the hosted kernel): copies then go through
+//! `process_vm_readv`/`process_vm_writev`, so an unmapped or read-only
+//! address is still `EFAULT`.
 //! CPUs are simulated: each thread runs on one of `cpus` CPUs (round-robin on
 //! first use, or chosen with [`Hosted::set_current_cpu`]). The clock is real
 //! unless fixed with [`Hosted::set_time_ns`].
@@ -133,6 +137,55 @@ impl Drop for UserMem {
     }
 }
 
+/// Number of possible CPUs of this machine, from
+/// `/sys/devices/system/cpu/possible` ("0-3", "0,2-5"), as libbpf counts
+/// them (Linux sizes per-CPU values by it); 1 if it cannot be read.
+pub fn possible_cpus() -> u32 {
+    let text = std::fs::read_to_string("/sys/devices/system/cpu/possible").unwrap_or_default();
+    let count = |r: &str| -> Option<u32> {
+        match r.split_once('-') {
+            Some((a, b)) => b.parse::<u32>().ok()?.checked_sub(a.parse().ok()?)?.checked_add(1),
+            None => r.parse::<u32>().ok().map(|_| 1),
+        }
+    };
+    text.trim()
+        .split(',')
+        .map(|r| count(r).unwrap_or(0))
+        .sum::<u32>()
+        .max(1)
+}
+
+/// Copies `len` bytes between `local` and this process's address `remote`
+/// (into `remote` when `write`) through the kernel, which refuses an
+/// unmapped or (for a write) read-only `remote` with EFAULT instead of
+/// faulting.
+fn process_copy(remote: u64, local: *mut u8, len: usize, write: bool) -> Result<()> {
+    let bad = Error::BadAddress { addr: remote, len };
+    let local_iov = libc::iovec {
+        iov_base: local.cast(),
+        iov_len: len,
+    };
+    let remote_iov = libc::iovec {
+        iov_base: remote as *mut libc::c_void,
+        iov_len: len,
+    };
+    // SAFETY: `local` is a live buffer of `len` bytes that the caller lends
+    // (writable unless `write`); the kernel checks every `remote` byte.
+    let n = unsafe {
+        let pid = libc::getpid();
+        if write {
+            libc::process_vm_writev(pid, &local_iov, 1, &remote_iov, 1, 0)
+        } else {
+            libc::process_vm_readv(pid, &local_iov, 1, &remote_iov, 1, 0)
+        }
+    };
+    if n == len as isize {
+        Ok(())
+    } else {
+        Err(bad)
+    }
+}
+
 std::thread_local! {
     static CPU: Cell<Option<u32>> = const { Cell::new(None) };
 }
@@ -141,6 +194,8 @@ static NEXT_CPU: AtomicU32 = AtomicU32::new(0);
 /// The hosted platform.
 pub struct Hosted {
     ranges: Arc<Ranges>,
+    /// User memory is the whole process (see [`Hosted::whole_process`]).
+    whole_process: bool,
     cpus: u32,
     start: Instant,
     fixed_time: AtomicU64,
@@ -168,6 +223,7 @@ impl Hosted {
         let pid = std::process::id();
         Hosted {
             ranges: Arc::default(),
+            whole_process: false,
             cpus: cpus.max(1),
             start: Instant::now(),
             fixed_time: AtomicU64::new(0),
@@ -185,6 +241,16 @@ impl Hosted {
             rng: AtomicU64::new(0x9e37_79b9_7f4a_7c15),
             sites: sim::Sites::default(),
             task_addr: AtomicU64::new(0),
+        }
+    }
+
+    /// A platform whose user memory is every mapped address of this
+    /// process, as a system call sees a process's memory: for a C program
+    /// that passes its own pointers to the hosted kernel.
+    pub fn whole_process(cpus: u32) -> Hosted {
+        Hosted {
+            whole_process: true,
+            ..Hosted::new(cpus)
         }
     }
 
@@ -285,6 +351,9 @@ impl Platform for Hosted {
         if dst.is_empty() {
             return Ok(());
         }
+        if self.whole_process {
+            return process_copy(src, dst.as_mut_ptr(), dst.len(), false);
+        }
         self.ranges.with_valid(src, dst.len(), || {
             // SAFETY: `with_valid` checked that the source lies in a live
             // block and keeps it alive during the copy; `dst` is a distinct
@@ -296,6 +365,10 @@ impl Platform for Hosted {
     fn copy_to_user(&self, dst: u64, src: &[u8]) -> Result<()> {
         if src.is_empty() {
             return Ok(());
+        }
+        if self.whole_process {
+            // The local side is only read.
+            return process_copy(dst, src.as_ptr().cast_mut(), src.len(), true);
         }
         self.ranges.with_valid(dst, src.len(), || {
             // SAFETY: as in copy_from_user, for the destination.
@@ -361,6 +434,30 @@ impl Platform for Hosted {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_process_memory_is_checked_by_the_kernel() {
+        let h = Hosted::whole_process(2);
+        let mut buf = [0u8; 5];
+        let text = *b"hello";
+        h.copy_from_user(text.as_ptr() as u64, &mut buf).unwrap();
+        assert_eq!(&buf, b"hello");
+        let mut out = [0u8; 3];
+        h.copy_to_user(out.as_mut_ptr() as u64, b"abc").unwrap();
+        assert_eq!(&out, b"abc");
+        // Null, the unmapped first page, and read-only code.
+        for addr in [0u64, 4096] {
+            assert_eq!(
+                h.copy_from_user(addr, &mut buf),
+                Err(Error::BadAddress { addr, len: 5 })
+            );
+        }
+        let code = whole_process_memory_is_checked_by_the_kernel as *const () as u64;
+        assert_eq!(
+            h.copy_to_user(code, b"x"),
+            Err(Error::BadAddress { addr: code, len: 1 })
+        );
+    }
 
     #[test]
     fn user_memory_is_checked() {

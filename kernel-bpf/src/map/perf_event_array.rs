@@ -113,8 +113,12 @@ impl Map for PerfEventArray {
         Err(Error::NotSupported)
     }
 
-    fn update(&self, _key: &[u8], _value: &[u8], _flags: u64, _cpu: Option<u32>) -> Result<()> {
-        Err(Error::NotSupported)
+    fn update(&self, _key: &[u8], value: &[u8], _flags: u64, _cpu: Option<u32>) -> Result<()> {
+        // The value would be a perf event fd; this kernel has none (slots
+        // are opened with `open`), so every number is what Linux calls a
+        // bad perf event fd.
+        let fd = value.first_chunk::<4>().map_or(0, |b| u32::from_ne_bytes(*b));
+        Err(Error::BadFd { fd })
     }
 
     fn delete(&self, key: &[u8]) -> Result<()> {
