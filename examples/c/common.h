@@ -79,7 +79,7 @@ static inline int bpf_usable(void)
 	return 1;
 }
 
-static int cmp_u32(const void *a, const void *b)
+static inline int cmp_u32(const void *a, const void *b)
 {
 	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
 

@@ -210,6 +210,9 @@ fn log_levels_and_short_buffers_behave_as_linux() {
         let (r2, log2) = c(&good, 2, 1 << 20);
         let (r3, log3) = c(&bad, 1, 128);
         let (r4, _) = c(&good, 2, 128);
+        // Buffers of any size are taken (Linux 6.4 on), however short.
+        let (r5, _) = c(&bad, 1, 16);
+        let (r6, _) = c(&good, 2, 1);
         (
             r1.map(|_| ()),
             log1,
@@ -218,10 +221,13 @@ fn log_levels_and_short_buffers_behave_as_linux() {
             r3.map(|_| ()),
             log3,
             r4.map(|_| ()),
+            (r5.map(|_| ()), r6.map(|_| ())),
         )
     };
     let ours = runs(&|p, level, size| host.prog_load_log(t, p, "GPL", level, size));
-    let (r1, log1, r2, log2, r3, log3, r4) = ours.clone();
+    let (r1, log1, r2, log2, r3, log3, r4, short) = ours.clone();
+    let nospc = Err(abi::Errno::ENOSPC.raw());
+    assert_eq!(short, (nospc, nospc), "16 and 1 bytes are buffers too short");
     assert_eq!(r1, Err(abi::Errno::EACCES.raw()));
     assert!(log1.contains("30: (61) r0 = *(u32 *)(r1 +0)"), "{log1}");
     assert!(log1.contains("R1 invalid mem access 'scalar'"), "{log1}");
@@ -239,8 +245,8 @@ fn log_levels_and_short_buffers_behave_as_linux() {
     if let Some(l) = linux {
         let theirs = runs(&|p, level, size| l.prog_load_log(t, p, "GPL", level, size));
         assert_eq!(
-            (&ours.0, &ours.2, &ours.4, &ours.6),
-            (&theirs.0, &theirs.2, &theirs.4, &theirs.6),
+            (&ours.0, &ours.2, &ours.4, &ours.6, &ours.7),
+            (&theirs.0, &theirs.2, &theirs.4, &theirs.6, &theirs.7),
             "errnos differ from Linux's"
         );
         for want in ["30: (61) r0 = *(u32 *)(r1 +0)", "R1 invalid mem access 'scalar'"] {

@@ -54,10 +54,10 @@ fn c64(s: &str) -> [u8; 64] {
 impl<P: Platform> Bpf<P> {
     pub(super) fn prog_load_ex(&self, buf: &AttrBytes, uattr: u64) -> Result<usize> {
         let (a, _) = ProgramLoadExAttr::read_from_prefix(buf).map_err(|_| Error::InvalidArgument)?;
-        Self::check_log(a.log_level, a.log_buf, a.log_size)?;
+        let level = Self::check_log(a.log_level, a.log_buf, a.log_size)?;
         let mut log = String::new();
         let r = self.load_ex(&a, uattr, &mut log);
-        self.write_log(a.log_level, a.log_buf, a.log_size, &log)?;
+        self.write_log(level, a.log_buf, a.log_size, &log)?;
         r
     }
 
@@ -162,7 +162,14 @@ impl<P: Platform> Bpf<P> {
                         }),
                 })
                 .map_err(|e| fail(log, e))?;
-            let mut vlog = Log::bounded(a.log_level, a.log_size as usize);
+            // The verifier's log of this program, bounded by the caller's
+            // buffer (which the object's log then fills).
+            let cap = if a.log_size == 0 {
+                usize::MAX
+            } else {
+                a.log_size as usize
+            };
+            let mut vlog = Log::bounded(a.log_level, cap);
             let req = Request {
                 prog_type: p.kind.prog_type,
                 name: object_name(&p.name),

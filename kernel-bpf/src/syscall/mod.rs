@@ -238,19 +238,21 @@ impl<P: Platform> Bpf<P> {
         Ok(buf)
     }
 
-    /// Checks a log buffer as Linux does: with a log level, at least 128
-    /// bytes and a pointer.
-    pub(crate) fn check_log(level: u32, buf: u64, size: u32) -> Result<()> {
-        if (level != 0 && (size < 128 || buf == 0)) || level & !15 != 0 || (level == 0 && (buf != 0 || size != 0)) {
+    /// Checks a log buffer as Linux (6.4 on) does: a buffer and its size
+    /// come together, a buffer needs a level, the level has only known
+    /// bits and the size stays below 2^30. Returns the level that logs:
+    /// none without a buffer.
+    pub(crate) fn check_log(level: u32, buf: u64, size: u32) -> Result<u32> {
+        if (buf != 0) != (size != 0) || (buf != 0 && level == 0) || level & !15 != 0 || size > u32::MAX >> 2 {
             return Err(Error::InvalidArgument);
         }
-        Ok(())
+        Ok(if buf == 0 { 0 } else { level })
     }
 
     /// Writes `text` into a caller's log buffer (NUL-terminated, cut to
     /// fit) if it asked for a log; whether it fit.
     pub(crate) fn write_log(&self, level: u32, buf: u64, size: u32, text: &str) -> Result<bool> {
-        if level == 0 || text.is_empty() {
+        if level == 0 || buf == 0 || size == 0 || text.is_empty() {
             return Ok(true);
         }
         let n = text.len().min(size as usize - 1);

@@ -32,15 +32,15 @@ impl<P: Platform> Bpf<P> {
     /// a log level, a refusal is explained in the log buffer.
     pub(crate) fn prog_load(&self, buf: &AttrBytes) -> Result<usize> {
         let (a, _) = ProgLoadAttr::read_from_prefix(buf).map_err(|_| Error::InvalidArgument)?;
-        Self::check_log(a.log_level, a.log_buf, a.log_size)?;
-        let mut log = Log::bounded(a.log_level, (a.log_size as usize).saturating_sub(1));
+        let level = Self::check_log(a.log_level, a.log_buf, a.log_size)?;
+        let mut log = Log::bounded(level, (a.log_size as usize).saturating_sub(1));
         let r = self.prog_load_checked(&a, &mut log);
         if let Err(e) = &r {
             if log.text().is_empty() {
                 log.line(format_args!("{e}"));
             }
         }
-        self.write_log(a.log_level, a.log_buf, a.log_size, log.output())?;
+        self.write_log(level, a.log_buf, a.log_size, log.output())?;
         let fits = !log.truncated();
         // Linux: a log that did not fit fails the load (whatever the
         // verifier decided), with the log cut to the buffer.

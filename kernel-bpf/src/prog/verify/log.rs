@@ -37,7 +37,7 @@ pub struct Log {
 impl Log {
     /// A log at `level` (0: none kept), without a bound.
     pub fn new(level: u32) -> Log {
-        Log::bounded(level, 0)
+        Log::bounded(level, usize::MAX)
     }
 
     /// A log at `level` for a buffer of `cap` bytes of text: memory stays
@@ -71,7 +71,7 @@ impl Log {
     /// start (FIXED) or the end.
     pub fn output(&self) -> &str {
         let t = self.text.as_str();
-        if self.cap == 0 || t.len() <= self.cap {
+        if t.len() <= self.cap {
             return t;
         }
         if self.level & FIXED != 0 {
@@ -83,7 +83,7 @@ impl Log {
 
     /// Whether the log was longer than the buffer (ENOSPC).
     pub fn truncated(&self) -> bool {
-        self.cap != 0 && self.total > self.cap
+        self.total > self.cap
     }
 
     /// Where the log ends now (to roll back to with [`Log::truncate`]).
@@ -129,7 +129,7 @@ impl Log {
     /// Keeps the text within its bound after `n` more bytes.
     fn wrote(&mut self, n: usize) {
         self.total += n;
-        if self.cap == 0 || self.text.len() <= 2 * self.cap {
+        if self.text.len() <= self.cap.saturating_mul(2) {
             return;
         }
         if self.level & FIXED != 0 {
