@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command. On a fresh machine it first installs what the tests need
 # (clang for BPF programs, libclang for bindgen, the Linux uapi headers,
-# libbpf's headers, a C compiler), then checks the no_std crates and runs
-# every test.
+# libbpf's headers, a C compiler, and for the C library musl-gcc, the
+# riscv64 cross compiler and qemu-riscv64), then checks the no_std crates
+# and runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,11 @@ command -v clang >/dev/null 2>&1 || need+=(clang)
 [ -e /usr/include/linux/bpf.h ] || need+=(linux-libc-dev)
 # libbpf's headers, which the test objects in tests/bpf are written against.
 [ -e /usr/include/bpf/bpf_helpers.h ] || need+=(libbpf-dev)
+# The C library is built with rCore's userland libc and for its main
+# architecture, whose programs run under qemu's user mode.
+command -v musl-gcc >/dev/null 2>&1 || need+=(musl-tools)
+command -v riscv64-linux-gnu-gcc >/dev/null 2>&1 || need+=(gcc-riscv64-linux-gnu)
+command -v qemu-riscv64 >/dev/null 2>&1 || need+=(qemu-user)
 # bindgen loads libclang's C API (libclang.so); libclang-cpp alone is not it.
 if command -v dpkg >/dev/null 2>&1; then
   dpkg -s libclang-dev >/dev/null 2>&1 || need+=(libclang-dev)
