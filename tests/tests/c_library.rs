@@ -61,9 +61,10 @@ fn build(test: &str, name: &str, cc: &str, hosted: bool, extra: &[&str]) -> Path
     if hosted {
         cmd.arg("--hosted");
     }
-    // The test run's own cargo settings (the sanitizer pass) are not the
-    // library's.
+    // The test run's own cargo settings (the sanitizer pass, on nightly)
+    // are not the library's.
     for var in [
+        "RUSTUP_TOOLCHAIN",
         "RUSTFLAGS",
         "RUSTDOCFLAGS",
         "CARGO_TARGET_DIR",
