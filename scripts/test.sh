@@ -32,10 +32,10 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-# abi and kernel-bpf are no_std: they build with std off, and no crate in
-# their dependency tree turns std on.
-cargo build -q -p abi -p kernel-bpf --no-default-features
-if cargo tree -q -p abi -p kernel-bpf -e normal,features,no-proc-macro --no-default-features | grep -F 'feature "std"'; then
+# abi, kernel-bpf and the low-level layer of user-bindings are no_std: they
+# build with std off, and no crate in their dependency tree turns std on.
+cargo build -q -p abi -p kernel-bpf -p user-bindings --no-default-features
+if cargo tree -q -p abi -p kernel-bpf -p user-bindings -e normal,features,no-proc-macro --no-default-features | grep -F 'feature "std"'; then
   echo "test.sh: a dependency of a no_std crate enables std" >&2
   exit 1
 fi

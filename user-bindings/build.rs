@@ -1,4 +1,5 @@
-//! Emits the C headers from `abi/bpf.abi` into `OUT_DIR` (never elsewhere;
+//! Emits the C headers and the low-level layer (`raw.rs`) from
+//! `abi/bpf.abi` into `OUT_DIR` (never elsewhere;
 //! the committed copies in `include/` are written by `regen` and checked by
 //! the drift test).
 
@@ -18,4 +19,5 @@ fn main() {
     };
     std::fs::write(out.join("bpf_abi.h"), codegen::emit::c_user::emit(&abi)).expect("write bpf_abi.h");
     std::fs::write(out.join("bpf_helpers.h"), codegen::emit::c_helpers::emit(&abi)).expect("write bpf_helpers.h");
+    std::fs::write(out.join("raw.rs"), codegen::emit::rust_user::emit(&abi)).expect("write raw.rs");
 }

@@ -2417,4 +2417,20 @@ union bpf_attr {
 #endif
 #endif
 
+/*
+ * close(2), which closes the fds bpf(2) returns (for user programs
+ * that make system calls without a C library).
+ */
+#ifndef __NR_close
+#if defined(__x86_64__)
+#define __NR_close 3
+#elif defined(__riscv) && __riscv_xlen == 64
+#define __NR_close 57
+#elif defined(__aarch64__)
+#define __NR_close 57
+#elif defined(__loongarch64)
+#define __NR_close 57
+#endif
+#endif
+
 #endif /* RCORE_BPF_ABI_H */

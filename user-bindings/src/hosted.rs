@@ -52,3 +52,38 @@ impl Backend for HostedBackend {
         self.bpf.close(fd).map_err(|e| e.errno().raw())
     }
 }
+
+/// bpf(2) served by a kernel-bpf in this process whose user memory is the
+/// whole process ([`Hosted::whole_process`]): the [`crate::Sys`] of the
+/// low-level layer, taking this process's own pointers as the system call
+/// does (and refusing unmapped ones with EFAULT).
+#[derive(Clone)]
+pub struct Process {
+    /// The kernel.
+    pub bpf: Arc<Bpf<Hosted>>,
+}
+
+impl Process {
+    /// A new kernel with `cpus` simulated CPUs.
+    pub fn new(cpus: u32) -> Process {
+        Process {
+            bpf: Arc::new(Bpf::new(Hosted::whole_process(cpus))),
+        }
+    }
+}
+
+// The kernel copies through checked process-memory calls; the unsafety is
+// the caller's side of `Sys::bpf`.
+#[allow(unsafe_code)]
+impl crate::Sys for Process {
+    unsafe fn bpf(&self, cmd: u32, attr: *mut u8, size: u32) -> Result<u32, Errno> {
+        match self.bpf.sys_bpf(cmd, attr as u64, size) {
+            Ok(v) => Ok(v as u32),
+            Err(e) => Err(e.raw()),
+        }
+    }
+
+    fn close(&self, fd: u32) -> Result<(), Errno> {
+        self.bpf.close(fd).map_err(|e| e.errno().raw())
+    }
+}

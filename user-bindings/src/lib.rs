@@ -1,5 +1,12 @@
 //! User-side bindings of the bpf(2) ABI.
 //!
+//! - [`raw`]: the low-level layer, one function per command over its attr
+//!   struct, generated from the description, over any [`Sys`]: the system
+//!   call made directly ([`direct::DirectSyscall`], no libc, `no_std`),
+//!   through libc ([`sys::Syscall`]), or the hosted kernel in this process
+//!   ([`hosted::Process`]). Without the default `std` feature, this layer
+//!   is all there is: the crate is then `no_std` (with `alloc`), for
+//!   rCore's Rust user programs.
 //! - [`Backend`]: the one way to reach a kernel's bpf(2): the real system
 //!   call ([`sys::Syscall`], Linux or rCore) or an in-process hosted
 //!   kernel-bpf ([`hosted::HostedBackend`], feature `hosted`).
@@ -10,20 +17,51 @@
 //!   committed copies in `include/`).
 
 #![deny(missing_docs)]
+#![cfg_attr(not(feature = "std"), no_std)]
 
+#[cfg(feature = "std")]
 mod client;
+#[cfg(any(target_arch = "x86_64", target_arch = "riscv64"))]
+pub mod direct;
 #[cfg(feature = "hosted")]
 pub mod hosted;
+#[cfg(feature = "std")]
 mod object;
+pub mod raw;
+#[cfg(feature = "std")]
 pub mod sys;
 
 pub use abi;
+#[cfg(feature = "std")]
 pub use client::{BatchOut, Client, LoadedObject, TestRun};
 
 /// A raw errno value as the kernel returned it.
 pub type Errno = i32;
 
+/// bpf(2) over this process's memory: what the low-level layer ([`raw`])
+/// calls.
+// The system call's contract is an unsafe one: it writes through pointers.
+#[allow(unsafe_code)]
+pub trait Sys {
+    /// bpf(2): command, attr, attr size; the non-negative result.
+    ///
+    /// # Safety
+    /// `attr` points to `size` readable and writable bytes, and every
+    /// pointer in them is valid for what `cmd` reads and writes through it.
+    ///
+    /// # Errors
+    /// The errno.
+    unsafe fn bpf(&self, cmd: u32, attr: *mut u8, size: u32) -> Result<u32, Errno>;
+
+    /// close(2) of an fd that bpf(2) returned.
+    ///
+    /// # Errors
+    /// The errno (EBADF for an fd that is not open).
+    fn close(&self, fd: u32) -> Result<(), Errno>;
+}
+
 /// Memory the kernel reaches through user pointers.
+#[cfg(feature = "std")]
 pub trait UserBuffer: Send + Sync {
     /// Address of the first byte, as passed to the kernel.
     fn addr(&self) -> u64;
@@ -44,6 +82,7 @@ pub trait UserBuffer: Send + Sync {
 }
 
 /// A kernel's bpf(2).
+#[cfg(feature = "std")]
 pub trait Backend: Send + Sync {
     /// A zeroed buffer of `len` bytes the kernel can read and write.
     fn buffer(&self, len: usize) -> Box<dyn UserBuffer>;
@@ -60,12 +99,15 @@ pub trait Backend: Send + Sync {
 }
 
 /// `bpf_abi.h`: the ABI for userland C programs.
+#[cfg(feature = "std")]
 pub const BPF_ABI_H: &str = include_str!(concat!(env!("OUT_DIR"), "/bpf_abi.h"));
 
 /// `bpf_helpers.h`: helper declarations and macros for BPF programs built by clang.
+#[cfg(feature = "std")]
 pub const BPF_HELPERS_H: &str = include_str!(concat!(env!("OUT_DIR"), "/bpf_helpers.h"));
 
 /// The directory of the committed headers, for `-I` on a C compiler's command line.
+#[cfg(feature = "std")]
 pub fn include_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("include")
 }

@@ -119,3 +119,13 @@ impl Backend for Syscall {
         Ok(())
     }
 }
+
+impl crate::Sys for Syscall {
+    unsafe fn bpf(&self, cmd: u32, attr: *mut u8, size: u32) -> Result<u32, Errno> {
+        Backend::bpf(self, cmd, attr as u64, size)
+    }
+
+    fn close(&self, fd: u32) -> Result<(), Errno> {
+        Backend::close(self, fd)
+    }
+}

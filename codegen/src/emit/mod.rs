@@ -6,6 +6,7 @@ pub mod c_helpers;
 pub mod c_user;
 pub mod docs;
 pub mod rust;
+pub mod rust_user;
 
 use crate::model::{Abi, Meta, Origin, Scalar, Type};
 
