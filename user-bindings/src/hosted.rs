@@ -63,6 +63,12 @@ pub struct Process {
     pub bpf: Arc<Bpf<Hosted>>,
 }
 
+impl std::fmt::Debug for Process {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Process").finish_non_exhaustive()
+    }
+}
+
 impl Process {
     /// A new kernel with `cpus` simulated CPUs.
     pub fn new(cpus: u32) -> Process {
@@ -85,5 +91,9 @@ impl crate::Sys for Process {
 
     fn close(&self, fd: u32) -> Result<(), Errno> {
         self.bpf.close(fd).map_err(|e| e.errno().raw())
+    }
+
+    fn possible_cpus(&self) -> u32 {
+        kernel_bpf::Platform::cpu_count(self.bpf.platform())
     }
 }

@@ -19,14 +19,20 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(feature = "std"), no_std)]
 
+extern crate alloc;
+
 #[cfg(feature = "std")]
 mod client;
 #[cfg(any(target_arch = "x86_64", target_arch = "riscv64"))]
 pub mod direct;
+pub mod fd;
 #[cfg(feature = "hosted")]
 pub mod hosted;
+pub mod loader;
+pub mod maps;
 #[cfg(feature = "std")]
 mod object;
+pub mod programs;
 pub mod raw;
 #[cfg(feature = "std")]
 pub mod sys;
@@ -34,6 +40,7 @@ pub mod sys;
 pub use abi;
 #[cfg(feature = "std")]
 pub use client::{BatchOut, Client, LoadedObject, TestRun};
+pub use fd::{Error, Fd};
 
 /// A raw errno value as the kernel returned it.
 pub type Errno = i32;
@@ -58,6 +65,34 @@ pub trait Sys {
     /// # Errors
     /// The errno (EBADF for an fd that is not open).
     fn close(&self, fd: u32) -> Result<(), Errno>;
+
+    /// Possible CPUs: how many values a per-CPU map holds per key. With
+    /// `std`, Linux's count (`/sys/devices/system/cpu/possible`); without,
+    /// 1 unless the backend knows better.
+    fn possible_cpus(&self) -> u32 {
+        default_possible_cpus()
+    }
+}
+
+#[cfg(feature = "std")]
+fn default_possible_cpus() -> u32 {
+    let text = std::fs::read_to_string("/sys/devices/system/cpu/possible").unwrap_or_default();
+    let count = |r: &str| -> Option<u32> {
+        match r.split_once('-') {
+            Some((a, b)) => b.parse::<u32>().ok()?.checked_sub(a.parse().ok()?)?.checked_add(1),
+            None => r.parse::<u32>().ok().map(|_| 1),
+        }
+    };
+    text.trim()
+        .split(',')
+        .map(|r| count(r).unwrap_or(0))
+        .sum::<u32>()
+        .max(1)
+}
+
+#[cfg(not(feature = "std"))]
+fn default_possible_cpus() -> u32 {
+    1
 }
 
 /// Memory the kernel reaches through user pointers.

@@ -57,7 +57,7 @@ impl UserBuffer for HeapBuffer {
 }
 
 /// The real bpf(2) of the running Linux kernel.
-#[derive(Debug, Default)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Syscall;
 
 impl Syscall {

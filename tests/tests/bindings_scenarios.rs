@@ -1,0 +1,207 @@
+//! One scenario suite for the typed Rust API (`user_bindings::{maps,
+//! programs, loader}`), run over every backend: the hosted kernel in this
+//! process, and this machine's Linux through libc and called directly
+//! (where bpf(2) is permitted). Each scenario prints what it saw; the
+//! transcripts must be equal, but for the lines `docs/bindings.md` lists
+//! as deliberate differences (marked `[rcore]` here).
+
+use abi::{Insn, MapType, ProgType, BPF_ANY, BPF_EXIST, BPF_NOEXIST};
+use std::fmt::Write;
+use user_bindings::direct::DirectSyscall;
+use user_bindings::hosted::Process;
+use user_bindings::loader::Object;
+use user_bindings::maps::{
+    Array, HashMap, LruHashMap, Map, MapSpec, PerCpuArray, PerCpuHashMap, ProgramArray, Queue, Stack,
+};
+use user_bindings::programs::Program;
+use user_bindings::{sys::Syscall, Sys};
+
+fn r<T: std::fmt::Debug>(x: user_bindings::fd::Result<T>) -> String {
+    match x {
+        Ok(v) => format!("ok {v:?}"),
+        Err(e) => format!("errno {}", e.errno),
+    }
+}
+
+fn insn(code: u8, regs: u8, off: i16, imm: i32) -> Insn {
+    Insn { code, regs, off, imm }
+}
+
+fn hash_maps<S: Sys + Clone>(sys: &S, t: &mut String) {
+    let m: HashMap<S, u32, u64> = HashMap::create(sys, 4).unwrap();
+    for k in 1..=5u32 {
+        writeln!(t, "insert {k}: {}", r(m.insert(&k, &(u64::from(k) * 10), BPF_NOEXIST))).unwrap();
+    }
+    writeln!(t, "insert 1 again: {}", r(m.insert(&1, &0, BPF_NOEXIST))).unwrap();
+    writeln!(t, "update missing: {}", r(m.insert(&9, &0, BPF_EXIST))).unwrap();
+    writeln!(t, "get 2: {} get 9: {}", r(m.get(&2, 0)), r(m.get(&9, 0))).unwrap();
+    writeln!(t, "remove 3: {} again: {}", r(m.remove(&3)), r(m.remove(&3))).unwrap();
+    let mut all: Vec<(u32, u64)> = m.iter().map(Result::unwrap).collect();
+    all.sort();
+    writeln!(t, "iter: {all:?}").unwrap();
+    let mut batch = m.get_batch(2).unwrap();
+    batch.sort();
+    writeln!(t, "get_batch: {batch:?}").unwrap();
+    writeln!(t, "remove_batch [1, 2]: {}", r(m.remove_batch(&[1, 2]))).unwrap();
+    writeln!(t, "insert_batch: {}", r(m.insert_batch(&[7, 8], &[70, 80], 0))).unwrap();
+    let mut keys: Vec<u32> = m.keys().map(Result::unwrap).collect();
+    keys.sort();
+    writeln!(t, "keys: {keys:?}").unwrap();
+    let lru: LruHashMap<S, u32, u32> = LruHashMap::create(sys, 8).unwrap();
+    let ok = (0..64u32).all(|k| lru.insert(&k, &k, BPF_ANY).is_ok());
+    let n = lru.keys().count();
+    writeln!(
+        t,
+        "lru: 64 inserts ok {ok}, kept between 1 and 8: {}",
+        (1..=8).contains(&n)
+    )
+    .unwrap();
+    writeln!(t, "lru newest: {}", r(lru.get(&63, 0))).unwrap();
+}
+
+fn arrays<S: Sys + Clone>(sys: &S, t: &mut String) {
+    let a: Array<S, u64> = Array::create(sys, 3).unwrap();
+    writeln!(t, "set 1: {} set 3: {}", r(a.set(1, &5, 0)), r(a.set(3, &5, 0))).unwrap();
+    writeln!(t, "set 1 NOEXIST: {}", r(a.set(1, &6, BPF_NOEXIST))).unwrap();
+    writeln!(t, "values: {:?}", a.iter().map(r).collect::<Vec<_>>()).unwrap();
+    writeln!(t, "freeze: {} then set: {}", r(a.map().freeze()), r(a.set(0, &1, 0))).unwrap();
+    let cpus = sys.possible_cpus() as usize;
+    let pa: PerCpuArray<S, u32> = PerCpuArray::create(sys, 2).unwrap();
+    let values: Vec<u32> = (0..cpus as u32).map(|c| c + 100).collect();
+    writeln!(t, "per-cpu set: {}", r(pa.set(1, &values, 0))).unwrap();
+    writeln!(t, "per-cpu get is each CPU's: {}", pa.get(1).unwrap() == values).unwrap();
+    writeln!(t, "per-cpu set too few: {}", r(pa.set(1, &values[1..], 0))).unwrap();
+    let ph: PerCpuHashMap<S, u32, u64> = PerCpuHashMap::create(sys, 2).unwrap();
+    let values: Vec<u64> = (0..cpus as u64).collect();
+    writeln!(t, "per-cpu hash insert: {}", r(ph.insert(&1, &values, 0))).unwrap();
+    writeln!(
+        t,
+        "per-cpu hash get is each CPU's: {}",
+        ph.get(&1).unwrap() == Some(values)
+    )
+    .unwrap();
+    writeln!(t, "per-cpu hash missing: {}", r(ph.get(&2))).unwrap();
+}
+
+fn queues<S: Sys + Clone>(sys: &S, t: &mut String) {
+    let q: Queue<S, u32> = Queue::create(sys, 2).unwrap();
+    let s: Stack<S, u32> = Stack::create(sys, 2).unwrap();
+    for v in 1..=3u32 {
+        writeln!(t, "push {v}: {} {}", r(q.push(&v, 0)), r(s.push(&v, 0))).unwrap();
+    }
+    writeln!(
+        t,
+        "push 4 EXIST: {} {}",
+        r(q.push(&4, BPF_EXIST)),
+        r(s.push(&4, BPF_EXIST))
+    )
+    .unwrap();
+    writeln!(t, "peek: {} {}", r(q.peek()), r(s.peek())).unwrap();
+    for _ in 0..3 {
+        writeln!(t, "pop: {} {}", r(q.pop()), r(s.pop())).unwrap();
+    }
+}
+
+fn programs<S: Sys + Clone>(sys: &S, t: &mut String) {
+    // r0 = skb->len; exit
+    let len = [insn(0x61, 0x10, 0, 0), insn(0x95, 0, 0, 0)];
+    let p = Program::load(sys, ProgType::SocketFilter, &len, "GPL").unwrap();
+    let mut packet = vec![0u8; 60];
+    packet[12] = 0x08;
+    packet[14] = 0x45;
+    let run = p.test_run(&packet, 2).unwrap();
+    writeln!(t, "test run: retval {} out {} bytes", run.retval, run.data_out.len()).unwrap();
+    writeln!(t, "test run short: {}", r(p.test_run(&packet[..8], 1))).unwrap();
+    // r0 = *(u64 *)(r1 + 0) of a scalar: refused.
+    let bad = [insn(0xb7, 0x01, 0, 0), insn(0x79, 0x10, 0, 0), insn(0x95, 0, 0, 0)];
+    let Err(e) = Program::load(sys, ProgType::SocketFilter, &bad, "GPL") else {
+        panic!("a load of a scalar's memory was accepted");
+    };
+    let reason = e.log.lines().find(|l| l.contains("invalid mem access")).unwrap_or("");
+    writeln!(t, "refused: errno {} log: {reason}", e.errno).unwrap();
+    let pa = ProgramArray::create(sys, 2).unwrap();
+    writeln!(
+        t,
+        "prog array set: {} clear: {} again: {}",
+        r(pa.set(0, &p, 0)),
+        r(pa.clear(0)),
+        r(pa.clear(0))
+    )
+    .unwrap();
+    let m = Map::create(sys, &MapSpec::new(MapType::Hash, 4, 8, 2)).unwrap();
+    writeln!(t, "hash as array: {}", r(Array::<S, u64>::try_from(m).map(|_| ()))).unwrap();
+}
+
+fn objects<S: Sys + Clone>(sys: &S, t: &mut String) {
+    let elf = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/bpf/counts.o")).unwrap();
+    let mut obj = Object::load(sys, &elf).unwrap();
+    for p in obj.programs() {
+        writeln!(t, "program {} ({}) -> {:?}", p.name, p.section, p.target).unwrap();
+    }
+    // Attach by target string is rCore's command.
+    let attached = obj.attach_all().map(|a| a.len());
+    writeln!(t, "[rcore] attach_all: {}", r(attached)).unwrap();
+    let counts: HashMap<S, u32, u64> = HashMap::try_from(obj.take_map("counts").unwrap()).unwrap();
+    writeln!(t, "counts starts empty: {}", counts.keys().count() == 0).unwrap();
+    writeln!(t, "broken object: {}", r(Object::load(sys, &elf[..100]).map(|_| ()))).unwrap();
+}
+
+/// A scenario: what it does to a kernel, written into a transcript.
+type Scenario<S> = fn(&S, &mut String);
+
+fn transcript<S: Sys + Clone>(sys: &S) -> String {
+    let mut t = String::new();
+    let scenarios: [(&str, Scenario<S>); 5] = [
+        ("hash maps", hash_maps),
+        ("arrays", arrays),
+        ("queues", queues),
+        ("programs", programs),
+        ("objects", objects),
+    ];
+    for (name, f) in scenarios {
+        writeln!(t, "== {name}").unwrap();
+        f(sys, &mut t);
+    }
+    t
+}
+
+fn comparable(t: &str) -> String {
+    t.lines()
+        .filter(|l| !l.starts_with("[rcore]"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+#[test]
+fn the_typed_api_behaves_the_same_on_every_backend() {
+    let ours = transcript(&Process::new(tests::possible_cpus()));
+    for want in [
+        "insert 5: errno 7",
+        "insert 1 again: errno 17",
+        "get_batch: [(1, 10), (2, 20), (4, 40)]",
+        "values: [\"ok 0\", \"ok 5\", \"ok 0\"]",
+        "freeze: ok () then set: errno 1",
+        "per-cpu get is each CPU's: true",
+        "pop: ok Some(2) ok Some(4)",
+        "test run: retval 46 out 60 bytes",
+        "refused: errno 13 log: R1 invalid mem access 'scalar'",
+        "[rcore] attach_all: ok 2",
+    ] {
+        assert!(ours.lines().any(|l| l == want), "hosted lacks {want:?}:\n{ours}");
+    }
+    let n = ours.lines().filter(|l| !l.starts_with("==")).count();
+    match Syscall::probe() {
+        Ok(libc) => {
+            let theirs = transcript(&libc);
+            assert_eq!(comparable(&ours), comparable(&theirs), "hosted and Linux (libc) differ");
+            assert_eq!(
+                comparable(&transcript(&DirectSyscall)),
+                comparable(&theirs),
+                "libc and direct differ"
+            );
+            let differ: Vec<&str> = ours.lines().filter(|l| l.starts_with("[rcore]")).collect();
+            println!("{n} results; all but {differ:?} agree with Linux");
+        }
+        Err(why) => println!("SKIP the Linux backends ({why}); {n} hosted results checked"),
+    }
+}
