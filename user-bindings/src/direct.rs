@@ -8,6 +8,13 @@
 use crate::{Errno, Sys};
 
 /// The system call, made directly.
+///
+/// ```no_run
+/// use user_bindings::{direct::DirectSyscall, maps::HashMap};
+/// // On Linux (root) or rCore: the kernel's own maps.
+/// let m: HashMap<_, u32, u64> = HashMap::create(&DirectSyscall, 16).unwrap();
+/// m.insert(&1, &1, 0).unwrap();
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DirectSyscall;
 

@@ -57,6 +57,15 @@ impl Backend for HostedBackend {
 /// whole process ([`Hosted::whole_process`]): the [`crate::Sys`] of the
 /// low-level layer, taking this process's own pointers as the system call
 /// does (and refusing unmapped ones with EFAULT).
+///
+/// ```
+/// use user_bindings::{hosted::Process, maps::Array, Sys};
+/// let sys = Process::new(4);
+/// assert_eq!(sys.possible_cpus(), 4);
+/// let a: Array<_, u32> = Array::create(&sys, 1).unwrap();
+/// assert_eq!(sys.bpf.objects().len(), 1);
+/// # drop(a);
+/// ```
 #[derive(Clone)]
 pub struct Process {
     /// The kernel.
@@ -71,6 +80,11 @@ impl std::fmt::Debug for Process {
 
 impl Process {
     /// A new kernel with `cpus` simulated CPUs.
+    ///
+    /// ```
+    /// # use user_bindings::{hosted::Process, Sys};
+    /// assert_eq!(Process::new(2).possible_cpus(), 2);
+    /// ```
     pub fn new(cpus: u32) -> Process {
         Process {
             bpf: Arc::new(Bpf::new(Hosted::whole_process(cpus))),

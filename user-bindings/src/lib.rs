@@ -46,7 +46,18 @@ pub use fd::{Error, Fd};
 pub type Errno = i32;
 
 /// bpf(2) over this process's memory: what the low-level layer ([`raw`])
-/// calls.
+/// calls, and what the typed API ([`maps`], [`programs`], [`loader`]) is
+/// generic over.
+///
+/// ```
+/// use user_bindings::{hosted::Process, maps::HashMap, Sys};
+/// fn count<S: Sys + Clone>(sys: &S) -> usize {
+///     let m: HashMap<S, u32, u32> = HashMap::create(sys, 4).unwrap();
+///     m.insert(&1, &1, 0).unwrap();
+///     m.keys().count()
+/// }
+/// assert_eq!(count(&Process::new(1)), 1);
+/// ```
 // The system call's contract is an unsafe one: it writes through pointers.
 #[allow(unsafe_code)]
 pub trait Sys {

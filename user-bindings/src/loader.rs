@@ -26,6 +26,14 @@ use kernel_bpf::elf::{self, MapRef};
 use zerocopy::FromBytes;
 
 /// A program of an object.
+///
+/// ```
+/// # use user_bindings::{hosted::Process, loader::Object};
+/// # let elf = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/bpf/counts.o")).unwrap();
+/// let obj = Object::load(&Process::new(1), &elf).unwrap();
+/// let p = &obj.programs()[1];
+/// assert_eq!((p.name.as_str(), p.section.as_str()), ("count_opens", "kprobe/do_sys_openat2"));
+/// ```
 #[derive(Debug)]
 pub struct ObjectProgram<S: Sys> {
     /// Its symbol name.
@@ -40,6 +48,13 @@ pub struct ObjectProgram<S: Sys> {
 }
 
 /// A loaded object: its maps and programs, by name.
+///
+/// ```
+/// # use user_bindings::{hosted::Process, loader::Object};
+/// # let elf = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/bpf/counts.o")).unwrap();
+/// let obj = Object::load(&Process::new(1), &elf).unwrap();
+/// assert!(obj.map("opens").is_some() && obj.program("count_syscalls").is_some());
+/// ```
 #[derive(Debug)]
 pub struct Object<S: Sys> {
     maps: Vec<(String, Option<Map<S>>)>,

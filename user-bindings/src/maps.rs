@@ -27,6 +27,12 @@ use core::marker::PhantomData;
 use zerocopy::{FromBytes, Immutable, IntoBytes};
 
 /// What a map is made of, for [`Map::create`].
+///
+/// ```
+/// # use user_bindings::{maps::MapSpec, abi::{MapType, BPF_F_NO_PREALLOC}};
+/// let spec = MapSpec { flags: BPF_F_NO_PREALLOC, ..MapSpec::new(MapType::Hash, 4, 8, 1024) };
+/// assert_eq!(spec.flags, BPF_F_NO_PREALLOC);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MapSpec {
     /// The type.
@@ -81,6 +87,12 @@ impl MapSpec {
 }
 
 /// A map: its fd (closed on drop) and shape.
+///
+/// ```
+/// # use user_bindings::{hosted::Process, maps::{Map, MapSpec}, abi::MapType};
+/// let map = Map::create(&Process::new(1), &MapSpec::new(MapType::Hash, 4, 8, 16).named("counts")).unwrap();
+/// assert_eq!((map.key_size(), map.value_size(), map.max_entries()), (4, 8, 16));
+/// ```
 #[derive(Debug)]
 pub struct Map<S: Sys> {
     fd: Fd<S>,
@@ -433,6 +445,15 @@ fn read<V: FromBytes>(bytes: &[u8]) -> V {
 }
 
 /// Keys of a map, from the kernel one at a time (BPF_MAP_GET_NEXT_KEY).
+///
+/// ```
+/// # use user_bindings::{hosted::Process, maps::HashMap};
+/// let m: HashMap<_, u32, u8> = HashMap::create(&Process::new(1), 4).unwrap();
+/// m.insert(&1, &0, 0).unwrap();
+/// let mut keys = m.keys();
+/// assert_eq!(keys.next().unwrap().unwrap(), 1);
+/// assert!(keys.next().is_none());
+/// ```
 pub struct Keys<'a, S: Sys, K> {
     map: &'a Map<S>,
     at: Option<Vec<u8>>,
@@ -467,6 +488,13 @@ impl<S: Sys, K: FromBytes> Iterator for Keys<'_, S, K> {
 
 /// A hash map (`BPF_MAP_TYPE_HASH`, or an LRU hash through
 /// [`LruHashMap`]) of `K` to `V`.
+///
+/// ```
+/// # use user_bindings::{hosted::Process, maps::HashMap, abi::BPF_ANY};
+/// let m: HashMap<_, [u8; 4], u64> = HashMap::create(&Process::new(1), 4).unwrap();
+/// m.insert(b"ping", &1, BPF_ANY).unwrap();
+/// assert_eq!(m.get(b"ping", 0).unwrap(), Some(1));
+/// ```
 pub struct HashMap<S: Sys, K, V> {
     map: Map<S>,
     _kv: PhantomData<(K, V)>,
@@ -759,6 +787,13 @@ impl<S: Sys, K, V> core::ops::Deref for LruHashMap<S, K, V> {
 }
 
 /// An array (`BPF_MAP_TYPE_ARRAY`) of `V`, indexed by `u32`.
+///
+/// ```
+/// # use user_bindings::{hosted::Process, maps::Array};
+/// let a: Array<_, [u32; 2]> = Array::create(&Process::new(1), 2).unwrap();
+/// a.set(0, &[1, 2], 0).unwrap();
+/// assert_eq!(a.get(0).unwrap(), [1, 2]);
+/// ```
 pub struct Array<S: Sys, V> {
     map: Map<S>,
     _v: PhantomData<V>,
@@ -865,6 +900,13 @@ where
 /// A per-CPU hash map (`BPF_MAP_TYPE_PERCPU_HASH` or
 /// `BPF_MAP_TYPE_LRU_PERCPU_HASH`): each key holds one `V` per possible
 /// CPU.
+///
+/// ```
+/// # use user_bindings::{hosted::Process, maps::PerCpuHashMap};
+/// let m: PerCpuHashMap<_, u32, u32> = PerCpuHashMap::create(&Process::new(2), 4).unwrap();
+/// m.insert(&1, &[5, 6], 0).unwrap();
+/// assert_eq!(m.get(&1).unwrap().unwrap().iter().sum::<u32>(), 11);
+/// ```
 pub struct PerCpuHashMap<S: Sys, K, V> {
     map: Map<S>,
     _kv: PhantomData<(K, V)>,
@@ -872,6 +914,12 @@ pub struct PerCpuHashMap<S: Sys, K, V> {
 
 /// A per-CPU array (`BPF_MAP_TYPE_PERCPU_ARRAY`): each index holds one `V`
 /// per possible CPU.
+///
+/// ```
+/// # use user_bindings::{hosted::Process, maps::PerCpuArray};
+/// let a: PerCpuArray<_, u64> = PerCpuArray::create(&Process::new(4), 1).unwrap();
+/// assert_eq!(a.get(0).unwrap().len(), 4, "one value per CPU");
+/// ```
 pub struct PerCpuArray<S: Sys, V> {
     map: Map<S>,
     _v: PhantomData<V>,
@@ -1114,6 +1162,13 @@ where
 
 /// A FIFO queue (`BPF_MAP_TYPE_QUEUE`) or, as [`Stack`], a LIFO stack of
 /// `V`.
+///
+/// ```
+/// # use user_bindings::{hosted::Process, maps::Queue};
+/// let q: Queue<_, u16> = Queue::create(&Process::new(1), 8).unwrap();
+/// q.push(&7, 0).unwrap();
+/// assert_eq!(q.pop().unwrap(), Some(7));
+/// ```
 pub struct Queue<S: Sys, V> {
     map: Map<S>,
     _v: PhantomData<V>,
@@ -1265,6 +1320,12 @@ impl<S: Sys, V> core::ops::Deref for Stack<S, V> {
 
 /// A program array (`BPF_MAP_TYPE_PROG_ARRAY`): the programs
 /// `bpf_tail_call` jumps to, by index.
+///
+/// ```
+/// # use user_bindings::{hosted::Process, maps::ProgramArray};
+/// let p = ProgramArray::create(&Process::new(1), 8).unwrap();
+/// assert_eq!(p.map().max_entries(), 8);
+/// ```
 pub struct ProgramArray<S: Sys> {
     map: Map<S>,
 }

@@ -26,6 +26,13 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 /// A loaded program: its fd (closed on drop) and type.
+///
+/// ```
+/// # use user_bindings::{hosted::Process, programs::Program, abi::{Insn, ProgType}};
+/// let exit0 = [Insn { code: 0xb7, ..Default::default() }, Insn { code: 0x95, ..Default::default() }];
+/// let p = Program::load(&Process::new(1), ProgType::SocketFilter, &exit0, "GPL").unwrap();
+/// assert_eq!(p.prog_type(), ProgType::SocketFilter);
+/// ```
 #[derive(Debug)]
 pub struct Program<S: Sys> {
     fd: Fd<S>,
@@ -33,6 +40,17 @@ pub struct Program<S: Sys> {
 }
 
 /// What a test run gave.
+///
+/// ```
+/// # use user_bindings::{hosted::Process, programs::Program, abi::{Insn, ProgType}};
+/// # let exit0 = [Insn { code: 0xb7, ..Default::default() }, Insn { code: 0x95, ..Default::default() }];
+/// # let p = Program::load(&Process::new(1), ProgType::SocketFilter, &exit0, "GPL").unwrap();
+/// let mut packet = vec![0u8; 40];
+/// packet[12] = 0x08;
+/// packet[14] = 0x45;
+/// let run = p.test_run(&packet, 3).unwrap();
+/// assert_eq!((run.retval, run.data_out.len()), (0, 40));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TestRun {
     /// The program's return value (of the last run).
@@ -223,6 +241,15 @@ impl<S: Sys> Program<S> {
 }
 
 /// A program attached to a probe; detached when dropped.
+///
+/// ```
+/// # use user_bindings::{hosted::Process, programs::Program, abi::{Insn, ProgType}};
+/// # let exit0 = [Insn { code: 0xb7, ..Default::default() }, Insn { code: 0x95, ..Default::default() }];
+/// let p = Program::load(&Process::new(1), ProgType::RawTracepoint, &exit0, "GPL").unwrap();
+/// {
+///     let _on = p.attach("raw_tracepoint:sys_enter").unwrap();
+/// } // detached here
+/// ```
 #[derive(Debug)]
 pub struct Attachment<'a, S: Sys> {
     prog: &'a Program<S>,
