@@ -144,6 +144,19 @@ fn objects<S: Sys + Clone>(sys: &S, t: &mut String) {
     let counts: HashMap<S, u32, u64> = HashMap::try_from(obj.take_map("counts").unwrap()).unwrap();
     writeln!(t, "counts starts empty: {}", counts.keys().count() == 0).unwrap();
     writeln!(t, "broken object: {}", r(Object::load(sys, &elf[..100]).map(|_| ()))).unwrap();
+    // A jump table the object fills itself (`.values`), and the programs'
+    // names as the kernel tells them.
+    let elf = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/bpf/tailcall.o")).unwrap();
+    let mut obj = Object::load(sys, &elf).unwrap();
+    for p in obj.programs() {
+        let info = p.program.info().unwrap();
+        let name = String::from_utf8_lossy(&info.name).trim_end_matches('\0').to_string();
+        writeln!(t, "program {} named {name:?} by the kernel", p.name).unwrap();
+    }
+    let jmp = ProgramArray::try_from(obj.take_map("jmp").unwrap()).unwrap();
+    for slot in [0, 1, 2, 257] {
+        writeln!(t, "jmp[{slot}] filled: {}", r(jmp.id(slot).map(|id| id.is_some()))).unwrap();
+    }
 }
 
 /// A scenario: what it does to a kernel, written into a transcript.
@@ -186,6 +199,8 @@ fn the_typed_api_behaves_the_same_on_every_backend() {
         "test run: retval 46 out 60 bytes",
         "refused: errno 13 log: R1 invalid mem access 'scalar'",
         "[rcore] attach_all: ok 2",
+        "jmp[257] filled: ok true",
+        "jmp[2] filled: ok false",
     ] {
         assert!(ours.lines().any(|l| l == want), "hosted lacks {want:?}:\n{ours}");
     }

@@ -16,7 +16,7 @@
 
 use crate::fd::{Error, Result};
 use crate::maps::{Map, MapSpec};
-use crate::programs::{Attachment, Program};
+use crate::programs::{Attachment, LoadOptions, Program};
 use crate::Sys;
 use abi::{Insn, MapType};
 use alloc::format;
@@ -126,7 +126,12 @@ impl<S: Sys + Clone> Object<S> {
             })?;
             let bytes = kernel_bpf::prog::insn::encode(&insns);
             let insns = <[Insn]>::ref_from_bytes(&bytes).map_err(|_| elf_error("instructions"))?;
-            let program = Program::load(sys, p.kind.prog_type, insns, &o.license).map_err(|mut e| {
+            let opts = LoadOptions {
+                name: &p.name,
+                expected_attach_type: p.kind.expected_attach_type.map_or(0, |t| t.raw()),
+                kern_version: o.kern_version.unwrap_or(0),
+            };
+            let program = Program::load_with(sys, p.kind.prog_type, insns, &o.license, &opts).map_err(|mut e| {
                 e.log = format!("program {} (section {}):\n{}", p.name, p.section, e.log);
                 e
             })?;
@@ -138,7 +143,29 @@ impl<S: Sys + Clone> Object<S> {
                 program,
             });
         }
-        Ok(Object { maps, programs })
+        let object = Object { maps, programs };
+        object.fill_slots(&o)?;
+        Ok(object)
+    }
+}
+
+impl<S: Sys> Object<S> {
+    /// Fills the slots of program arrays and maps of maps that the object
+    /// declares (BTF `.values`), with the fds of its programs and maps.
+    fn fill_slots(&self, o: &elf::ElfObject) -> Result<()> {
+        for (spec, (_, map)) in o.maps.iter().zip(&self.maps) {
+            let Some(map) = map else { continue };
+            for init in &spec.init {
+                let fd = match self.programs.iter().find(|p| p.name == init.symbol) {
+                    Some(p) => p.program.fd().raw(),
+                    None => self.map(&init.symbol).map(|m| m.fd().raw()).ok_or_else(|| {
+                        elf_error(format!("map {}: {} is neither program nor map", spec.name, init.symbol))
+                    })?,
+                };
+                map.update_bytes(&init.slot.to_ne_bytes(), &fd.to_ne_bytes())?;
+            }
+        }
+        Ok(())
     }
 }
 

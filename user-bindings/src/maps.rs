@@ -1392,6 +1392,25 @@ impl<S: Sys> ProgramArray<S> {
             .update(Some(&index.to_ne_bytes()), &program.fd().raw().to_ne_bytes(), flags)
     }
 
+    /// The id of the program in slot `index` (what the system call reads
+    /// from a program array), or `None` if it is empty.
+    ///
+    /// # Errors
+    /// The errno, for anything but an empty slot.
+    ///
+    /// ```
+    /// # use user_bindings::{hosted::Process, maps::ProgramArray};
+    /// let p = ProgramArray::create(&Process::new(1), 4).unwrap();
+    /// assert_eq!(p.id(0).unwrap(), None);
+    /// ```
+    pub fn id(&self, index: u32) -> Result<Option<u32>> {
+        let mut v = [0u8; 4];
+        Ok(self
+            .map
+            .lookup(Some(&index.to_ne_bytes()), &mut v, 0)?
+            .then(|| u32::from_ne_bytes(v)))
+    }
+
     /// Empties slot `index`.
     ///
     /// # Errors

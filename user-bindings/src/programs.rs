@@ -20,7 +20,7 @@
 
 use crate::fd::{Error, Fd, Result};
 use crate::{raw, Sys};
-use abi::{AttachTarget, Insn, ProgLoadAttr, ProgTestRunAttr, ProgType};
+use abi::{AttachTarget, Insn, ObjInfoAttr, ProgInfo, ProgLoadAttr, ProgTestRunAttr, ProgType};
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -61,6 +61,24 @@ pub struct TestRun {
     pub duration: u32,
 }
 
+/// What a load may say beyond the type, instructions and license, for
+/// [`Program::load_with`].
+///
+/// ```
+/// # use user_bindings::programs::LoadOptions;
+/// let opts = LoadOptions { name: "count_opens", ..Default::default() };
+/// assert_eq!(opts.kern_version, 0);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoadOptions<'a> {
+    /// The program's name (cut to 15 bytes).
+    pub name: &'a str,
+    /// `expected_attach_type` (0: none).
+    pub expected_attach_type: u32,
+    /// The kernel version the program was built for (old kprobe loaders).
+    pub kern_version: u32,
+}
+
 /// Bytes of log kept for a refused load.
 const LOG_BYTES: usize = 64 * 1024;
 
@@ -80,14 +98,43 @@ impl<S: Sys + Clone> Program<S> {
     /// assert!(err.log.contains("R2 !read_ok"), "{}", err.log);
     /// ```
     pub fn load(sys: &S, prog_type: ProgType, insns: &[Insn], license: &str) -> Result<Program<S>> {
+        Self::load_with(sys, prog_type, insns, license, &LoadOptions::default())
+    }
+
+    /// [`Program::load`] with a name, an expected attach type or a kernel
+    /// version.
+    ///
+    /// # Errors
+    /// As [`Program::load`].
+    ///
+    /// ```
+    /// # use user_bindings::{hosted::Process, programs::{LoadOptions, Program}, abi::{Insn, ProgType}};
+    /// let exit0 = [Insn { code: 0xb7, ..Default::default() }, Insn { code: 0x95, ..Default::default() }];
+    /// let opts = LoadOptions { name: "exit0", ..Default::default() };
+    /// let p = Program::load_with(&Process::new(1), ProgType::SocketFilter, &exit0, "GPL", &opts).unwrap();
+    /// assert_eq!(&p.info().unwrap().name[..6], b"exit0\0");
+    /// ```
+    pub fn load_with(
+        sys: &S,
+        prog_type: ProgType,
+        insns: &[Insn],
+        license: &str,
+        opts: &LoadOptions<'_>,
+    ) -> Result<Program<S>> {
         let mut license = license.as_bytes().to_vec();
         license.push(0);
+        let mut name = [0u8; 16];
+        let n = opts.name.len().min(15);
+        name[..n].copy_from_slice(&opts.name.as_bytes()[..n]);
         let load = |log: &mut [u8]| {
             let mut attr = ProgLoadAttr {
                 prog_type: prog_type.raw(),
                 insn_cnt: insns.len() as u32,
                 insns: insns.as_ptr() as u64,
                 license: license.as_ptr() as u64,
+                prog_name: name,
+                expected_attach_type: opts.expected_attach_type,
+                kern_version: opts.kern_version,
                 ..Default::default()
             };
             if !log.is_empty() {
@@ -174,6 +221,30 @@ impl<S: Sys> Program<S> {
     /// ```
     pub fn prog_type(&self) -> ProgType {
         self.prog_type
+    }
+
+    /// What the kernel says of the program (BPF_OBJ_GET_INFO_BY_FD).
+    ///
+    /// # Errors
+    /// The errno.
+    ///
+    /// ```
+    /// # use user_bindings::{hosted::Process, programs::Program, abi::{Insn, ProgType}};
+    /// # let exit0 = [Insn { code: 0xb7, ..Default::default() }, Insn { code: 0x95, ..Default::default() }];
+    /// let p = Program::load(&Process::new(1), ProgType::SocketFilter, &exit0, "GPL").unwrap();
+    /// assert_eq!(p.info().unwrap().r#type, ProgType::SocketFilter.raw());
+    /// ```
+    pub fn info(&self) -> Result<ProgInfo> {
+        let mut info = ProgInfo::default();
+        let mut attr = ObjInfoAttr {
+            bpf_fd: self.fd.raw(),
+            info_len: core::mem::size_of::<ProgInfo>() as u32,
+            info: &mut info as *mut ProgInfo as u64,
+        };
+        // SAFETY: `info` is live and `info_len` bytes long.
+        unsafe { raw::obj_get_info_by_fd(self.fd.sys(), &mut attr) }
+            .map_err(|e| Error::new("BPF_OBJ_GET_INFO_BY_FD", e))?;
+        Ok(info)
     }
 
     /// Runs the program `repeat` times on `data` (BPF_PROG_TEST_RUN).
