@@ -11,7 +11,7 @@ use user_bindings::direct::DirectSyscall;
 use user_bindings::hosted::Process;
 use user_bindings::loader::Object;
 use user_bindings::maps::{
-    Array, HashMap, LruHashMap, Map, MapSpec, PerCpuArray, PerCpuHashMap, ProgramArray, Queue, Stack,
+    Array, HashMap, LruHashMap, Map, MapSpec, PerCpuArray, PerCpuHashMap, ProgramArray, Queue, RingBuf, Stack,
 };
 use user_bindings::programs::Program;
 use user_bindings::{sys::Syscall, Sys};
@@ -132,6 +132,36 @@ fn programs<S: Sys + Clone>(sys: &S, t: &mut String) {
     writeln!(t, "hash as array: {}", r(Array::<S, u64>::try_from(m).map(|_| ()))).unwrap();
 }
 
+fn ring_buffers<S: Sys + Clone>(sys: &S, t: &mut String) {
+    let rb = RingBuf::create(sys, 16384).unwrap();
+    let fd = rb.map().fd().raw() as i32;
+    let ld_map = |dst: u8| [insn(0x18, dst | 0x10, 0, fd), insn(0, 0, 0, 0)];
+    // Two records through bpf_ringbuf_output: the 8 bytes at fp-8 (the
+    // number 0x11223344), then the 4 bytes at fp-4.
+    let mut prog = vec![insn(0xb7, 0x02, 0, 0x1122_3344), insn(0x7b, 0x2a, -8, 0)];
+    for (at, len) in [(-8, 8), (-4, 4)] {
+        prog.extend(ld_map(1));
+        prog.extend([
+            insn(0xbf, 0xa2, 0, 0),
+            insn(0x07, 0x02, 0, at),
+            insn(0xb7, 0x03, 0, len),
+            insn(0xb7, 0x04, 0, 0),
+            insn(0x85, 0, 0, 130),
+        ]);
+    }
+    prog.extend([insn(0xb7, 0, 0, 0), insn(0x95, 0, 0, 0)]);
+    let p = Program::load(sys, ProgType::SocketFilter, &prog, "GPL").unwrap();
+    writeln!(t, "consume before: {}", r(rb.consume(|_| {}))).unwrap();
+    let mut packet = vec![0u8; 60];
+    packet[12] = 0x08;
+    packet[14] = 0x45;
+    writeln!(t, "run twice: {}", r(p.test_run(&packet, 2).map(|run| run.retval))).unwrap();
+    let mut records = Vec::new();
+    writeln!(t, "consume: {}", r(rb.consume(|rec| records.push(rec.to_vec())))).unwrap();
+    writeln!(t, "records: {records:02x?}").unwrap();
+    writeln!(t, "consume again: {}", r(rb.consume(|_| {}))).unwrap();
+}
+
 fn objects<S: Sys + Clone>(sys: &S, t: &mut String) {
     let elf = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/bpf/counts.o")).unwrap();
     let mut obj = Object::load(sys, &elf).unwrap();
@@ -164,11 +194,12 @@ type Scenario<S> = fn(&S, &mut String);
 
 fn transcript<S: Sys + Clone>(sys: &S) -> String {
     let mut t = String::new();
-    let scenarios: [(&str, Scenario<S>); 5] = [
+    let scenarios: [(&str, Scenario<S>); 6] = [
         ("hash maps", hash_maps),
         ("arrays", arrays),
         ("queues", queues),
         ("programs", programs),
+        ("ring buffers", ring_buffers),
         ("objects", objects),
     ];
     for (name, f) in scenarios {
@@ -201,6 +232,9 @@ fn the_typed_api_behaves_the_same_on_every_backend() {
         "[rcore] attach_all: ok 2",
         "jmp[257] filled: ok true",
         "jmp[2] filled: ok false",
+        "consume: ok 4",
+        "consume again: ok 0",
+        "records: [[44, 33, 22, 11, 00, 00, 00, 00], [00, 00, 00, 00], [44, 33, 22, 11, 00, 00, 00, 00], [00, 00, 00, 00]]",
     ] {
         assert!(ours.lines().any(|l| l == want), "hosted lacks {want:?}:\n{ours}");
     }

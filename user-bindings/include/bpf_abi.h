@@ -2433,4 +2433,30 @@ union bpf_attr {
 #endif
 #endif
 
+/* mmap(2), which maps a ring buffer's pages for its consumer. */
+#ifndef __NR_mmap
+#if defined(__x86_64__)
+#define __NR_mmap 9
+#elif defined(__riscv) && __riscv_xlen == 64
+#define __NR_mmap 222
+#elif defined(__aarch64__)
+#define __NR_mmap 222
+#elif defined(__loongarch64)
+#define __NR_mmap 222
+#endif
+#endif
+
+/* munmap(2). */
+#ifndef __NR_munmap
+#if defined(__x86_64__)
+#define __NR_munmap 11
+#elif defined(__riscv) && __riscv_xlen == 64
+#define __NR_munmap 215
+#elif defined(__aarch64__)
+#define __NR_munmap 215
+#elif defined(__loongarch64)
+#define __NR_munmap 215
+#endif
+#endif
+
 #endif /* RCORE_BPF_ABI_H */

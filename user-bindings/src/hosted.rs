@@ -110,4 +110,8 @@ impl crate::Sys for Process {
     fn possible_cpus(&self) -> u32 {
         kernel_bpf::Platform::cpu_count(self.bpf.platform())
     }
+
+    fn ringbuf_consume(&self, fd: u32, _size: u32, f: &mut dyn FnMut(&[u8])) -> Result<usize, Errno> {
+        self.bpf.consume_ringbuf(fd, f).map_err(|e| e.errno().raw())
+    }
 }

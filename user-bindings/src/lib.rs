@@ -34,6 +34,7 @@ pub mod maps;
 mod object;
 pub mod programs;
 pub mod raw;
+mod ringbuf;
 #[cfg(feature = "std")]
 pub mod sys;
 
@@ -83,10 +84,21 @@ pub trait Sys {
     fn possible_cpus(&self) -> u32 {
         default_possible_cpus()
     }
+
+    /// Hands each record of the ring buffer `fd` (`size` data bytes) that
+    /// is ready to `f`, in order, and frees it; returns how many.
+    ///
+    /// # Errors
+    /// EOPNOTSUPP where the backend cannot reach ring buffers (the
+    /// default); the errno of mapping the buffer.
+    fn ringbuf_consume(&self, fd: u32, size: u32, f: &mut dyn FnMut(&[u8])) -> Result<usize, Errno> {
+        let _ = (fd, size, f);
+        Err(abi::Errno::EOPNOTSUPP.raw())
+    }
 }
 
 #[cfg(feature = "std")]
-fn default_possible_cpus() -> u32 {
+pub(crate) fn default_possible_cpus() -> u32 {
     let text = std::fs::read_to_string("/sys/devices/system/cpu/possible").unwrap_or_default();
     let count = |r: &str| -> Option<u32> {
         match r.split_once('-') {
@@ -102,7 +114,7 @@ fn default_possible_cpus() -> u32 {
 }
 
 #[cfg(not(feature = "std"))]
-fn default_possible_cpus() -> u32 {
+pub(crate) fn default_possible_cpus() -> u32 {
     1
 }
 

@@ -1426,6 +1426,87 @@ impl<S: Sys> ProgramArray<S> {
     }
 }
 
+/// A ring buffer (`BPF_MAP_TYPE_RINGBUF`), from the consumer's side:
+/// the records programs submitted, in order.
+///
+/// ```
+/// # use user_bindings::{hosted::Process, maps::RingBuf};
+/// let rb = RingBuf::create(&Process::new(1), 4096).unwrap();
+/// assert_eq!(rb.consume(|_| {}).unwrap(), 0, "nothing submitted yet");
+/// ```
+pub struct RingBuf<S: Sys> {
+    map: Map<S>,
+}
+
+impl<S: Sys + Clone> RingBuf<S> {
+    /// Creates a ring buffer of `size` bytes (a power of 2, at least a
+    /// page).
+    ///
+    /// # Errors
+    /// EINVAL for another size; BPF_MAP_CREATE's errno.
+    ///
+    /// ```
+    /// # use user_bindings::{hosted::Process, maps::RingBuf, abi::Errno};
+    /// let err = RingBuf::create(&Process::new(1), 5000).err().unwrap();
+    /// assert_eq!(err.errno, Errno::EINVAL.raw());
+    /// ```
+    pub fn create(sys: &S, size: u32) -> Result<Self> {
+        Self::try_from(Map::create(sys, &MapSpec::new(MapType::Ringbuf, 0, 0, size))?)
+    }
+
+    /// Views `map` as a ring buffer.
+    ///
+    /// # Errors
+    /// EINVAL if it is not one.
+    ///
+    /// ```
+    /// # use user_bindings::{hosted::Process, maps::{Map, MapSpec, RingBuf}, abi::MapType};
+    /// let map = Map::create(&Process::new(1), &MapSpec::new(MapType::Ringbuf, 0, 0, 4096)).unwrap();
+    /// assert!(RingBuf::try_from(map).is_ok());
+    /// ```
+    pub fn try_from(map: Map<S>) -> Result<Self> {
+        if map.map_type != MapType::Ringbuf {
+            return Err(Error::new("map type or shape", abi::Errno::EINVAL.raw()));
+        }
+        Ok(RingBuf { map })
+    }
+}
+
+impl<S: Sys> RingBuf<S> {
+    /// The map underneath.
+    ///
+    /// ```
+    /// # use user_bindings::{hosted::Process, maps::RingBuf};
+    /// let rb = RingBuf::create(&Process::new(1), 8192).unwrap();
+    /// assert_eq!(rb.map().max_entries(), 8192);
+    /// ```
+    pub fn map(&self) -> &Map<S> {
+        &self.map
+    }
+
+    /// Hands each record that is ready to `f`, oldest first, and frees it;
+    /// returns how many (discarded reservations are skipped).
+    ///
+    /// # Errors
+    /// EOPNOTSUPP where the backend cannot reach ring buffers; the errno
+    /// of mapping it.
+    ///
+    /// ```
+    /// # use user_bindings::{hosted::Process, maps::RingBuf};
+    /// let rb = RingBuf::create(&Process::new(1), 4096).unwrap();
+    /// let mut seen = Vec::new();
+    /// rb.consume(|r| seen.push(r.to_vec())).unwrap();
+    /// assert!(seen.is_empty());
+    /// ```
+    pub fn consume(&self, mut f: impl FnMut(&[u8])) -> Result<usize> {
+        self.map
+            .fd
+            .sys()
+            .ringbuf_consume(self.map.fd.raw(), self.map.max_entries, &mut f)
+            .map_err(|e| Error::new("ring buffer", e))
+    }
+}
+
 fn size<T>() -> u32 {
     core::mem::size_of::<T>() as u32
 }

@@ -128,4 +128,56 @@ impl crate::Sys for Syscall {
     fn close(&self, fd: u32) -> Result<(), Errno> {
         Backend::close(self, fd)
     }
+
+    fn ringbuf_consume(&self, fd: u32, size: u32, f: &mut dyn FnMut(&[u8])) -> Result<usize, Errno> {
+        ringbuf_consume(fd, size as usize, f)
+    }
+}
+
+/// A shared mapping of a bpf object's fd, unmapped on drop.
+struct Mapping {
+    ptr: *mut libc::c_void,
+    len: usize,
+}
+
+impl Mapping {
+    fn new(fd: u32, len: usize, prot: libc::c_int, offset: usize) -> Result<Mapping, Errno> {
+        // SAFETY: a new shared mapping of the fd; the kernel checks the
+        // fd, the length and the offset.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                prot,
+                libc::MAP_SHARED,
+                fd as libc::c_int,
+                offset as libc::off_t,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0));
+        }
+        Ok(Mapping { ptr, len })
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        // SAFETY: the mapping made in `new`, not used after this.
+        unsafe { libc::munmap(self.ptr, self.len) };
+    }
+}
+
+/// Consumes the ready records of a ring buffer mapped with libc's mmap
+/// (see [`crate::ringbuf`]).
+fn ringbuf_consume(fd: u32, size: usize, f: &mut dyn FnMut(&[u8])) -> Result<usize, Errno> {
+    // SAFETY: sysconf has no memory effects.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
+    crate::ringbuf::check(size, page)?;
+    let consumer = Mapping::new(fd, page, libc::PROT_READ | libc::PROT_WRITE, 0)?;
+    let producer = Mapping::new(fd, page + 2 * size, libc::PROT_READ, page)?;
+    // SAFETY: the two mappings are the ring buffer's consumer page and its
+    // producer page with the data twice, as `consume` needs, and live
+    // until it returns.
+    unsafe { crate::ringbuf::consume(consumer.ptr.cast(), producer.ptr.cast(), page, size, f) }
 }
