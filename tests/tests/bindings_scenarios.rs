@@ -254,3 +254,65 @@ fn the_typed_api_behaves_the_same_on_every_backend() {
         Err(why) => println!("SKIP the Linux backends ({why}); {n} hosted results checked"),
     }
 }
+
+/// The Rust example (`user-bindings/examples/count_packets.rs`) prints the
+/// same against the hosted kernel as against Linux's bpf(2).
+#[test]
+fn the_rust_example_prints_the_same_both_ways() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let target = root.join("target/rust-examples");
+    let mut build = std::process::Command::new("cargo");
+    // The test run's own cargo settings (the sanitizer pass, on nightly)
+    // are not the example's.
+    for var in [
+        "RUSTUP_TOOLCHAIN",
+        "RUSTFLAGS",
+        "RUSTDOCFLAGS",
+        "CARGO_TARGET_DIR",
+        "CARGO_ENCODED_RUSTFLAGS",
+    ] {
+        build.env_remove(var);
+    }
+    let built = build
+        .current_dir(&root)
+        .args([
+            "build",
+            "-q",
+            "-p",
+            "user-bindings",
+            "--example",
+            "count_packets",
+            "--target-dir",
+        ])
+        .arg(&target)
+        .status()
+        .expect("run cargo");
+    assert!(built.success(), "the example builds");
+    let exe = target.join("debug/examples/count_packets");
+    let run = |args: &[&str]| {
+        std::process::Command::new(&exe)
+            .args(args)
+            .output()
+            .expect("run the example")
+    };
+    let hosted = run(&[]);
+    let ours = String::from_utf8_lossy(&hosted.stdout).into_owned();
+    assert!(hosted.status.success(), "{ours}");
+    for want in [
+        "packet of 1500 bytes: the filter passes 1486 bytes",
+        "packets counted: 3",
+        "lengths the ring buffer received: [46, 86, 1486]",
+    ] {
+        assert!(ours.lines().any(|l| l == want), "lacks {want:?}:\n{ours}");
+    }
+    let linux = run(&["--linux"]);
+    if linux.status.code() == Some(77) {
+        println!("{}", String::from_utf8_lossy(&linux.stdout).trim());
+        return;
+    }
+    assert_eq!(
+        ours,
+        String::from_utf8_lossy(&linux.stdout),
+        "hosted and Linux print differently"
+    );
+}
