@@ -149,11 +149,16 @@ fn check(p: &[Insn]) -> Result<bool, alloc::string::String> {
             let ctx_bytes: Vec<u8> = (0..core::mem::size_of::<SkBuff>())
                 .map(|k| fill.rotate_left(k as u32))
                 .collect();
-            let run = |code: &Code| {
-                let mut mem = Memory::new();
-                let (h, ctx) = mem.own(ctx_bytes.clone(), true);
+            // Both codes run on the same memory (the same stack and
+            // context addresses), since a program may return a pointer.
+            let mut mem = Memory::new();
+            let (h, ctx) = mem.own(ctx_bytes.clone(), true);
+            let mut run = |code: &Code| {
+                if let Some(b) = mem.buffer(h) {
+                    b.copy_from_slice(&ctx_bytes);
+                }
                 let r = interp::run_code(code, [ctx, 0, 0, 0, 0], &mut mem, &mut Zeros, Limits::default());
-                (r, mem.take(h))
+                (r, mem.buffer(h).map(|b| b.to_vec()))
             };
             let (r, ctx_after) = run(&checked);
             if let Err(e @ crate::Error::MemoryFault { .. }) = r {
