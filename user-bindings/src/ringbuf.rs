@@ -9,10 +9,10 @@
 use crate::Errno;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-/// A record header: the length, and these flags.
-const BUSY: u32 = 1 << 31;
-const DISCARD: u32 = 1 << 30;
-const HDR: usize = 8;
+/// A record header: the length, and these flags (from the description).
+const BUSY: u32 = abi::BPF_RINGBUF_BUSY_BIT;
+const DISCARD: u32 = abi::BPF_RINGBUF_DISCARD_BIT;
+const HDR: usize = abi::BPF_RINGBUF_HDR_SZ as usize;
 
 /// EINVAL unless `size` is a power of 2 of at least a page (what the
 /// kernel created).
