@@ -39,7 +39,7 @@ fn hash_maps<S: Sys + Clone>(sys: &S, t: &mut String) {
     let mut all: Vec<(u32, u64)> = m.iter().map(Result::unwrap).collect();
     all.sort();
     writeln!(t, "iter: {all:?}").unwrap();
-    let mut batch = m.get_batch(2).unwrap();
+    let mut batch = m.get_batch(1).unwrap();
     batch.sort();
     writeln!(t, "get_batch: {batch:?}").unwrap();
     writeln!(t, "remove_batch [1, 2]: {}", r(m.remove_batch(&[1, 2]))).unwrap();

@@ -640,6 +640,11 @@ where
 
     /// Every element, read in batches of `batch` (BPF_MAP_LOOKUP_BATCH).
     ///
+    /// Linux hands out a hash map's elements a whole bucket at a time and
+    /// answers ENOSPC when one bucket holds more than the batch; the batch
+    /// then doubles until the bucket fits, so a small `batch` only costs
+    /// calls.
+    ///
     /// # Errors
     /// The errno (EINVAL for a batch of 0, ...).
     ///
@@ -656,11 +661,12 @@ where
         let pos = ks.max(4);
         let mut out = Vec::new();
         let mut at: Option<Vec<u8>> = None;
+        let mut batch = batch;
         loop {
             let mut next = vec![0u8; pos];
             let mut keys = vec![0u8; batch as usize * ks];
             let mut values = vec![0u8; batch as usize * vs];
-            let (n, end) = self.map.batch(
+            let (n, end) = match self.map.batch(
                 "BPF_MAP_LOOKUP_BATCH",
                 raw::map_lookup_batch::<S>,
                 at.as_deref(),
@@ -669,7 +675,13 @@ where
                 Some(&mut values),
                 batch,
                 0,
-            )?;
+            ) {
+                Err(e) if e.errno == abi::Errno::ENOSPC.raw() && batch < self.map.max_entries() => {
+                    batch = batch.saturating_mul(2).min(self.map.max_entries());
+                    continue;
+                }
+                r => r?,
+            };
             for i in 0..n as usize {
                 out.push((read(&keys[i * ks..][..ks]), read(&values[i * vs..][..vs])));
             }
