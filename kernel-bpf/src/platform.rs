@@ -163,3 +163,27 @@ pub trait Platform: Send + Sync + 'static {
         0x1000_0000
     }
 }
+
+/// Counts the CPUs of a Linux CPU list such as `/sys/devices/system/cpu/possible`
+/// holds ("0-3", "0,2-5"), as libbpf counts them; a malformed range counts
+/// none, and the total is at least 1.
+///
+/// ```
+/// use kernel_bpf::platform::count_cpu_list;
+/// assert_eq!(count_cpu_list("0-3\n"), 4);
+/// assert_eq!(count_cpu_list("0,2-5"), 5);
+/// assert_eq!(count_cpu_list(""), 1);
+/// ```
+pub fn count_cpu_list(text: &str) -> u32 {
+    let count = |r: &str| -> Option<u32> {
+        match r.split_once('-') {
+            Some((a, b)) => b.parse::<u32>().ok()?.checked_sub(a.parse().ok()?)?.checked_add(1),
+            None => r.parse::<u32>().ok().map(|_| 1),
+        }
+    };
+    text.trim()
+        .split(',')
+        .map(|r| count(r).unwrap_or(0))
+        .fold(0u32, u32::saturating_add)
+        .max(1)
+}

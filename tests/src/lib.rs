@@ -103,6 +103,22 @@ pub fn possible_cpus() -> u32 {
     kernel_bpf::hosted::possible_cpus()
 }
 
+/// Clears the test run's own cargo settings (the sanitizer pass's
+/// toolchain and flags, its target directory) from `cmd`, which builds
+/// something of its own (the C library, an example) with the defaults.
+pub fn without_cargo_settings(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    for var in [
+        "RUSTUP_TOOLCHAIN",
+        "RUSTFLAGS",
+        "RUSTDOCFLAGS",
+        "CARGO_TARGET_DIR",
+        "CARGO_ENCODED_RUSTFLAGS",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
 /// The real bpf(2), or `None` after printing why it cannot be used here.
 pub fn linux_bpf(test: &str) -> Option<user_bindings::Client<user_bindings::sys::Syscall>> {
     match user_bindings::sys::Syscall::probe() {

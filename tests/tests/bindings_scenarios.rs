@@ -262,17 +262,7 @@ fn the_rust_example_prints_the_same_both_ways() {
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let target = root.join("target/rust-examples");
     let mut build = std::process::Command::new("cargo");
-    // The test run's own cargo settings (the sanitizer pass, on nightly)
-    // are not the example's.
-    for var in [
-        "RUSTUP_TOOLCHAIN",
-        "RUSTFLAGS",
-        "RUSTDOCFLAGS",
-        "CARGO_TARGET_DIR",
-        "CARGO_ENCODED_RUSTFLAGS",
-    ] {
-        build.env_remove(var);
-    }
+    tests::without_cargo_settings(&mut build);
     let built = build
         .current_dir(&root)
         .args([

@@ -61,17 +61,7 @@ fn build(test: &str, name: &str, cc: &str, hosted: bool, extra: &[&str]) -> Path
     if hosted {
         cmd.arg("--hosted");
     }
-    // The test run's own cargo settings (the sanitizer pass, on nightly)
-    // are not the library's.
-    for var in [
-        "RUSTUP_TOOLCHAIN",
-        "RUSTFLAGS",
-        "RUSTDOCFLAGS",
-        "CARGO_TARGET_DIR",
-        "CARGO_ENCODED_RUSTFLAGS",
-    ] {
-        cmd.env_remove(var);
-    }
+    tests::without_cargo_settings(&mut cmd);
     let out = cmd
         .env("CC", cc)
         .arg("-Werror")

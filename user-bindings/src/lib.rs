@@ -99,18 +99,9 @@ pub trait Sys {
 
 #[cfg(feature = "std")]
 pub(crate) fn default_possible_cpus() -> u32 {
-    let text = std::fs::read_to_string("/sys/devices/system/cpu/possible").unwrap_or_default();
-    let count = |r: &str| -> Option<u32> {
-        match r.split_once('-') {
-            Some((a, b)) => b.parse::<u32>().ok()?.checked_sub(a.parse().ok()?)?.checked_add(1),
-            None => r.parse::<u32>().ok().map(|_| 1),
-        }
-    };
-    text.trim()
-        .split(',')
-        .map(|r| count(r).unwrap_or(0))
-        .sum::<u32>()
-        .max(1)
+    kernel_bpf::platform::count_cpu_list(
+        &std::fs::read_to_string("/sys/devices/system/cpu/possible").unwrap_or_default(),
+    )
 }
 
 #[cfg(not(feature = "std"))]

@@ -276,7 +276,7 @@ impl<S: Sys> Map<S> {
         &self,
         what: &'static str,
         key: Option<&[u8]>,
-        value: Option<&mut [u8]>,
+        value: Option<Bytes<'_>>,
         flags: u64,
         call: unsafe fn(&S, &mut MapElemAttr) -> core::result::Result<u32, crate::Errno>,
     ) -> Result<()> {
@@ -284,14 +284,13 @@ impl<S: Sys> Map<S> {
         if key.is_some_and(|k| k.len() != self.key_size as usize) {
             return Err(bad);
         }
-        let value_len = value.as_ref().map(|v| v.len());
-        if value_len.is_some_and(|n| n != self.value_bytes()) {
+        if value.as_ref().is_some_and(|v| v.len() != self.value_bytes()) {
             return Err(bad);
         }
         let mut attr = MapElemAttr {
             map_fd: self.fd.raw(),
             key: key.map_or(0, |k| k.as_ptr() as u64),
-            value: value.map_or(0, |v| v.as_mut_ptr() as u64),
+            value: value.map_or(0, |v| v.addr()),
             flags,
             ..Default::default()
         };
@@ -312,18 +311,17 @@ impl<S: Sys> Map<S> {
         found(self.elem(
             "BPF_MAP_LOOKUP_ELEM",
             key,
-            Some(value),
+            Some(Bytes::Out(value)),
             flags,
             raw::map_lookup_elem::<S>,
         ))
     }
 
     fn update(&self, key: Option<&[u8]>, value: &[u8], flags: u64) -> Result<()> {
-        let mut copy = value.to_vec();
         self.elem(
             "BPF_MAP_UPDATE_ELEM",
             key,
-            Some(&mut copy),
+            Some(Bytes::In(value)),
             flags,
             raw::map_update_elem::<S>,
         )
@@ -337,7 +335,7 @@ impl<S: Sys> Map<S> {
         found(self.elem(
             "BPF_MAP_LOOKUP_AND_DELETE_ELEM",
             key,
-            Some(value),
+            Some(Bytes::Out(value)),
             0,
             raw::map_lookup_and_delete_elem::<S>,
         ))
@@ -373,8 +371,8 @@ impl<S: Sys> Map<S> {
         call: unsafe fn(&S, &mut MapBatchAttr) -> core::result::Result<u32, crate::Errno>,
         in_batch: Option<&[u8]>,
         out_batch: Option<&mut [u8]>,
-        keys: &mut [u8],
-        values: Option<&mut [u8]>,
+        keys: Bytes<'_>,
+        values: Option<Bytes<'_>>,
         count: u32,
         elem_flags: u64,
     ) -> Result<(u32, bool)> {
@@ -397,8 +395,8 @@ impl<S: Sys> Map<S> {
         let mut attr = MapBatchAttr {
             in_batch: in_batch.map_or(0, |b| b.as_ptr() as u64),
             out_batch: out_batch.map_or(0, |b| b.as_mut_ptr() as u64),
-            keys: keys.as_mut_ptr() as u64,
-            values: values.map_or(0, |v| v.as_mut_ptr() as u64),
+            keys: keys.addr(),
+            values: values.map_or(0, |v| v.addr()),
             count,
             map_fd: self.fd.raw(),
             elem_flags,
@@ -411,6 +409,29 @@ impl<S: Sys> Map<S> {
             Ok(_) => Ok((attr.count, false)),
             Err(e) if e == abi::Errno::ENOENT.raw() => Ok((attr.count, true)),
             Err(e) => Err(Error::new(what, e)),
+        }
+    }
+}
+
+/// A buffer the kernel reads (`In`) or writes (`Out`) through a user
+/// pointer, so a value to store is passed without a copy.
+enum Bytes<'a> {
+    In(&'a [u8]),
+    Out(&'a mut [u8]),
+}
+
+impl Bytes<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Bytes::In(b) => b.len(),
+            Bytes::Out(b) => b.len(),
+        }
+    }
+
+    fn addr(self) -> u64 {
+        match self {
+            Bytes::In(b) => b.as_ptr() as u64,
+            Bytes::Out(b) => b.as_mut_ptr() as u64,
         }
     }
 }
@@ -671,8 +692,8 @@ where
                 raw::map_lookup_batch::<S>,
                 at.as_deref(),
                 Some(&mut next),
-                &mut keys,
-                Some(&mut values),
+                Bytes::Out(&mut keys),
+                Some(Bytes::Out(&mut values)),
                 batch,
                 0,
             ) {
@@ -707,16 +728,14 @@ where
         if keys.len() != values.len() {
             return Err(Error::new("BPF_MAP_UPDATE_BATCH", abi::Errno::EINVAL.raw()));
         }
-        let mut k = keys.as_bytes().to_vec();
-        let mut v = values.as_bytes().to_vec();
         let n = keys.len() as u32;
         let (done, _) = self.map.batch(
             "BPF_MAP_UPDATE_BATCH",
             raw::map_update_batch::<S>,
             None,
             None,
-            &mut k,
-            Some(&mut v),
+            Bytes::In(keys.as_bytes()),
+            Some(Bytes::In(values.as_bytes())),
             n,
             elem_flags,
         )?;
@@ -736,14 +755,13 @@ where
     /// assert_eq!(m.remove_batch(&[1, 2]).unwrap(), 2);
     /// ```
     pub fn remove_batch(&self, keys: &[K]) -> Result<u32> {
-        let mut k = keys.as_bytes().to_vec();
         let n = keys.len() as u32;
         let (done, missing) = self.map.batch(
             "BPF_MAP_DELETE_BATCH",
             raw::map_delete_batch::<S>,
             None,
             None,
-            &mut k,
+            Bytes::In(keys.as_bytes()),
             None,
             n,
             0,

@@ -141,18 +141,7 @@ impl Drop for UserMem {
 /// `/sys/devices/system/cpu/possible` ("0-3", "0,2-5"), as libbpf counts
 /// them (Linux sizes per-CPU values by it); 1 if it cannot be read.
 pub fn possible_cpus() -> u32 {
-    let text = std::fs::read_to_string("/sys/devices/system/cpu/possible").unwrap_or_default();
-    let count = |r: &str| -> Option<u32> {
-        match r.split_once('-') {
-            Some((a, b)) => b.parse::<u32>().ok()?.checked_sub(a.parse().ok()?)?.checked_add(1),
-            None => r.parse::<u32>().ok().map(|_| 1),
-        }
-    };
-    text.trim()
-        .split(',')
-        .map(|r| count(r).unwrap_or(0))
-        .sum::<u32>()
-        .max(1)
+    crate::platform::count_cpu_list(&std::fs::read_to_string("/sys/devices/system/cpu/possible").unwrap_or_default())
 }
 
 /// Copies `len` bytes between `local` and this process's address `remote`
