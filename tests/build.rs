@@ -44,7 +44,7 @@ fn main() {
     write(&out.join("mutated.rs"), with_views(&m, &abi, View::Header));
 
     let linux = bindgen_header(
-        "#include <linux/version.h>\n#include <linux/bpf.h>\n#include <linux/filter.h>\n#include <linux/if_packet.h>\n#include <linux/errno.h>\n#include <asm/unistd.h>\n",
+        "#include <linux/version.h>\n#include <linux/bpf.h>\n#include <linux/filter.h>\n#include <linux/if_packet.h>\n#include <linux/errno.h>\n#include <asm/unistd.h>\n#include <linux/perf_event.h>\n",
         "linux_wrapper.h",
     );
     write(&out.join("linux.rs"), with_views(&linux, &abi, View::Linux));

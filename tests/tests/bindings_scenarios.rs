@@ -5,13 +5,14 @@
 //! transcripts must be equal, but for the lines `docs/bindings.md` lists
 //! as deliberate differences (marked `[rcore]` here).
 
-use abi::{Insn, MapType, ProgType, BPF_ANY, BPF_EXIST, BPF_NOEXIST};
+use abi::{Insn, MapType, ProgType, BPF_ANY, BPF_EXIST, BPF_F_CURRENT_CPU, BPF_NOEXIST};
 use std::fmt::Write;
 use user_bindings::direct::DirectSyscall;
 use user_bindings::hosted::Process;
 use user_bindings::loader::Object;
 use user_bindings::maps::{
-    Array, HashMap, LruHashMap, Map, MapSpec, PerCpuArray, PerCpuHashMap, ProgramArray, Queue, RingBuf, Stack,
+    Array, HashMap, LruHashMap, Map, MapSpec, PerCpuArray, PerCpuHashMap, PerfEventArray, ProgramArray, Queue, RingBuf,
+    Stack,
 };
 use user_bindings::programs::Program;
 use user_bindings::{sys::Syscall, Sys};
@@ -162,6 +163,51 @@ fn ring_buffers<S: Sys + Clone>(sys: &S, t: &mut String) {
     writeln!(t, "consume again: {}", r(rb.consume(|_| {}))).unwrap();
 }
 
+fn perf_buffers<S: Sys + Clone>(sys: &S, t: &mut String) {
+    let events = PerfEventArray::create(sys, sys.possible_cpus()).unwrap();
+    let fd = events.map().fd().raw() as i32;
+    // Two samples through bpf_perf_event_output to this CPU's slot: the 8
+    // bytes at fp-8 (the number 0x11223344), then the 4 bytes at fp-4;
+    // returns the second call's result.
+    let mut prog = vec![
+        insn(0xbf, 0x16, 0, 0),
+        insn(0xb7, 0x02, 0, 0x1122_3344),
+        insn(0x7b, 0x2a, -8, 0),
+    ];
+    for (at, len) in [(-8, 8), (-4, 4)] {
+        prog.extend([
+            insn(0xbf, 0x61, 0, 0),
+            insn(0x18, 0x12, 0, fd),
+            insn(0, 0, 0, 0),
+            insn(0x18, 0x03, 0, BPF_F_CURRENT_CPU as i32),
+            insn(0, 0, 0, 0),
+            insn(0xbf, 0xa4, 0, 0),
+            insn(0x07, 0x04, 0, at),
+            insn(0xb7, 0x05, 0, len),
+            insn(0x85, 0, 0, 25),
+        ]);
+    }
+    prog.push(insn(0x95, 0, 0, 0));
+    let p = Program::load(sys, ProgType::SocketFilter, &prog, "GPL").unwrap();
+    let mut packet = vec![0u8; 60];
+    packet[12] = 0x08;
+    packet[14] = 0x45;
+    let run = |p: &Program<S>| r(p.test_run(&packet, 2).map(|run| run.retval as i32));
+    writeln!(t, "output before open: {}", run(&p)).unwrap();
+    writeln!(t, "open with 3 pages: {}", r(events.open(3).map(|_| ()))).unwrap();
+    let mut reader = events.open(8).unwrap();
+    writeln!(t, "read before: {}", r(reader.read(|_, _| {}))).unwrap();
+    writeln!(t, "run twice: {}", run(&p)).unwrap();
+    let mut samples = Vec::new();
+    writeln!(t, "read: {}", r(reader.read(|_, s| samples.push(s.to_vec())))).unwrap();
+    // Each CPU's samples come in order; the runs may move between CPUs.
+    samples.sort();
+    writeln!(t, "samples: {samples:02x?}").unwrap();
+    writeln!(t, "read again: {}", r(reader.read(|_, _| {}))).unwrap();
+    drop(reader);
+    writeln!(t, "output after the reader: {}", run(&p)).unwrap();
+}
+
 fn objects<S: Sys + Clone>(sys: &S, t: &mut String) {
     let elf = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/bpf/counts.o")).unwrap();
     let mut obj = Object::load(sys, &elf).unwrap();
@@ -194,12 +240,13 @@ type Scenario<S> = fn(&S, &mut String);
 
 fn transcript<S: Sys + Clone>(sys: &S) -> String {
     let mut t = String::new();
-    let scenarios: [(&str, Scenario<S>); 6] = [
+    let scenarios: [(&str, Scenario<S>); 7] = [
         ("hash maps", hash_maps),
         ("arrays", arrays),
         ("queues", queues),
         ("programs", programs),
         ("ring buffers", ring_buffers),
+        ("perf buffers", perf_buffers),
         ("objects", objects),
     ];
     for (name, f) in scenarios {
@@ -234,6 +281,10 @@ fn the_typed_api_behaves_the_same_on_every_backend() {
         "jmp[2] filled: ok false",
         "consume: ok 4",
         "consume again: ok 0",
+        "output before open: ok -2",
+        "read: ok PerfEvents { read: 4, lost: 0 }",
+        "samples: [[00, 00, 00, 00], [00, 00, 00, 00], [44, 33, 22, 11, 00, 00, 00, 00, 00, 00, 00, 00], [44, 33, 22, 11, 00, 00, 00, 00, 00, 00, 00, 00]]",
+        "output after the reader: ok -2",
         "records: [[44, 33, 22, 11, 00, 00, 00, 00], [00, 00, 00, 00], [44, 33, 22, 11, 00, 00, 00, 00], [00, 00, 00, 00]]",
     ] {
         assert!(ours.lines().any(|l| l == want), "hosted lacks {want:?}:\n{ours}");

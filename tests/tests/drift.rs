@@ -291,3 +291,63 @@ fn tempdir(tag: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// The perf-buffer reader's layouts (`user_bindings::perf`) are those of
+/// Linux's `<linux/perf_event.h>`.
+#[test]
+fn perf_buffer_layouts_are_linuxs() {
+    use std::mem::{offset_of, size_of};
+    use user_bindings::perf::{self, EventAttr};
+    type A = linux::perf_event_attr;
+    let ours = [
+        size_of::<EventAttr>(),
+        offset_of!(EventAttr, config),
+        offset_of!(EventAttr, sample_period),
+        offset_of!(EventAttr, sample_type),
+        offset_of!(EventAttr, read_format),
+        offset_of!(EventAttr, flags),
+        offset_of!(EventAttr, wakeup_events),
+        offset_of!(EventAttr, bp_type),
+        offset_of!(EventAttr, config1),
+    ];
+    let theirs = [
+        linux::PERF_ATTR_SIZE_VER0 as usize,
+        offset_of!(A, config),
+        offset_of!(A, __bindgen_anon_1),
+        offset_of!(A, sample_type),
+        offset_of!(A, read_format),
+        offset_of!(A, _bitfield_1),
+        offset_of!(A, __bindgen_anon_2),
+        offset_of!(A, bp_type),
+        offset_of!(A, __bindgen_anon_3),
+    ];
+    assert_eq!(ours, theirs, "perf_event_attr: size, then field offsets");
+    type P = linux::perf_event_mmap_page;
+    assert_eq!(
+        [perf::DATA_HEAD, perf::DATA_TAIL, perf::DATA_OFFSET, perf::DATA_SIZE],
+        [
+            offset_of!(P, data_head),
+            offset_of!(P, data_tail),
+            offset_of!(P, data_offset),
+            offset_of!(P, data_size)
+        ]
+    );
+    assert_eq!(
+        [
+            u64::from(perf::TYPE_SOFTWARE),
+            perf::COUNT_SW_BPF_OUTPUT,
+            perf::SAMPLE_RAW,
+            u64::from(perf::FLAG_FD_CLOEXEC),
+            u64::from(perf::RECORD_LOST),
+            u64::from(perf::RECORD_SAMPLE),
+        ],
+        [
+            u64::from(linux::PERF_TYPE_SOFTWARE),
+            u64::from(linux::PERF_COUNT_SW_BPF_OUTPUT),
+            u64::from(linux::PERF_SAMPLE_RAW),
+            u64::from(linux::PERF_FLAG_FD_CLOEXEC),
+            u64::from(linux::PERF_RECORD_LOST),
+            u64::from(linux::PERF_RECORD_SAMPLE),
+        ]
+    );
+}

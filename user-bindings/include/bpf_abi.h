@@ -2459,4 +2459,20 @@ union bpf_attr {
 #endif
 #endif
 
+/*
+ * perf_event_open(2), which opens the per-CPU event a
+ * PERF_EVENT_ARRAY slot holds on Linux (its buffer is then mapped).
+ */
+#ifndef __NR_perf_event_open
+#if defined(__x86_64__)
+#define __NR_perf_event_open 298
+#elif defined(__riscv) && __riscv_xlen == 64
+#define __NR_perf_event_open 241
+#elif defined(__aarch64__)
+#define __NR_perf_event_open 241
+#elif defined(__loongarch64)
+#define __NR_perf_event_open 241
+#endif
+#endif
+
 #endif /* RCORE_BPF_ABI_H */

@@ -1,12 +1,15 @@
-//! bpf(2), close(2), and mmap(2)/munmap(2) for ring buffers, issued
-//! directly, without a C library: the `syscall` (x86_64) or `ecall`
-//! (riscv64) instruction with the numbers of the description
-//! (`abi::SYS_BPF`, `abi::SYS_CLOSE`, `abi::SYS_MMAP`, `abi::SYS_MUNMAP`). For rCore's Rust
-//! user programs, which have no libc; `no_std`.
+//! bpf(2), close(2), and for the readers of ring and perf buffers mmap(2),
+//! munmap(2) and perf_event_open(2), issued directly, without a C library:
+//! the `syscall` (x86_64) or `ecall` (riscv64) instruction with the numbers
+//! of the description (`abi::SYS_BPF`, `abi::SYS_CLOSE`, `abi::SYS_MMAP`,
+//! `abi::SYS_MUNMAP`, `abi::SYS_PERF_EVENT_OPEN`). For rCore's Rust user
+//! programs, which have no libc; `no_std`.
 
 #![allow(unsafe_code)]
 
+use crate::perf::{EventAttr, PerfSource};
 use crate::{Errno, Sys};
+use alloc::boxed::Box;
 
 /// The system call, made directly.
 ///
@@ -87,20 +90,52 @@ impl Sys for DirectSyscall {
     }
 
     fn ringbuf_consume(&self, fd: u32, size: u32, f: &mut dyn FnMut(&[u8])) -> Result<usize, Errno> {
-        let (page, size) = (abi::PAGE_SIZE as usize, size as usize);
-        crate::ringbuf::check(size, page)?;
-        let consumer = Mapping::new(fd, page, PROT_READ | PROT_WRITE, 0)?;
-        let producer = Mapping::new(fd, page + 2 * size, PROT_READ, page)?;
-        // SAFETY: the two mappings are the ring buffer's consumer page and
-        // its producer page with the data twice, as `consume` needs, and
-        // live until it returns.
-        unsafe { crate::ringbuf::consume(consumer.at as *mut u8, producer.at as *const u8, page, size, f) }
+        crate::os::ringbuf_consume(self, fd, size, f)
+    }
+
+    fn perf_open(&self, map_fd: u32, slots: u32, pages: u32) -> Result<Box<dyn PerfSource + '_>, Errno> {
+        crate::os::perf_open(self, map_fd, slots, pages)
     }
 }
 
-const PROT_READ: usize = 1;
-const PROT_WRITE: usize = 2;
-const MAP_SHARED: usize = 1;
+impl crate::os::Os for DirectSyscall {
+    fn page_size(&self) -> usize {
+        abi::PAGE_SIZE as usize
+    }
+
+    fn mmap(&self, fd: u32, len: usize, prot: usize, offset: usize) -> Result<usize, Errno> {
+        // SAFETY: a new shared mapping (no address asked for); the kernel
+        // checks the fd, the length and the offset.
+        let r = unsafe {
+            syscall6(
+                abi::SYS_MMAP,
+                [0, len, prot, crate::os::MAP_SHARED, fd as usize, offset],
+            )
+        };
+        if (-4095..0).contains(&r) {
+            return Err(-r as Errno);
+        }
+        Ok(r as usize)
+    }
+
+    unsafe fn munmap(&self, at: usize, len: usize) {
+        // SAFETY: the caller's contract: a mapping of ours, unused after.
+        unsafe { syscall3(abi::SYS_MUNMAP, at, len, 0) };
+    }
+
+    fn perf_event_open(&self, attr: &EventAttr, cpu: u32) -> Result<u32, Errno> {
+        let args = [
+            attr as *const EventAttr as usize,
+            usize::MAX, // pid -1: any process
+            cpu as usize,
+            usize::MAX, // group_fd -1: none
+            crate::perf::FLAG_FD_CLOEXEC as usize,
+            0,
+        ];
+        // SAFETY: the kernel reads `attr.size` (64) bytes of `attr`.
+        result(unsafe { syscall6(abi::SYS_PERF_EVENT_OPEN, args) })
+    }
+}
 
 /// A six-argument system call (mmap's).
 ///
@@ -150,29 +185,4 @@ unsafe fn syscall6(nr: usize, a: [usize; 6]) -> isize {
         );
     }
     ret
-}
-
-/// A shared mapping of an fd, unmapped on drop.
-struct Mapping {
-    at: usize,
-    len: usize,
-}
-
-impl Mapping {
-    fn new(fd: u32, len: usize, prot: usize, offset: usize) -> Result<Mapping, Errno> {
-        // SAFETY: a new shared mapping (no address asked for); the kernel
-        // checks the fd, the length and the offset.
-        let r = unsafe { syscall6(abi::SYS_MMAP, [0, len, prot, MAP_SHARED, fd as usize, offset]) };
-        if (-4095..0).contains(&r) {
-            return Err(-r as Errno);
-        }
-        Ok(Mapping { at: r as usize, len })
-    }
-}
-
-impl Drop for Mapping {
-    fn drop(&mut self) {
-        // SAFETY: the mapping made in `new`, not used after this.
-        unsafe { syscall3(abi::SYS_MUNMAP, self.at, self.len, 0) };
-    }
 }

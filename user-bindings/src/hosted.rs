@@ -1,5 +1,6 @@
 //! The in-process backend: a hosted kernel-bpf.
 
+use crate::perf::PerfSource;
 use crate::{Backend, Errno, UserBuffer};
 use kernel_bpf::hosted::{Hosted, UserMem};
 use kernel_bpf::Bpf;
@@ -113,5 +114,54 @@ impl crate::Sys for Process {
 
     fn ringbuf_consume(&self, fd: u32, _size: u32, f: &mut dyn FnMut(&[u8])) -> Result<usize, Errno> {
         self.bpf.consume_ringbuf(fd, f).map_err(|e| e.errno().raw())
+    }
+
+    fn perf_open(&self, map_fd: u32, slots: u32, pages: u32) -> Result<Box<dyn PerfSource + '_>, Errno> {
+        if !pages.is_power_of_two() {
+            return Err(abi::Errno::EINVAL.raw());
+        }
+        self.bpf.open_perf_buffer(map_fd).map_err(|e| e.errno().raw())?;
+        Ok(Box::new(PerfSlots {
+            process: self,
+            map_fd,
+            slots,
+            padded: Vec::new(),
+        }))
+    }
+}
+
+/// The hosted kernel's PERF_EVENT_ARRAY slots, drained in the kernel and
+/// handed over as Linux hands them (padded: [`crate::perf::padded_len`]);
+/// closed on drop, as the Linux reader empties its slots.
+struct PerfSlots<'a> {
+    process: &'a Process,
+    map_fd: u32,
+    slots: u32,
+    padded: Vec<u8>,
+}
+
+impl Drop for PerfSlots<'_> {
+    fn drop(&mut self) {
+        if let Ok(map) = self.process.bpf.map(self.map_fd) {
+            for slot in 0..self.slots {
+                let _ = map.delete(&slot.to_ne_bytes());
+            }
+        }
+    }
+}
+
+impl PerfSource for PerfSlots<'_> {
+    fn read(&mut self, f: &mut dyn FnMut(u32, &[u8])) -> Result<(usize, u64), Errno> {
+        let padded = &mut self.padded;
+        let mut pad = |cpu: u32, record: &[u8]| {
+            padded.clear();
+            padded.extend_from_slice(record);
+            padded.resize(crate::perf::padded_len(record.len()), 0);
+            f(cpu, padded);
+        };
+        self.process
+            .bpf
+            .consume_perf(self.map_fd, &mut pad)
+            .map_err(|e| e.errno().raw())
     }
 }

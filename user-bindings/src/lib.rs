@@ -32,6 +32,9 @@ pub mod loader;
 pub mod maps;
 #[cfg(feature = "std")]
 mod object;
+#[cfg(any(target_arch = "x86_64", target_arch = "riscv64", feature = "std"))]
+mod os;
+pub mod perf;
 pub mod programs;
 pub mod raw;
 mod ringbuf;
@@ -93,6 +96,25 @@ pub trait Sys {
     /// default); the errno of mapping the buffer.
     fn ringbuf_consume(&self, fd: u32, size: u32, f: &mut dyn FnMut(&[u8])) -> Result<usize, Errno> {
         let _ = (fd, size, f);
+        Err(abi::Errno::EOPNOTSUPP.raw())
+    }
+
+    /// Opens the PERF_EVENT_ARRAY `map_fd` (of `slots` slots) for reading:
+    /// on Linux, a BPF output event per CPU in its slot, each with a ring
+    /// of `pages` data pages (a power of 2); the slots are emptied when
+    /// the reader is dropped.
+    ///
+    /// # Errors
+    /// EOPNOTSUPP where the backend cannot read perf buffers (the default);
+    /// EINVAL for `pages` not a power of 2; the errno of opening or
+    /// mapping an event.
+    fn perf_open(
+        &self,
+        map_fd: u32,
+        slots: u32,
+        pages: u32,
+    ) -> Result<alloc::boxed::Box<dyn perf::PerfSource + '_>, Errno> {
+        let _ = (map_fd, slots, pages);
         Err(abi::Errno::EOPNOTSUPP.raw())
     }
 }

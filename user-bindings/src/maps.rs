@@ -1,7 +1,8 @@
 //! Maps in the style of aya and libbpf-rs: a [`Map`] owns its fd and knows
 //! its shape; typed views ([`HashMap`], [`LruHashMap`], [`Array`],
 //! [`PerCpuHashMap`], [`PerCpuArray`], [`Queue`], [`Stack`],
-//! [`ProgramArray`]) check the shape once, then take keys and values as
+//! [`ProgramArray`], and the readers [`RingBuf`] and [`PerfEventArray`])
+//! check the shape once, then take keys and values as
 //! Rust types. Key and value types are plain data (zerocopy's traits), so
 //! no call needs `unsafe`.
 //!
@@ -19,8 +20,10 @@
 #![allow(unsafe_code)]
 
 use crate::fd::{Error, Fd, Result};
+use crate::perf::PerfSource;
 use crate::{raw, Sys};
 use abi::{MapBatchAttr, MapCreateAttr, MapElemAttr, MapInfo, MapType, ObjInfoAttr};
+use alloc::boxed::Box;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::marker::PhantomData;
@@ -1534,6 +1537,142 @@ impl<S: Sys> RingBuf<S> {
             .sys()
             .ringbuf_consume(self.map.fd.raw(), self.map.max_entries, &mut f)
             .map_err(|e| Error::new("ring buffer", e))
+    }
+}
+
+/// A perf event array (`BPF_MAP_TYPE_PERF_EVENT_ARRAY`): per-CPU buffers
+/// that `bpf_perf_event_output` appends samples to, read through a
+/// [`PerfBuffer`].
+pub struct PerfEventArray<S: Sys> {
+    map: Map<S>,
+}
+
+impl<S: Sys + Clone> PerfEventArray<S> {
+    /// Creates a perf event array of `slots` slots (one per CPU is usual:
+    /// [`Sys::possible_cpus`]).
+    ///
+    /// # Errors
+    /// BPF_MAP_CREATE's errno.
+    ///
+    /// ```
+    /// # use user_bindings::{hosted::Process, maps::PerfEventArray, Sys};
+    /// let sys = Process::new(2);
+    /// let events = PerfEventArray::create(&sys, sys.possible_cpus()).unwrap();
+    /// assert_eq!(events.map().max_entries(), 2);
+    /// ```
+    pub fn create(sys: &S, slots: u32) -> Result<Self> {
+        Self::try_from(Map::create(sys, &MapSpec::new(MapType::PerfEventArray, 4, 4, slots))?)
+    }
+
+    /// Views `map` as a perf event array.
+    ///
+    /// # Errors
+    /// EINVAL if it is not one.
+    ///
+    /// ```
+    /// # use user_bindings::{hosted::Process, maps::{Map, MapSpec, PerfEventArray}, abi::MapType};
+    /// let map = Map::create(&Process::new(1), &MapSpec::new(MapType::Array, 4, 4, 1)).unwrap();
+    /// assert!(PerfEventArray::try_from(map).is_err());
+    /// ```
+    pub fn try_from(map: Map<S>) -> Result<Self> {
+        if map.map_type != MapType::PerfEventArray {
+            return Err(Error::new("map type or shape", abi::Errno::EINVAL.raw()));
+        }
+        Ok(PerfEventArray { map })
+    }
+}
+
+impl<S: Sys> PerfEventArray<S> {
+    /// The map underneath.
+    ///
+    /// ```
+    /// # use user_bindings::{hosted::Process, maps::PerfEventArray};
+    /// let events = PerfEventArray::create(&Process::new(1), 1).unwrap();
+    /// assert_eq!(events.map().key_size(), 4);
+    /// ```
+    pub fn map(&self) -> &Map<S> {
+        &self.map
+    }
+
+    /// Starts reading: on Linux, opens a BPF output event for each CPU
+    /// (up to the array's size), with a ring of `pages` data pages (a
+    /// power of 2), and puts it in the CPU's slot, as libbpf's
+    /// `perf_buffer__new` does; samples output before this are not kept.
+    /// The slots are emptied when the reader is dropped.
+    ///
+    /// # Errors
+    /// EINVAL for `pages` not a power of 2; EOPNOTSUPP where the backend
+    /// cannot read perf buffers (rCore's user programs: the rCore kernel
+    /// drains them itself); the errno of opening or mapping an event.
+    ///
+    /// ```
+    /// use user_bindings::{hosted::Process, maps::PerfEventArray, programs::Program, Sys};
+    /// use user_bindings::abi::{Insn, ProgType, BPF_F_CURRENT_CPU};
+    /// let sys = Process::new(1);
+    /// let events = PerfEventArray::create(&sys, sys.possible_cpus()).unwrap();
+    /// let mut reader = events.open(8).unwrap();
+    /// // *(u64 *)(r10 - 8) = 7; perf_event_output(ctx, events, CURRENT_CPU, r10 - 8, 8)
+    /// let i = |code, regs, off, imm| Insn { code, regs, off, imm };
+    /// let fd = events.map().fd().raw() as i32;
+    /// let insns = [
+    ///     i(0x7a, 0x0a, -8, 7),
+    ///     i(0x18, 0x12, 0, fd), i(0, 0, 0, 0),
+    ///     i(0x18, 0x03, 0, BPF_F_CURRENT_CPU as i32), i(0, 0, 0, 0),
+    ///     i(0xbf, 0xa4, 0, 0), i(0x07, 0x04, 0, -8),
+    ///     i(0xb7, 0x05, 0, 8),
+    ///     i(0x85, 0, 0, 25),
+    ///     i(0x95, 0, 0, 0),
+    /// ];
+    /// let p = Program::load(&sys, ProgType::SocketFilter, &insns, "GPL").unwrap();
+    /// p.test_run(&[0; 14], 2).unwrap();
+    /// let mut seen = Vec::new();
+    /// let events = reader.read(|_cpu, sample| seen.push(sample[0])).unwrap();
+    /// assert_eq!((events.read, events.lost, seen), (2, 0, vec![7, 7]));
+    /// ```
+    pub fn open(&self, pages: u32) -> Result<PerfBuffer<'_>> {
+        let source = self
+            .map
+            .fd
+            .sys()
+            .perf_open(self.map.fd.raw(), self.map.max_entries, pages)
+            .map_err(|e| Error::new("perf buffer", e))?;
+        Ok(PerfBuffer { source })
+    }
+}
+
+/// The reader of a [`PerfEventArray`]'s buffers (see
+/// [`PerfEventArray::open`]).
+pub struct PerfBuffer<'a> {
+    source: Box<dyn PerfSource + 'a>,
+}
+
+/// What one [`PerfBuffer::read`] saw.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PerfEvents {
+    /// Samples handed over.
+    pub read: usize,
+    /// Samples the kernel dropped because a buffer was full.
+    pub lost: u64,
+}
+
+impl PerfBuffer<'_> {
+    /// Hands each waiting sample to `f(cpu, bytes)`, oldest first per
+    /// CPU, and frees it. A sample's bytes are padded with zeros so that
+    /// they and their 4-byte length fill whole 8-byte words (as Linux and
+    /// libbpf deliver them: an 8-byte output reads as 12 bytes).
+    ///
+    /// # Errors
+    /// EINVAL for a buffer whose contents make no sense.
+    ///
+    /// ```
+    /// # use user_bindings::{hosted::Process, maps::{PerfEventArray, PerfEvents}};
+    /// let events = PerfEventArray::create(&Process::new(1), 1).unwrap();
+    /// let mut reader = events.open(1).unwrap();
+    /// assert_eq!(reader.read(|_, _| ()).unwrap(), PerfEvents { read: 0, lost: 0 });
+    /// ```
+    pub fn read(&mut self, mut f: impl FnMut(u32, &[u8])) -> Result<PerfEvents> {
+        let (read, lost) = self.source.read(&mut f).map_err(|e| Error::new("perf buffer", e))?;
+        Ok(PerfEvents { read, lost })
     }
 }
 

@@ -3,6 +3,7 @@
 
 #![allow(unsafe_code)]
 
+use crate::perf::{EventAttr as PerfEventAttr, PerfSource};
 use crate::{Backend, Errno, UserBuffer};
 use std::cell::UnsafeCell;
 
@@ -106,7 +107,7 @@ impl Backend for Syscall {
             )
         };
         if r < 0 {
-            return Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0));
+            return Err(last_errno());
         }
         Ok(r as u32)
     }
@@ -114,7 +115,7 @@ impl Backend for Syscall {
     fn close(&self, fd: u32) -> Result<(), Errno> {
         // SAFETY: closing an fd number has no memory effects.
         if unsafe { libc::close(fd as libc::c_int) } < 0 {
-            return Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0));
+            return Err(last_errno());
         }
         Ok(())
     }
@@ -130,54 +131,63 @@ impl crate::Sys for Syscall {
     }
 
     fn ringbuf_consume(&self, fd: u32, size: u32, f: &mut dyn FnMut(&[u8])) -> Result<usize, Errno> {
-        ringbuf_consume(fd, size as usize, f)
+        crate::os::ringbuf_consume(self, fd, size, f)
+    }
+
+    fn perf_open(&self, map_fd: u32, slots: u32, pages: u32) -> Result<Box<dyn PerfSource + '_>, Errno> {
+        crate::os::perf_open(self, map_fd, slots, pages)
     }
 }
 
-/// A shared mapping of a bpf object's fd, unmapped on drop.
-struct Mapping {
-    ptr: *mut libc::c_void,
-    len: usize,
+fn last_errno() -> Errno {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
 
-impl Mapping {
-    fn new(fd: u32, len: usize, prot: libc::c_int, offset: usize) -> Result<Mapping, Errno> {
-        // SAFETY: a new shared mapping of the fd; the kernel checks the
-        // fd, the length and the offset.
-        let ptr = unsafe {
+impl crate::os::Os for Syscall {
+    fn page_size(&self) -> usize {
+        // SAFETY: sysconf has no memory effects.
+        unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize }
+    }
+
+    fn mmap(&self, fd: u32, len: usize, prot: usize, offset: usize) -> Result<usize, Errno> {
+        // SAFETY: a new shared mapping (no address asked for); the kernel
+        // checks the fd, the length and the offset.
+        let at = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
                 len,
-                prot,
-                libc::MAP_SHARED,
+                prot as libc::c_int,
+                crate::os::MAP_SHARED as libc::c_int,
                 fd as libc::c_int,
                 offset as libc::off_t,
             )
         };
-        if ptr == libc::MAP_FAILED {
-            return Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0));
+        if at == libc::MAP_FAILED {
+            return Err(last_errno());
         }
-        Ok(Mapping { ptr, len })
+        Ok(at as usize)
     }
-}
 
-impl Drop for Mapping {
-    fn drop(&mut self) {
-        // SAFETY: the mapping made in `new`, not used after this.
-        unsafe { libc::munmap(self.ptr, self.len) };
+    unsafe fn munmap(&self, at: usize, len: usize) {
+        // SAFETY: the caller's contract: a mapping of ours, unused after.
+        unsafe { libc::munmap(at as *mut libc::c_void, len) };
     }
-}
 
-/// Consumes the ready records of a ring buffer mapped with libc's mmap
-/// (see [`crate::ringbuf`]).
-fn ringbuf_consume(fd: u32, size: usize, f: &mut dyn FnMut(&[u8])) -> Result<usize, Errno> {
-    // SAFETY: sysconf has no memory effects.
-    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
-    crate::ringbuf::check(size, page)?;
-    let consumer = Mapping::new(fd, page, libc::PROT_READ | libc::PROT_WRITE, 0)?;
-    let producer = Mapping::new(fd, page + 2 * size, libc::PROT_READ, page)?;
-    // SAFETY: the two mappings are the ring buffer's consumer page and its
-    // producer page with the data twice, as `consume` needs, and live
-    // until it returns.
-    unsafe { crate::ringbuf::consume(consumer.ptr.cast(), producer.ptr.cast(), page, size, f) }
+    fn perf_event_open(&self, attr: &PerfEventAttr, cpu: u32) -> Result<u32, Errno> {
+        // SAFETY: the kernel reads `attr.size` (64) bytes of `attr`.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_perf_event_open,
+                attr as *const PerfEventAttr,
+                -1 as libc::c_int,
+                cpu as libc::c_int,
+                -1 as libc::c_int,
+                crate::perf::FLAG_FD_CLOEXEC as libc::c_ulong,
+            )
+        };
+        if r < 0 {
+            return Err(last_errno());
+        }
+        Ok(r as u32)
+    }
 }
