@@ -50,6 +50,12 @@ if cargo +nightly --version >/dev/null 2>&1; then
   host=$(rustc -vV | sed -n 's/^host: //p')
   ASAN_OPTIONS=detect_leaks=1 RUSTFLAGS=-Zsanitizer=address RUSTDOCFLAGS=-Zsanitizer=address \
     CARGO_TARGET_DIR="$PWD/target/asan" cargo +nightly test -q --workspace --target "$host" "$@"
+  # Every public item of the user bindings has a runnable example (rustdoc's
+  # lint for it is unstable, hence nightly).
+  echo "test.sh: every public item of user-bindings has an example (cargo +nightly rustdoc)"
+  cargo +nightly rustdoc -q -p user-bindings --target-dir "$PWD/target/nightly-doc" -- \
+    -Z unstable-options -Z crate-attr='feature(rustdoc_missing_doc_code_examples)' \
+    -D rustdoc::missing_doc_code_examples
 else
   echo "test.sh: SKIP the AddressSanitizer run: no nightly toolchain here (rustup toolchain install nightly)"
 fi

@@ -21,7 +21,14 @@ impl UserBuffer for UserMem {
     }
 }
 
-/// bpf(2) served by a kernel-bpf in this process.
+/// bpf(2) served by a kernel-bpf in this process, over buffers of its
+/// own (the [`Backend`] of [`crate::Client`]).
+///
+/// ```
+/// use user_bindings::{hosted::HostedBackend, Client};
+/// let c = Client::new(HostedBackend::new(2));
+/// assert!(c.backend().bpf.objects().is_empty());
+/// ```
 #[derive(Clone)]
 pub struct HostedBackend {
     /// The kernel.
@@ -30,6 +37,11 @@ pub struct HostedBackend {
 
 impl HostedBackend {
     /// A new kernel with `cpus` simulated CPUs.
+    ///
+    /// ```
+    /// # use user_bindings::hosted::HostedBackend;
+    /// assert_eq!(kernel_bpf::Platform::cpu_count(HostedBackend::new(4).bpf.platform()), 4);
+    /// ```
     pub fn new(cpus: u32) -> HostedBackend {
         HostedBackend {
             bpf: Arc::new(Bpf::new(Hosted::new(cpus))),

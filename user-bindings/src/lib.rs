@@ -73,17 +73,36 @@ pub trait Sys {
     ///
     /// # Errors
     /// The errno.
+    ///
+    /// ```
+    /// use user_bindings::{abi, hosted::Process, Sys};
+    /// let mut attr = abi::MapCreateAttr { map_type: abi::MapType::Array.raw(), key_size: 4, value_size: 4, max_entries: 1, ..Default::default() };
+    /// let size = core::mem::size_of_val(&attr) as u32;
+    /// // SAFETY: the attr is `size` bytes and holds no pointers.
+    /// let fd = unsafe { Process::new(1).bpf(abi::Cmd::MapCreate.raw(), (&raw mut attr).cast(), size) };
+    /// assert!(fd.is_ok());
+    /// ```
     unsafe fn bpf(&self, cmd: u32, attr: *mut u8, size: u32) -> Result<u32, Errno>;
 
     /// close(2) of an fd that bpf(2) returned.
     ///
     /// # Errors
     /// The errno (EBADF for an fd that is not open).
+    ///
+    /// ```
+    /// # use user_bindings::{abi::Errno, hosted::Process, Sys};
+    /// assert_eq!(Process::new(1).close(12345), Err(Errno::EBADF.raw()));
+    /// ```
     fn close(&self, fd: u32) -> Result<(), Errno>;
 
     /// Possible CPUs: how many values a per-CPU map holds per key. With
     /// `std`, Linux's count (`/sys/devices/system/cpu/possible`); without,
     /// 1 unless the backend knows better.
+    ///
+    /// ```
+    /// # use user_bindings::{hosted::Process, Sys};
+    /// assert_eq!(Process::new(3).possible_cpus(), 3);
+    /// ```
     fn possible_cpus(&self) -> u32 {
         default_possible_cpus()
     }
@@ -94,6 +113,13 @@ pub trait Sys {
     /// # Errors
     /// EOPNOTSUPP where the backend cannot reach ring buffers (the
     /// default); the errno of mapping the buffer.
+    ///
+    /// ```
+    /// # use user_bindings::{hosted::Process, maps::RingBuf, Sys};
+    /// let sys = Process::new(1);
+    /// let rb = RingBuf::create(&sys, 4096).unwrap();
+    /// assert_eq!(sys.ringbuf_consume(rb.map().fd().raw(), 4096, &mut |_| {}), Ok(0));
+    /// ```
     fn ringbuf_consume(&self, fd: u32, size: u32, f: &mut dyn FnMut(&[u8])) -> Result<usize, Errno> {
         let _ = (fd, size, f);
         Err(abi::Errno::EOPNOTSUPP.raw())
@@ -108,6 +134,15 @@ pub trait Sys {
     /// EOPNOTSUPP where the backend cannot read perf buffers (the default);
     /// EINVAL for `pages` not a power of 2; the errno of opening or
     /// mapping an event.
+    ///
+    /// ```
+    /// # use user_bindings::{abi::Errno, hosted::Process, maps::PerfEventArray, Sys};
+    /// let sys = Process::new(1);
+    /// let events = PerfEventArray::create(&sys, 1).unwrap();
+    /// let fd = events.map().fd().raw();
+    /// assert!(sys.perf_open(fd, 1, 4).is_ok());
+    /// assert_eq!(sys.perf_open(fd, 1, 3).err(), Some(Errno::EINVAL.raw()));
+    /// ```
     fn perf_open(
         &self,
         map_fd: u32,
@@ -132,40 +167,109 @@ pub(crate) fn default_possible_cpus() -> u32 {
 }
 
 /// Memory the kernel reaches through user pointers.
+///
+/// ```
+/// use user_bindings::{sys::Syscall, Backend, UserBuffer};
+/// let buf = Syscall.buffer(8);
+/// buf.write(2, &[1, 2]);
+/// assert_eq!((buf.len(), buf.is_empty(), buf.at(2) - buf.addr()), (8, false, 2));
+/// assert_eq!(buf.read(0, 4), [0, 0, 1, 2]);
+/// ```
 #[cfg(feature = "std")]
 pub trait UserBuffer: Send + Sync {
     /// Address of the first byte, as passed to the kernel.
+    ///
+    /// ```
+    /// # use user_bindings::{hosted::HostedBackend, Backend};
+    /// assert_ne!(HostedBackend::new(1).buffer(4).addr(), 0);
+    /// ```
     fn addr(&self) -> u64;
     /// Size in bytes.
+    ///
+    /// ```
+    /// # use user_bindings::{hosted::HostedBackend, Backend};
+    /// assert_eq!(HostedBackend::new(1).buffer(4).len(), 4);
+    /// ```
     fn len(&self) -> usize;
     /// Whether the buffer is empty (never: buffers have at least one byte).
+    ///
+    /// ```
+    /// # use user_bindings::{sys::Syscall, Backend};
+    /// assert!(!Syscall.buffer(0).is_empty());
+    /// ```
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
     /// Address of byte `off`.
+    ///
+    /// ```
+    /// # use user_bindings::{hosted::HostedBackend, Backend};
+    /// let b = HostedBackend::new(1).buffer(4);
+    /// assert_eq!(b.at(3), b.addr() + 3);
+    /// ```
     fn at(&self, off: usize) -> u64 {
         self.addr() + off as u64
     }
     /// Writes `src` at `off`. Panics if it does not fit (a caller bug).
+    ///
+    /// ```
+    /// # use user_bindings::{hosted::HostedBackend, Backend};
+    /// let b = HostedBackend::new(1).buffer(4);
+    /// b.write(1, &[9]);
+    /// assert_eq!(b.read(0, 2), [0, 9]);
+    /// ```
     fn write(&self, off: usize, src: &[u8]);
     /// Reads `len` bytes at `off`. Panics if outside (a caller bug).
+    ///
+    /// ```
+    /// # use user_bindings::{hosted::HostedBackend, Backend};
+    /// assert_eq!(HostedBackend::new(1).buffer(4).read(1, 3), [0; 3]);
+    /// ```
     fn read(&self, off: usize, len: usize) -> Vec<u8>;
 }
 
-/// A kernel's bpf(2).
+/// A kernel's bpf(2), over buffers it hands out (what [`Client`] uses).
+///
+/// ```
+/// use user_bindings::{hosted::HostedBackend, Backend, Client};
+/// use user_bindings::abi::{MapCreateAttr, MapType};
+/// let c = Client::new(HostedBackend::new(1));
+/// let attr = MapCreateAttr { map_type: MapType::Array.raw(), key_size: 4, value_size: 8, max_entries: 2, ..Default::default() };
+/// let fd = c.map_create(&attr).unwrap();
+/// assert!(c.backend().close(fd).is_ok());
+/// ```
 #[cfg(feature = "std")]
 pub trait Backend: Send + Sync {
     /// A zeroed buffer of `len` bytes the kernel can read and write.
+    ///
+    /// ```
+    /// # use user_bindings::{hosted::HostedBackend, Backend};
+    /// assert_eq!(HostedBackend::new(1).buffer(16).read(0, 16), [0; 16]);
+    /// ```
     fn buffer(&self, len: usize) -> Box<dyn UserBuffer>;
     /// bpf(2): command, attr address, attr size; the non-negative result.
     ///
     /// # Errors
     /// The errno.
+    ///
+    /// ```
+    /// # use user_bindings::{abi, hosted::HostedBackend, Backend};
+    /// let b = HostedBackend::new(1);
+    /// let attr = b.buffer(8);
+    /// // A map_fd that is not open.
+    /// attr.write(0, &7u32.to_ne_bytes());
+    /// assert_eq!(b.bpf(abi::Cmd::MapFreeze.raw(), attr.addr(), 8), Err(abi::Errno::EBADF.raw()));
+    /// ```
     fn bpf(&self, cmd: u32, attr: u64, size: u32) -> Result<u32, Errno>;
     /// Closes an fd bpf(2) returned.
     ///
     /// # Errors
     /// The errno (EBADF for an fd not open).
+    ///
+    /// ```
+    /// # use user_bindings::{abi::Errno, hosted::HostedBackend, Backend};
+    /// assert_eq!(HostedBackend::new(1).close(99), Err(Errno::EBADF.raw()));
+    /// ```
     fn close(&self, fd: u32) -> Result<(), Errno>;
 }
 
@@ -178,6 +282,10 @@ pub const BPF_ABI_H: &str = include_str!(concat!(env!("OUT_DIR"), "/bpf_abi.h"))
 pub const BPF_HELPERS_H: &str = include_str!(concat!(env!("OUT_DIR"), "/bpf_helpers.h"));
 
 /// The directory of the committed headers, for `-I` on a C compiler's command line.
+///
+/// ```
+/// assert!(user_bindings::include_dir().join("bpf/bpf.h").exists());
+/// ```
 #[cfg(feature = "std")]
 pub fn include_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("include")

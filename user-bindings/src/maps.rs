@@ -1542,7 +1542,14 @@ impl<S: Sys> RingBuf<S> {
 
 /// A perf event array (`BPF_MAP_TYPE_PERF_EVENT_ARRAY`): per-CPU buffers
 /// that `bpf_perf_event_output` appends samples to, read through a
-/// [`PerfBuffer`].
+/// [`PerfBuffer`] (see [`PerfEventArray::open`] for a whole round).
+///
+/// ```
+/// # use user_bindings::{hosted::Process, maps::PerfEventArray};
+/// let events = PerfEventArray::create(&Process::new(2), 2).unwrap();
+/// let mut reader = events.open(4).unwrap();
+/// assert_eq!(reader.read(|_, _| {}).unwrap().read, 0);
+/// ```
 pub struct PerfEventArray<S: Sys> {
     map: Map<S>,
 }
@@ -1641,12 +1648,24 @@ impl<S: Sys> PerfEventArray<S> {
 }
 
 /// The reader of a [`PerfEventArray`]'s buffers (see
-/// [`PerfEventArray::open`]).
+/// [`PerfEventArray::open`]); dropping it empties the array's slots.
+///
+/// ```
+/// # use user_bindings::{hosted::Process, maps::PerfEventArray};
+/// let events = PerfEventArray::create(&Process::new(1), 1).unwrap();
+/// let reader = events.open(1).unwrap();
+/// drop(reader); // output to the array fails with ENOENT again
+/// ```
 pub struct PerfBuffer<'a> {
     source: Box<dyn PerfSource + 'a>,
 }
 
 /// What one [`PerfBuffer::read`] saw.
+///
+/// ```
+/// use user_bindings::maps::PerfEvents;
+/// assert_eq!(PerfEvents::default(), PerfEvents { read: 0, lost: 0 });
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PerfEvents {
     /// Samples handed over.

@@ -44,6 +44,11 @@ pub const DATA_SIZE: usize = 1048;
 
 /// The first 64 bytes of `struct perf_event_attr` (`PERF_ATTR_SIZE_VER0`),
 /// all a BPF output event needs.
+///
+/// ```
+/// use user_bindings::perf::EventAttr;
+/// assert_eq!(core::mem::size_of::<EventAttr>(), 64);
+/// ```
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct EventAttr {
@@ -91,7 +96,16 @@ impl EventAttr {
     }
 }
 
-/// The records of a PERF_EVENT_ARRAY, as a backend delivers them.
+/// The records of a PERF_EVENT_ARRAY, as a backend delivers them
+/// ([`crate::Sys::perf_open`]; [`crate::maps::PerfBuffer`] wraps one).
+///
+/// ```
+/// use user_bindings::{hosted::Process, maps::PerfEventArray, perf::PerfSource, Sys};
+/// let sys = Process::new(1);
+/// let events = PerfEventArray::create(&sys, 1).unwrap();
+/// let mut source: Box<dyn PerfSource + '_> = sys.perf_open(events.map().fd().raw(), 1, 1).unwrap();
+/// assert_eq!(source.read(&mut |_, _| {}), Ok((0, 0)));
+/// ```
 pub trait PerfSource {
     /// Hands each waiting sample to `f(cpu, bytes)`, oldest first per CPU,
     /// and frees it; returns how many, and how many records the kernel
@@ -100,6 +114,16 @@ pub trait PerfSource {
     /// # Errors
     /// EINVAL for a ring whose contents make no sense (a record that
     /// overruns the ring).
+    ///
+    /// ```
+    /// # use user_bindings::{hosted::Process, maps::PerfEventArray, Sys};
+    /// # let sys = Process::new(1);
+    /// # let events = PerfEventArray::create(&sys, 1).unwrap();
+    /// let mut source = sys.perf_open(events.map().fd().raw(), 1, 1).unwrap();
+    /// let mut samples = 0;
+    /// source.read(&mut |_cpu, _bytes| samples += 1).unwrap();
+    /// assert_eq!(samples, 0);
+    /// ```
     fn read(&mut self, f: &mut dyn FnMut(u32, &[u8])) -> Result<(usize, u64), Errno>;
 }
 

@@ -281,8 +281,8 @@ impl<S: Sys> Program<S> {
     }
 
     /// Attaches the program to the probe `target` names (rCore's
-    /// BPF_PROG_ATTACH: "kprobe:<fn>", "kretprobe@exit:<fn>",
-    /// "tracepoint:<category>:<name>", "raw_tracepoint:<name>"); it stays
+    /// BPF_PROG_ATTACH: `kprobe:<fn>`, `kretprobe@exit:<fn>`,
+    /// `tracepoint:<category>:<name>`, `raw_tracepoint:<name>`); it stays
     /// attached until the returned guard is dropped.
     ///
     /// # Errors

@@ -57,7 +57,14 @@ impl UserBuffer for HeapBuffer {
     }
 }
 
-/// The real bpf(2) of the running Linux kernel.
+/// The real bpf(2) of the running Linux kernel, through libc.
+///
+/// ```no_run
+/// use user_bindings::{maps::Array, sys::Syscall};
+/// // On Linux, as root (or with unprivileged BPF allowed).
+/// let a: Array<_, u64> = Array::create(&Syscall, 4).unwrap();
+/// a.set(1, &7, 0).unwrap();
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Syscall;
 
@@ -67,6 +74,13 @@ impl Syscall {
     ///
     /// # Errors
     /// The reason bpf(2) is refused (no permission, not compiled in, ...).
+    ///
+    /// ```
+    /// match user_bindings::sys::Syscall::probe() {
+    ///     Ok(_) => println!("bpf(2) works here"),
+    ///     Err(why) => println!("skipping: {why}"),
+    /// }
+    /// ```
     pub fn probe() -> Result<Syscall, String> {
         let s = Syscall;
         let attr = abi::MapCreateAttr {
