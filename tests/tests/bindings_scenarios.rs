@@ -306,54 +306,64 @@ fn the_typed_api_behaves_the_same_on_every_backend() {
     }
 }
 
-/// The Rust example (`user-bindings/examples/count_packets.rs`) prints the
-/// same against the hosted kernel as against Linux's bpf(2).
+/// The Rust examples (`user-bindings/examples/`) print the same against
+/// the hosted kernel as against Linux's bpf(2).
 #[test]
-fn the_rust_example_prints_the_same_both_ways() {
+fn the_rust_examples_print_the_same_both_ways() {
+    let examples: [(&str, &[&str]); 2] = [
+        (
+            "count_packets",
+            &[
+                "packet of 1500 bytes: the filter passes 1486 bytes",
+                "packets counted: 3",
+                "lengths the ring buffer received: [46, 86, 1486]",
+            ],
+        ),
+        (
+            "object_globals",
+            &[
+                "program on_write from section kprobe/vfs_write (Kprobe), attaches to kprobe:vfs_write",
+                "map .bss: Array, key 4 bytes, value 24 bytes, 1 entries",
+                "target_pid (.rodata) = 412",
+                "runs (.data) = 1000",
+                ".rodata is frozen: a write from user space fails with errno 1",
+                "runs after a write from user space = 5",
+            ],
+        ),
+    ];
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let target = root.join("target/rust-examples");
     let mut build = std::process::Command::new("cargo");
     tests::without_cargo_settings(&mut build);
-    let built = build
-        .current_dir(&root)
-        .args([
-            "build",
-            "-q",
-            "-p",
-            "user-bindings",
-            "--example",
-            "count_packets",
-            "--target-dir",
-        ])
-        .arg(&target)
-        .status()
-        .expect("run cargo");
-    assert!(built.success(), "the example builds");
-    let exe = target.join("debug/examples/count_packets");
-    let run = |args: &[&str]| {
-        std::process::Command::new(&exe)
-            .args(args)
-            .output()
-            .expect("run the example")
-    };
-    let hosted = run(&[]);
-    let ours = String::from_utf8_lossy(&hosted.stdout).into_owned();
-    assert!(hosted.status.success(), "{ours}");
-    for want in [
-        "packet of 1500 bytes: the filter passes 1486 bytes",
-        "packets counted: 3",
-        "lengths the ring buffer received: [46, 86, 1486]",
-    ] {
-        assert!(ours.lines().any(|l| l == want), "lacks {want:?}:\n{ours}");
+    build.current_dir(&root).args(["build", "-q", "-p", "user-bindings"]);
+    for (name, _) in examples {
+        build.args(["--example", name]);
     }
-    let linux = run(&["--linux"]);
-    if linux.status.code() == Some(77) {
-        println!("{}", String::from_utf8_lossy(&linux.stdout).trim());
-        return;
+    let built = build.arg("--target-dir").arg(&target).status().expect("run cargo");
+    assert!(built.success(), "the examples build");
+    for (name, wants) in examples {
+        let exe = target.join("debug/examples").join(name);
+        let run = |args: &[&str]| {
+            std::process::Command::new(&exe)
+                .args(args)
+                .output()
+                .expect("run the example")
+        };
+        let hosted = run(&[]);
+        let ours = String::from_utf8_lossy(&hosted.stdout).into_owned();
+        assert!(hosted.status.success(), "{name}: {ours}");
+        for want in wants {
+            assert!(ours.lines().any(|l| l == *want), "{name} lacks {want:?}:\n{ours}");
+        }
+        let linux = run(&["--linux"]);
+        if linux.status.code() == Some(77) {
+            println!("{name}: {}", String::from_utf8_lossy(&linux.stdout).trim());
+            continue;
+        }
+        assert_eq!(
+            ours,
+            String::from_utf8_lossy(&linux.stdout),
+            "{name}: hosted and Linux print differently"
+        );
     }
-    assert_eq!(
-        ours,
-        String::from_utf8_lossy(&linux.stdout),
-        "hosted and Linux print differently"
-    );
 }

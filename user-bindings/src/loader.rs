@@ -182,6 +182,21 @@ impl<S: Sys> Object<S> {
         self.maps.iter().find(|m| m.0 == name).and_then(|m| m.1.as_ref())
     }
 
+    /// Every map the object still holds, with its name, in object order.
+    ///
+    /// ```
+    /// # use user_bindings::{hosted::Process, loader::Object};
+    /// # let elf = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/bpf/counts.o")).unwrap();
+    /// let obj = Object::load(&Process::new(1), &elf).unwrap();
+    /// let names: Vec<&str> = obj.maps().map(|(name, _)| name).collect();
+    /// assert_eq!(names, ["counts", "opens"]);
+    /// ```
+    pub fn maps(&self) -> impl Iterator<Item = (&str, &Map<S>)> {
+        self.maps
+            .iter()
+            .filter_map(|(name, m)| Some((name.as_str(), m.as_ref()?)))
+    }
+
     /// Takes the map named `name` out of the object (to view it as a typed
     /// map); the object then no longer has it.
     ///
