@@ -52,14 +52,35 @@ fn require(tool: &str, why: &str) -> bool {
     false
 }
 
+/// How a program reaches a kernel: ccbpf's link choice.
+#[derive(Clone, Copy, PartialEq)]
+enum Link {
+    /// The bpf(2) system call.
+    Syscall,
+    /// The hosted kernel, `libbpf_hosted.a`.
+    Hosted,
+    /// The hosted kernel, `libbpf_hosted.so`.
+    HostedShared,
+}
+
+impl Link {
+    fn flag(self) -> &'static str {
+        match self {
+            Link::Syscall => "",
+            Link::Hosted => "--hosted",
+            Link::HostedShared => "--hosted-shared",
+        }
+    }
+}
+
 /// Builds `examples/c/<name>.c` with ccbpf for `test`; returns the
 /// program.
-fn build(test: &str, name: &str, cc: &str, hosted: bool, extra: &[&str]) -> PathBuf {
-    let tag = format!("{}{}", cc.replace('/', "_"), if hosted { "-hosted" } else { "" });
+fn build(test: &str, name: &str, cc: &str, link: Link, extra: &[&str]) -> PathBuf {
+    let tag = format!("{}{}", cc.replace('/', "_"), link.flag());
     let exe = out_dir(test).join(format!("{name}-{tag}"));
     let mut cmd = Command::new(repo("user-bindings/c/ccbpf"));
-    if hosted {
-        cmd.arg("--hosted");
+    if link != Link::Syscall {
+        cmd.arg(link.flag());
     }
     tests::without_cargo_settings(&mut cmd);
     let out = cmd
@@ -73,8 +94,8 @@ fn build(test: &str, name: &str, cc: &str, hosted: bool, extra: &[&str]) -> Path
         .expect("run ccbpf");
     assert!(
         out.status.success(),
-        "ccbpf{} with {cc} for {name}:\n{}{}",
-        if hosted { " --hosted" } else { "" },
+        "ccbpf {} with {cc} for {name}:\n{}{}",
+        link.flag(),
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
@@ -155,7 +176,7 @@ fn examples_print_the_same_hosted_and_on_linux() {
     assert!(require("cc", "the host C compiler"));
     let mut compared = 0;
     for name in EXAMPLES {
-        let hosted = run(&build("same", name, "cc", true, &[]), None);
+        let hosted = run(&build("same", name, "cc", Link::Hosted, &[]), None);
         assert!(
             hosted.status.success(),
             "{name} hosted: {:?}\n{}",
@@ -169,12 +190,34 @@ fn examples_print_the_same_hosted_and_on_linux() {
                 "{name} hosted lacks {line:?}:\n{ours}"
             );
         }
-        if let Some(theirs) = run_linux(name, &build("same", name, "cc", false, &[])) {
+        if let Some(theirs) = run_linux(name, &build("same", name, "cc", Link::Syscall, &[])) {
             assert_eq!(ours, theirs, "{name}: hosted and Linux print differently");
             compared += 1;
         }
     }
     println!("{compared} of {} examples printed the same on Linux", EXAMPLES.len());
+}
+
+/// The shared library (`ccbpf --hosted-shared`) serves the examples as
+/// the static one does.
+#[test]
+fn the_shared_hosted_library_serves_as_the_static_one() {
+    assert!(require("cc", "the host C compiler"));
+    for name in ["maps", "programs"] {
+        let shared = run(&build("shared", name, "cc", Link::HostedShared, &[]), None);
+        let fixed = run(&build("shared", name, "cc", Link::Hosted, &[]), None);
+        assert!(
+            shared.status.success(),
+            "{name} shared: {:?}\n{}",
+            shared.status,
+            text(&shared)
+        );
+        assert_eq!(
+            text(&shared),
+            text(&fixed),
+            "{name}: the shared and static libraries differ"
+        );
+    }
 }
 
 #[test]
@@ -183,8 +226,8 @@ fn examples_build_with_musl_and_print_as_with_glibc() {
         return;
     }
     for name in EXAMPLES {
-        let glibc = build("musl", name, "cc", false, &[]);
-        let musl = build("musl", name, "musl-gcc", false, &[]);
+        let glibc = build("musl", name, "cc", Link::Syscall, &[]);
+        let musl = build("musl", name, "musl-gcc", Link::Syscall, &[]);
         let (a, b) = (run(&glibc, None), run(&musl, None));
         assert_eq!(
             a.status.code(),
@@ -203,10 +246,16 @@ fn examples_build_for_riscv64_and_the_abi_agrees_under_qemu() {
         return;
     }
     for name in EXAMPLES {
-        build("riscv64", name, "riscv64-linux-gnu-gcc", false, &["-static"]);
+        build("riscv64", name, "riscv64-linux-gnu-gcc", Link::Syscall, &["-static"]);
     }
-    let host = run(&build("riscv64", "abi_sizes", "cc", false, &[]), None);
-    let rv = build("riscv64", "abi_sizes", "riscv64-linux-gnu-gcc", false, &["-static"]);
+    let host = run(&build("riscv64", "abi_sizes", "cc", Link::Syscall, &[]), None);
+    let rv = build(
+        "riscv64",
+        "abi_sizes",
+        "riscv64-linux-gnu-gcc",
+        Link::Syscall,
+        &["-static"],
+    );
     let under_qemu = run(&rv, Some(&["qemu-riscv64", "-L", "/usr/riscv64-linux-gnu"]));
     assert!(
         under_qemu.status.success(),
