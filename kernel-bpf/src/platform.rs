@@ -157,10 +157,32 @@ pub trait Platform: Send + Sync + 'static {
         let _ = probe;
     }
 
+    /// Places `code`, a compiled program, in memory that is written while
+    /// writable and then made executable, never both at once; `None`
+    /// where the OS does not offer that (programs then run interpreted).
+    /// The mapping is freed when the returned owner is dropped.
+    fn map_code(&self, code: &[u8]) -> Option<alloc::boxed::Box<dyn CodeMapping>> {
+        let _ = code;
+        None
+    }
+
     /// The first fd handed out for bpf objects (the original used
     /// `0x1000_0000`, which keeps them apart from file fds).
     fn first_fd(&self) -> u32 {
         0x1000_0000
+    }
+}
+
+/// Executable memory holding a compiled program ([`Platform::map_code`]);
+/// unmapped on drop.
+pub trait CodeMapping: Send + Sync {
+    /// Its first byte, where the program starts.
+    fn addr(&self) -> *const u8;
+    /// Its length in bytes (the code's, not rounded to pages).
+    fn len(&self) -> usize;
+    /// Whether it is empty.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 

@@ -4,7 +4,9 @@
 //! assembled (or taken from `-- raw`), run by the interpreter with r1 = the
 //! `-- mem` bytes and r2 = their length, and the full 64-bit r0 must equal
 //! `-- result`. Helper 5 is ktime_get_ns, as on Linux (the corpus needs it
-//! to return non-zero). Prints `N passed, M failed` with the failing names.
+//! to return non-zero). Every case runs twice: interpreted, and compiled by
+//! this machine's JIT (where it has one). Prints `N passed, M failed` for
+//! each, with the failing names.
 
 use kernel_bpf::hosted::Hosted;
 use kernel_bpf::prog::interp::{self, mem::Memory, Env, Limits};
@@ -30,8 +32,19 @@ impl Env for CorpusEnv {
     }
 }
 
-fn run_case(case: &Case) -> std::result::Result<u64, String> {
+/// Runs a case interpreted, or compiled (`jit`; `Err` when the program
+/// could not be compiled).
+fn run_case(case: &Case, jit: bool) -> std::result::Result<u64, String> {
     let prog = program(case)?;
+    let mut code = interp::code::prepare(&prog).map_err(|e| e.to_string())?;
+    if jit {
+        let host = Hosted::new(1);
+        // SAFETY: nothing is proven (every access is checked); the corpus's
+        // programs end and call a few frames deep at most.
+        #[allow(unsafe_code)]
+        let image = unsafe { kernel_bpf::prog::jit::compile(&prog, &[], &|b| host.map_code(b)) };
+        code = code.with_image(image.ok_or("not compiled")?);
+    }
     let mut mem = Memory::new();
     let (r1, r2) = if case.mem.is_empty() {
         (0, 0)
@@ -42,8 +55,8 @@ fn run_case(case: &Case) -> std::result::Result<u64, String> {
     let mut env = CorpusEnv {
         platform: Hosted::new(1),
     };
-    interp::run(
-        &prog,
+    interp::run_code(
+        &code,
         [r1, r2, 0, 0, 0],
         &mut mem,
         &mut env,
@@ -64,12 +77,23 @@ fn conformance_corpus_passes() {
         .collect();
     files.sort();
     assert!(files.len() >= 300, "only {} files in {}", files.len(), dir.display());
+    let modes: &[(&str, bool)] = if cfg!(target_arch = "x86_64") {
+        &[("interpreter", false), ("x86_64 JIT", true)]
+    } else {
+        &[("interpreter", false)]
+    };
+    for &(mode, jit) in modes {
+        check_corpus(&files, mode, jit);
+    }
+}
+
+fn check_corpus(files: &[PathBuf], mode: &str, jit: bool) {
     let (mut passed, mut failed) = (0, Vec::new());
-    for f in &files {
+    for f in files {
         let name = f.file_stem().unwrap().to_string_lossy().to_string();
         let text = std::fs::read_to_string(f).unwrap();
         let outcome = parse(&text).and_then(|case| {
-            let r = run_case(&case);
+            let r = run_case(&case, jit);
             match (&case.error, r) {
                 (Some(want), Err(got)) if got.lines().next().unwrap_or("").trim_end() == want => Ok(()),
                 (Some(want), r) => Err(format!("expected error {want:?}, got {r:?}")),
@@ -88,10 +112,10 @@ fn conformance_corpus_passes() {
     for f in &failed {
         println!("FAILED {f}");
     }
-    println!("conformance: {passed} passed, {} failed", failed.len());
+    println!("conformance ({mode}): {passed} passed, {} failed", failed.len());
     assert!(
         failed.is_empty(),
-        "{} conformance tests failed:\n{}",
+        "{} conformance tests failed ({mode}):\n{}",
         failed.len(),
         failed.join("\n")
     );

@@ -17,7 +17,8 @@
 pub mod sim;
 
 use crate::error::{Error, Result};
-use crate::platform::{Platform, Task, TASK_COMM_LEN};
+use crate::platform::{CodeMapping, Platform, Task, TASK_COMM_LEN};
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -134,6 +135,72 @@ impl Drop for UserMem {
                 Layout::from_size_align_unchecked(self.len, Self::ALIGN),
             )
         }
+    }
+}
+
+/// Pages of this process holding a compiled program: mapped writable,
+/// filled, then made read-only and executable (`mprotect`); unmapped on
+/// drop.
+struct Executable {
+    ptr: NonNull<u8>,
+    len: usize,
+    mapped: usize,
+}
+
+// SAFETY: the pages are read-only once made executable; nothing writes
+// them after `new`.
+unsafe impl Send for Executable {}
+// SAFETY: as above.
+unsafe impl Sync for Executable {}
+
+impl Executable {
+    fn new(code: &[u8]) -> Option<Executable> {
+        // SAFETY: sysconf has no memory effects.
+        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as usize;
+        let mapped = code.len().max(1).checked_next_multiple_of(page)?;
+        // SAFETY: a fresh private anonymous mapping; no address asked for.
+        let ptr = unsafe {
+            libc::mmap(
+                core::ptr::null_mut(),
+                mapped,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            return None;
+        }
+        let exe = Executable {
+            ptr: NonNull::new(ptr.cast())?,
+            len: code.len(),
+            mapped,
+        };
+        // SAFETY: the mapping is `mapped >= code.len()` writable bytes, ours
+        // alone until this returns.
+        unsafe { core::ptr::copy_nonoverlapping(code.as_ptr(), exe.ptr.as_ptr(), code.len()) };
+        // SAFETY: the same mapping, from now on read-only and executable.
+        let sealed = unsafe { libc::mprotect(ptr, mapped, libc::PROT_READ | libc::PROT_EXEC) };
+        (sealed == 0).then_some(exe)
+    }
+}
+
+impl CodeMapping for Executable {
+    fn addr(&self) -> *const u8 {
+        self.ptr.as_ptr()
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+}
+
+impl Drop for Executable {
+    fn drop(&mut self) {
+        // SAFETY: the mapping made in `new`; the program that ran it is
+        // gone with its owner.
+        unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.mapped) };
     }
 }
 
@@ -314,6 +381,10 @@ impl Hosted {
 impl Platform for Hosted {
     fn symbol_addr(&self, name: &str) -> Option<u64> {
         sim::symbol_addr(name)
+    }
+
+    fn map_code(&self, code: &[u8]) -> Option<Box<dyn CodeMapping>> {
+        Executable::new(code).map(|e| Box::new(e) as Box<dyn CodeMapping>)
     }
 
     fn register_probe(&self, probe: &crate::attach::ProbeSpec<'_>) -> Result<()> {

@@ -269,6 +269,7 @@ fn prog_array_holds_entries() {
                 gpl: true,
                 code: &code,
                 keep_checks: false,
+                jit: None,
             },
             &objects,
             &mut crate::prog::verify::Log::new(0),

@@ -51,8 +51,11 @@ pub fn license_is_gpl(license: &[u8]) -> bool {
     )
 }
 
+/// Places compiled code in executable memory ([`crate::Platform::map_code`]).
+pub type CodeMapper<'a> = &'a dyn Fn(&[u8]) -> Option<alloc::boxed::Box<dyn crate::platform::CodeMapping>>;
+
 /// What a loader asks to load.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct Request<'a> {
     /// The type.
     pub prog_type: ProgType,
@@ -65,6 +68,8 @@ pub struct Request<'a> {
     /// Keep the run-time check of every memory access, even those the
     /// verifier proved (a debugging aid; see `Bpf::keep_memory_checks`).
     pub keep_checks: bool,
+    /// Compile the program and have this place it (`None`: interpret it).
+    pub jit: Option<CodeMapper<'a>>,
 }
 
 impl Program {
@@ -172,6 +177,15 @@ impl Program {
             #[allow(unsafe_code)]
             let trusted = unsafe { code.trust(&verified.proven) };
             code = trusted;
+        }
+        if let Some(map) = req.jit {
+            // Every access checked, when checks are kept.
+            let proven: &[bool] = if req.keep_checks { &[] } else { &verified.proven };
+            // SAFETY: as for `trust` just above: `proven` is the verifier's
+            // result for `insns`, whose maps the program holds.
+            #[allow(unsafe_code)]
+            let image = unsafe { crate::prog::jit::compile(&insns, proven, map) };
+            code.jit = image.map(Arc::new);
         }
         let code = Arc::new(code);
         Ok(Program {

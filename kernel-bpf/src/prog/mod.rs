@@ -8,12 +8,15 @@
 //!   stack and memory accesses), which every load passes;
 //! - [`helpers`]: the helper functions programs call, by Linux helper ID;
 //! - [`interp`]: the interpreter, on code prepared once at load, with
-//!   checked memory.
+//!   checked memory;
+//! - [`jit`]: the compiler to machine code, whose image runs instead of
+//!   the interpreter where there is one.
 
 pub mod asm;
 pub mod helpers;
 pub mod insn;
 pub mod interp;
+pub mod jit;
 pub mod load;
 pub mod verify;
 

@@ -170,12 +170,14 @@ impl<P: Platform> Bpf<P> {
                 a.log_size as usize
             };
             let mut vlog = Log::bounded(a.log_level, cap);
+            let mapper = self.code_mapper();
             let req = Request {
                 prog_type: p.kind.prog_type,
                 name: object_name(&p.name),
                 gpl,
                 code: &encode(&insns),
                 keep_checks: self.keeps_memory_checks(),
+                jit: mapper.as_ref().map(|m| m as _),
             };
             let prog = Program::load(self.objects.next_id(), &req, &self.objects, &mut vlog).inspect_err(|e| {
                 *log = if vlog.text().is_empty() {

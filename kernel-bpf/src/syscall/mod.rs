@@ -41,6 +41,8 @@ pub struct Bpf<P: Platform> {
     sock_cookie: core::sync::atomic::AtomicU64,
     /// Programs loaded from now on keep every memory check.
     keep_checks: core::sync::atomic::AtomicBool,
+    /// Programs loaded from now on are interpreted, not compiled.
+    interpret: core::sync::atomic::AtomicBool,
 }
 
 /// A zeroed buffer of `n` bytes, or [`Error::NoMemory`].
@@ -61,7 +63,29 @@ impl<P: Platform> Bpf<P> {
             attach: crate::attach::Points::default(),
             sock_cookie: core::sync::atomic::AtomicU64::new(0),
             keep_checks: core::sync::atomic::AtomicBool::new(false),
+            interpret: core::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Whether programs loaded from now on are compiled to machine code
+    /// (`on`, the default where there is a back end for this architecture
+    /// and the platform maps code: [`Platform::map_code`]) or interpreted,
+    /// as Linux's `net.core.bpf_jit_enable` chooses.
+    pub fn use_jit(&self, on: bool) {
+        self.interpret.store(!on, core::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether loads compile programs (see [`Bpf::use_jit`]).
+    pub fn uses_jit(&self) -> bool {
+        !self.interpret.load(core::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The code placer for [`Request::jit`], unless programs are
+    /// interpreted.
+    pub(crate) fn code_mapper(
+        &self,
+    ) -> Option<impl Fn(&[u8]) -> Option<alloc::boxed::Box<dyn crate::platform::CodeMapping>> + '_> {
+        self.uses_jit().then_some(|code: &[u8]| self.platform.map_code(code))
     }
 
     /// Whether programs loaded from now on check every memory access when

@@ -78,12 +78,14 @@ impl<P: Platform> Bpf<P> {
         let mut code = buffer(a.insn_cnt as usize * crate::prog::insn::Insn::SIZE)?;
         self.platform.copy_from_user(a.insns, &mut code)?;
         let name = crate::map::check_name(&a.prog_name)?;
+        let mapper = self.code_mapper();
         let req = Request {
             prog_type,
             name,
             gpl,
             code: &code,
             keep_checks: self.keeps_memory_checks(),
+            jit: mapper.as_ref().map(|m| m as _),
         };
         let prog = Program::load(self.objects.next_id(), &req, &self.objects, log)?;
         Ok(self.objects.insert(Object::Prog(Arc::new(prog)))? as usize)
@@ -196,16 +198,30 @@ impl<P: Platform> Bpf<P> {
         Ok(0)
     }
 
-    /// OBJ_GET_INFO_BY_FD for a program.
+    /// OBJ_GET_INFO_BY_FD for a program. As in Linux, the caller's
+    /// `jited_prog_len` and `jited_prog_insns` ask for the machine code:
+    /// up to that many bytes are copied there (when both are set), and the
+    /// code's length is returned in `jited_prog_len` (0 for an interpreted
+    /// program).
     pub(crate) fn prog_info(&self, a: &ObjInfoAttr, p: &Program, uattr: u64) -> Result<usize> {
+        let mut asked = ProgInfo::default();
+        let n = (a.info_len as usize).min(core::mem::size_of::<ProgInfo>());
+        self.platform.copy_from_user(a.info, &mut asked.as_mut_bytes()[..n])?;
+        let image = p.code.image().map_or(&[][..], |i| i.bytes());
         let mut info = ProgInfo {
             r#type: p.prog_type.raw(),
             id: p.id,
             xlated_prog_len: (p.insns.len() * crate::prog::insn::Insn::SIZE) as u32,
+            jited_prog_len: image.len() as u32,
+            jited_prog_insns: asked.jited_prog_insns,
             nr_map_ids: p.maps.len() as u32,
             name: p.name,
             ..ProgInfo::default()
         };
+        if asked.jited_prog_len != 0 && !image.is_empty() && asked.jited_prog_insns != 0 {
+            let len = image.len().min(asked.jited_prog_len as usize);
+            self.platform.copy_to_user(asked.jited_prog_insns, &image[..len])?;
+        }
         info.set_gpl_compatible(u32::from(p.gpl));
         self.write_info(a, info.as_bytes(), uattr)
     }

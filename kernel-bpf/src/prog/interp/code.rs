@@ -181,6 +181,9 @@ pub struct Code {
     /// Verified: the program never reads stack it did not write, so its
     /// frames need no zeroing.
     pub(super) verified: bool,
+    /// The program compiled to machine code, which runs instead of the
+    /// ops when present.
+    pub(crate) jit: Option<alloc::sync::Arc<crate::prog::jit::Image>>,
 }
 
 impl Code {
@@ -192,6 +195,18 @@ impl Code {
     /// Whether it has no instruction.
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// The code with `image`, `jit::compile`'s output for these very
+    /// instructions, which then runs instead of the ops.
+    pub fn with_image(mut self, image: crate::prog::jit::Image) -> Code {
+        self.jit = Some(alloc::sync::Arc::new(image));
+        self
+    }
+
+    /// The machine code the program runs, when it was compiled.
+    pub fn image(&self) -> Option<&crate::prog::jit::Image> {
+        self.jit.as_deref()
     }
 
     /// Marks the code as the verifier's: its stack frames start as they
@@ -433,6 +448,7 @@ pub fn prepare(insns: &[Insn]) -> Result<Code> {
         wide,
         len: n,
         verified: false,
+        jit: None,
     })
 }
 

@@ -91,7 +91,11 @@ pub fn run_code(code: &Code, args: [u64; 5], mem: &mut Memory, env: &mut dyn Env
     loop {
         reg[10] = stack;
         let c: &Code = tail.as_deref().unwrap_or(code);
-        match exec(c, reg, mem, env, &mut left, tails_left > 0)? {
+        let exit = match &c.jit {
+            Some(image) => crate::prog::jit::run(image, c, &reg, mem, env, tails_left > 0)?,
+            None => exec(c, reg, mem, env, &mut left, tails_left > 0)?,
+        };
+        match exit {
             Exit::Return(r0) => return Ok(r0),
             Exit::Tail(next, ctx) => {
                 // The next program starts afresh with the context in r1.
@@ -201,7 +205,7 @@ pub fn alu(i: &Insn, dst: u64, src: u64) -> Option<u64> {
 }
 
 /// How one program's execution ended.
-enum Exit {
+pub(crate) enum Exit {
     Return(u64),
     Tail(Arc<Code>, u64),
 }
@@ -380,27 +384,7 @@ fn exec(
             K::AddJsge => fused!(|v, k| v as i64 >= k),
             K::AddJslt => fused!(|v, k| (v as i64) < k),
             K::AddJsle => fused!(|v, k| v as i64 <= k),
-            K::Ldx => {
-                let a = addr(src!());
-                reg[d] = cx.mem.load(a, op.size.into()).ok_or(fault(at, a))?;
-            }
-            K::LdxS => {
-                let a = addr(src!());
-                let v = cx.mem.load(a, op.size.into()).ok_or(fault(at, a))?;
-                reg[d] = match op.size {
-                    1 => v as i8 as i64 as u64,
-                    2 => v as i16 as i64 as u64,
-                    _ => v as i32 as i64 as u64,
-                };
-            }
-            K::St => {
-                let a = addr(dst!());
-                cx.mem.store(a, op.size.into(), imm).ok_or(fault(at, a))?;
-            }
-            K::Stx => {
-                let a = addr(dst!());
-                cx.mem.store(a, op.size.into(), src!()).ok_or(fault(at, a))?;
-            }
+            K::Ldx | K::LdxS | K::St | K::Stx => checked_access(op, at, &mut reg, cx.mem)?,
             // Proven in bounds of live memory by the verifier: ops of these
             // kinds come only from `Code::trust`, whose caller vouches for
             // the proof (see there).
@@ -441,6 +425,69 @@ fn exec(
                         return Ok(exit);
                     }
                 }
+            }
+        }
+    }
+}
+
+/// A load or store of the kinds that check their address (`Ldx`, `LdxS`,
+/// `St`, `Stx`).
+#[inline(always)]
+fn checked_access(op: &Op, at: usize, reg: &mut [u64; 16], mem: &Memory) -> Result<()> {
+    let d = usize::from(op.d & 15);
+    let s = usize::from(op.s & 15);
+    let base = if matches!(op.k, K::Ldx | K::LdxS) {
+        reg[s]
+    } else {
+        reg[d]
+    };
+    let a = base.wrapping_add(op.off as i64 as u64);
+    match op.k {
+        K::Ldx | K::LdxS => {
+            let v = mem.load(a, op.size.into()).ok_or(fault(at, a))?;
+            reg[d] = match (op.k, op.size) {
+                (K::Ldx, _) => v,
+                (_, 1) => v as i8 as i64 as u64,
+                (_, 2) => v as i16 as i64 as u64,
+                _ => v as i32 as i64 as u64,
+            };
+        }
+        _ => {
+            let v = if op.k == K::St { op.imm as i64 as u64 } else { reg[s] };
+            mem.store(a, op.size.into(), v).ok_or(fault(at, a))?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs the one instruction at `at` that compiled code left to the
+/// interpreter (a helper or tail call, a checked access, an atomic, a
+/// legacy packet load) on `reg`; `Some` when it ends the run (a tail
+/// call). `can_tail`: a tail call may be taken here.
+///
+/// # Errors
+/// As [`run`].
+pub(crate) fn slow_op(
+    code: &Code,
+    at: usize,
+    reg: &mut [u64; 16],
+    mem: &mut Memory,
+    env: &mut dyn Env,
+    can_tail: bool,
+) -> Result<Option<Exit>> {
+    let op = code.ops.get(at).ok_or(Error::BadInstruction { pc: at as u32 })?;
+    match op.k {
+        K::Ldx | K::LdxS | K::St | K::Stx => checked_access(op, at, reg, mem).map(|()| None),
+        _ => {
+            let mut cx = Cold {
+                frames: alloc::vec::Vec::new(),
+                mem,
+                env,
+                can_tail,
+            };
+            match cold(op, at, at + 1, reg, &mut cx, code)? {
+                Step::Go(_) => Ok(None),
+                Step::Done(exit) => Ok(Some(exit)),
             }
         }
     }

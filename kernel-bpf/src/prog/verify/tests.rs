@@ -168,11 +168,30 @@ fn check(p: &[Insn]) -> Result<bool, alloc::string::String> {
                 ));
             }
             // The proven accesses, unchecked, do what the checked ones did.
-            if run(&trusted) != (r, ctx_after) {
+            let want = (r, ctx_after);
+            if run(&trusted) != want {
                 return Err(alloc::format!(
                     "trusted code differs (ctx filled {fill:#x})\n{}",
                     log.text()
                 ));
+            }
+            // And so does the compiled code, which makes them directly.
+            #[cfg(all(feature = "std", target_arch = "x86_64"))]
+            {
+                use crate::Platform;
+                let host = crate::hosted::Hosted::new(1);
+                // SAFETY: as for `trusted` above.
+                #[allow(unsafe_code)]
+                let image = unsafe { crate::prog::jit::compile(&runnable, &verified.proven, &|b| host.map_code(b)) };
+                let Some(image) = image else {
+                    return Err(alloc::format!("verified, but not compiled\n{}", log.text()));
+                };
+                if run(&trusted.clone().with_image(image)) != want {
+                    return Err(alloc::format!(
+                        "compiled code differs (ctx filled {fill:#x})\n{}",
+                        log.text()
+                    ));
+                }
             }
         }
         return Ok(true);

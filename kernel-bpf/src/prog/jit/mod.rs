@@ -1,0 +1,205 @@
+//! The JIT: verified programs compiled to machine code at load, run instead
+//! of the interpreter.
+//!
+//! - [`x86_64`]: the back end for x86_64 (hosted runs and x86_64 kernels).
+//!
+//! The common case runs as machine code: ALU, jumps, 64-bit immediates,
+//! bpf-to-bpf calls, and the loads and stores the verifier proved in
+//! bounds. The rest (helper and tail calls, accesses it could not prove,
+//! atomics, legacy packet loads) goes through one slow path: the compiled
+//! code spills the registers into the run's [`RunCtx`] and calls
+//! [`slow`], which runs that instruction with the interpreter's own code
+//! ([`interp::slow_op`]), so both agree by construction there.
+//!
+//! The machine code is placed by the platform ([`Platform::map_code`]):
+//! written while writable, then executable and never writable again. A
+//! platform that cannot map code runs everything interpreted.
+//!
+//! [`Platform::map_code`]: crate::Platform::map_code
+
+#![allow(unsafe_code)]
+
+#[cfg(target_arch = "x86_64")]
+pub mod x86_64;
+
+use crate::error::Result;
+use crate::platform::CodeMapping;
+use crate::prog::insn::{Insn, CALL};
+use crate::prog::interp::code::Code;
+use crate::prog::interp::mem::Memory;
+use crate::prog::interp::{self, Env, Exit};
+use crate::prog::load::CodeMapper;
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+
+/// Offset in [`RunCtx`] of the spilled registers r0..r10.
+const REGS: i32 = 0;
+/// Offset in [`RunCtx`] of the stack pointer at the run's entry.
+const ENTRY_RSP: i32 = 88;
+
+/// What compiled code and the slow path share during one run. The
+/// compiled code reads and writes only the first two fields, at the
+/// offsets above.
+#[repr(C)]
+pub struct RunCtx<'a> {
+    regs: [u64; 11],
+    entry_rsp: u64,
+    code: &'a Code,
+    mem: &'a mut Memory,
+    env: &'a mut dyn Env,
+    can_tail: bool,
+    /// How the run ended, when the slow path ended it.
+    outcome: Option<Result<Exit>>,
+}
+
+/// A program's machine code, placed by the platform.
+pub struct Image {
+    mapping: Box<dyn CodeMapping>,
+}
+
+impl core::fmt::Debug for Image {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Image").field("len", &self.mapping.len()).finish()
+    }
+}
+
+impl Image {
+    /// Bytes of machine code.
+    pub fn len(&self) -> usize {
+        self.mapping.len()
+    }
+
+    /// Whether there is none (never: a program has an exit).
+    pub fn is_empty(&self) -> bool {
+        self.mapping.len() == 0
+    }
+
+    /// The machine code.
+    pub fn bytes(&self) -> &[u8] {
+        // SAFETY: the mapping is `len` readable bytes for its lifetime.
+        unsafe { core::slice::from_raw_parts(self.mapping.addr(), self.mapping.len()) }
+    }
+}
+
+/// Where each function of a program starts: the entry at 0 and every
+/// target of a bpf-to-bpf call.
+pub struct Layout {
+    starts: Vec<usize>,
+}
+
+impl Layout {
+    /// The functions of `insns`.
+    pub fn of(insns: &[Insn]) -> Layout {
+        let mut starts = alloc::vec![0];
+        for (pc, i) in insns.iter().enumerate() {
+            if i.code == CALL && i.src == abi::BPF_PSEUDO_CALL {
+                let t = pc as i64 + 1 + i64::from(i.imm);
+                if t > 0 && (t as usize) < insns.len() {
+                    starts.push(t as usize);
+                }
+            }
+        }
+        starts.sort_unstable();
+        starts.dedup();
+        Layout { starts }
+    }
+
+    /// Whether a function starts at `pc`.
+    pub fn starts(&self, pc: usize) -> bool {
+        self.starts.binary_search(&pc).is_ok()
+    }
+
+    /// The index of the function `pc` belongs to (0: the entry's).
+    pub fn func_of(&self, pc: usize) -> usize {
+        self.starts.partition_point(|&s| s <= pc).saturating_sub(1)
+    }
+}
+
+/// Compiles a verified program for this machine and has `map` place the
+/// code; `None` where there is no back end for this architecture, the
+/// program uses what the back end does not compile, or `map` cannot place
+/// it (the program is then interpreted).
+///
+/// # Safety
+/// `proven` must be the verifier's result for `insns`, as for
+/// [`Code::trust`]: the compiled code makes the proven accesses directly.
+/// Code the verifier did not see may be compiled with an empty `proven`
+/// (every access is then checked), but must still not nest bpf-to-bpf
+/// calls deeper than `MAX_CALL_FRAMES` (the compiled code does not count
+/// them) and must end, as verified code does.
+pub unsafe fn compile(insns: &[Insn], proven: &[bool], map: CodeMapper<'_>) -> Option<Image> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let slow_fn: extern "sysv64" fn(*mut RunCtx<'_>, u64) -> u64 = slow;
+        let bytes = x86_64::compile(insns, proven, &Layout::of(insns), slow_fn as usize as u64).ok()?;
+        map(&bytes).map(|mapping| Image { mapping })
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (insns, proven, map);
+        None
+    }
+}
+
+/// Runs `code`'s compiled image from its entry with `reg` (r1..r5 and
+/// r10 set); how it ended.
+///
+/// # Errors
+/// The slow path's errors (memory faults, helper errors).
+pub(crate) fn run(
+    image: &Image,
+    code: &Code,
+    reg: &[u64; 16],
+    mem: &mut Memory,
+    env: &mut dyn Env,
+    can_tail: bool,
+) -> Result<Exit> {
+    let mut cx = RunCtx {
+        regs: [0; 11],
+        entry_rsp: 0,
+        code,
+        mem,
+        env,
+        can_tail,
+        outcome: None,
+    };
+    cx.regs.copy_from_slice(&reg[..11]);
+    // SAFETY: the image is code `compile` produced for this program and
+    // the platform mapped executable: a function of this signature that
+    // touches only `cx`'s first two fields, memory the verifier proved,
+    // and what the slow path hands it.
+    let entry: extern "sysv64" fn(*mut RunCtx<'_>) -> u64 = unsafe { core::mem::transmute(image.mapping.addr()) };
+    let r0 = entry(&mut cx);
+    cx.outcome.take().unwrap_or(Ok(Exit::Return(r0)))
+}
+
+/// The slow path: runs the instruction `arg` names (its index, and in bit
+/// 31 whether it is in the entry function) on the spilled registers;
+/// returns 0 to go on, 1 when the run ends (its outcome is then in the
+/// context).
+extern "sysv64" fn slow(cx: *mut RunCtx<'_>, arg: u64) -> u64 {
+    // SAFETY: compiled code passes the context `run` lent it, which no
+    // other reference reaches while the run is in the compiled code.
+    let cx = unsafe { &mut *cx };
+    let pc = (arg & 0x7fff_ffff) as usize;
+    let entry = arg & 1 << 31 != 0;
+    let mut reg = [0u64; 16];
+    reg[..11].copy_from_slice(&cx.regs);
+    match interp::slow_op(cx.code, pc, &mut reg, cx.mem, cx.env, cx.can_tail && entry) {
+        Ok(None) => {
+            cx.regs.copy_from_slice(&reg[..11]);
+            0
+        }
+        Ok(Some(exit)) => {
+            cx.outcome = Some(Ok(exit));
+            1
+        }
+        Err(e) => {
+            cx.outcome = Some(Err(e));
+            1
+        }
+    }
+}
+
+#[cfg(all(test, feature = "std", target_arch = "x86_64"))]
+mod tests;

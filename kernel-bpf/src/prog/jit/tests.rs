@@ -1,0 +1,109 @@
+//! The compiled code against the interpreter, program by program.
+
+use super::*;
+use crate::hosted::Hosted;
+use crate::prog::asm::assemble;
+use crate::prog::interp::code::prepare;
+use crate::prog::interp::Limits;
+use crate::Platform;
+use alloc::format;
+
+struct NoHelpers;
+
+impl Env for NoHelpers {
+    fn call(&mut self, id: u32, args: [u64; 5], _mem: &mut Memory) -> Result<u64> {
+        Ok(u64::from(id) * 1000 + args.iter().sum::<u64>())
+    }
+}
+
+/// r0 of `text` run by the interpreter and compiled, each with `data` as
+/// r1 (and its length as r2); a fault's address is given from `data`'s
+/// start.
+fn both(text: &str, data: &[u8]) -> (Result<u64>, Result<u64>) {
+    let insns = assemble(text).unwrap();
+    let run = |jit: bool| {
+        let mut code = prepare(&insns).unwrap();
+        if jit {
+            let host = Hosted::new(1);
+            // SAFETY: nothing proven: every access is checked; the test
+            // programs call at most a few frames deep and end.
+            let image = unsafe { compile(&insns, &[], &|b| host.map_code(b)) }.expect("compiles");
+            code = code.with_image(image);
+        }
+        let mut mem = Memory::new();
+        let (_, addr) = mem.own(data.to_vec(), true);
+        interp::run_code(
+            &code,
+            [addr, data.len() as u64, 0, 0, 0],
+            &mut mem,
+            &mut NoHelpers,
+            Limits::default(),
+        )
+        .map_err(|e| match e {
+            crate::Error::MemoryFault { pc, addr: a } => crate::Error::MemoryFault {
+                pc,
+                addr: a.wrapping_sub(addr),
+            },
+            e => e,
+        })
+    };
+    (run(false), run(true))
+}
+
+#[track_caller]
+fn same(text: &str, data: &[u8]) -> u64 {
+    let (i, j) = both(text, data);
+    assert_eq!(format!("{i:?}"), format!("{j:?}"), "{text}");
+    i.unwrap_or(u64::MAX)
+}
+
+#[test]
+fn arithmetic_matches_the_interpreter() {
+    assert_eq!(same("mov %r0, 5\nadd %r0, 7\nexit", &[]), 12);
+    same("mov %r0, -1\nmov32 %r1, 3\nmul %r0, %r1\nexit", &[]);
+    same("lddw %r0, 0x123456789abcdef0\nrsh %r0, 4\narsh32 %r0, 3\nexit", &[]);
+    same("mov %r0, 7\nmov %r3, 0\ndiv %r0, %r3\nexit", &[]);
+    same("mov %r0, 7\nmov %r3, 0\nmod %r0, %r3\nexit", &[]);
+    same("lddw %r0, 0x8000000000000000\nmov %r2, -1\nsdiv %r0, %r2\nexit", &[]);
+    same("mov32 %r0, -9\nmov32 %r4, 2\nsmod32 %r0, %r4\nexit", &[]);
+    same(
+        "mov %r0, 100\nmov %r3, 9\nmov %r4, 3\ndiv %r3, %r4\nmod %r0, %r3\nexit",
+        &[],
+    );
+    same(
+        "lddw %r4, 0x1122334455667788\nmov %r0, %r4\nmov %r1, 12\nlsh %r4, %r1\nmov %r0, %r4\nexit",
+        &[],
+    );
+    same("mov %r0, 3\nmov %r4, 5\nlsh %r4, %r4\nadd %r0, %r4\nexit", &[]);
+    same("lddw %r0, 0x1122334455667788\nbe16 %r0\nexit", &[]);
+    same("lddw %r0, 0x1122334455667788\nbe64 %r0\nexit", &[]);
+    same("lddw %r0, 0x1122334455667788\nle32 %r0\nexit", &[]);
+    same("mov %r0, -3\nneg32 %r0\nexit", &[]);
+}
+
+#[test]
+fn jumps_loops_and_memory_match_the_interpreter() {
+    let data: Vec<u8> = (1..=16).collect();
+    assert_eq!(
+        same(
+            "mov %r0, 0\nmov %r3, 0\nloop:\nldxb %r4, [%r1+0]\nadd %r0, %r4\nadd %r1, 1\nadd %r3, 1\njlt %r3, 16, loop\nexit",
+            &data
+        ),
+        136
+    );
+    same("ldxdw %r0, [%r1+8]\nstxw [%r1+0], %r0\nldxw %r0, [%r1+0]\nexit", &data);
+    same("stdw [%r10-8], -5\nldxdw %r0, [%r10-8]\nexit", &[]);
+    // A checked access out of bounds faults the same way.
+    same("ldxdw %r0, [%r1+64]\nexit", &data);
+    same("mov32 %r0, 1\njslt32 %r0, -1, +1\nmov %r0, 2\nexit", &[]);
+}
+
+#[test]
+fn calls_match_the_interpreter() {
+    // A helper call through the slow path, then a local call.
+    same("mov %r1, 1\nmov %r2, 2\ncall 5\nexit", &[]);
+    same(
+        "mov %r6, 40\nmov %r1, 2\ncall local sub\nadd %r0, %r6\nexit\nsub:\nmov %r6, 1\nstdw [%r10-8], 3\nldxdw %r0, [%r10-8]\nadd %r0, %r1\nexit",
+        &[],
+    );
+}

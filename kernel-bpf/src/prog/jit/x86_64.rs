@@ -1,0 +1,631 @@
+//! The x86_64 back end: BPF registers live in machine registers (Linux's
+//! assignment), and each instruction becomes a few machine instructions.
+//!
+//! | BPF | r0 | r1 | r2 | r3 | r4 | r5 | r6 | r7 | r8 | r9 | r10 |
+//! |---|---|---|---|---|---|---|---|---|---|---|---|
+//! | x86_64 | rax | rdi | rsi | rdx | rcx | r8 | rbx | r13 | r14 | r15 | rbp |
+//!
+//! r12 holds the run's [`super::RunCtx`]; r9, r10 and r11 are scratch.
+//! Compiled here: ALU and ALU64 (Linux's division semantics, sign-extending
+//! moves, byte swaps), JMP and JMP32, 64-bit immediates, the loads and
+//! stores the verifier proved, bpf-to-bpf calls and exits. Everything else
+//! (helper and tail calls, checked accesses, atomics, legacy packet loads)
+//! calls the slow path, which runs that one instruction as the interpreter
+//! does on the spilled registers (see [`super`]).
+//!
+//! A program is one machine function, `extern "sysv64" fn(*mut RunCtx) ->
+//! u64`; each subprogram is a local function that saves r6-r9. Frames keep
+//! `rsp` 16-byte aligned at every call.
+
+use super::{Layout, ENTRY_RSP, REGS};
+use crate::error::{Error, Result};
+use crate::prog::insn::Insn;
+use crate::prog::insn::*;
+use abi::*;
+use alloc::vec::Vec;
+
+const RAX: u8 = 0;
+const RCX: u8 = 1;
+const RDX: u8 = 2;
+const RBX: u8 = 3;
+const RSP: u8 = 4;
+const RBP: u8 = 5;
+const RSI: u8 = 6;
+const RDI: u8 = 7;
+const R8: u8 = 8;
+const R10: u8 = 10;
+const R11: u8 = 11;
+const R12: u8 = 12;
+const R13: u8 = 13;
+const R14: u8 = 14;
+const R15: u8 = 15;
+
+/// The machine register of each BPF register.
+const REG: [u8; 11] = [RAX, RDI, RSI, RDX, RCX, R8, RBX, R13, R14, R15, RBP];
+
+fn reg(bpf: u8) -> u8 {
+    REG[usize::from(bpf).min(10)]
+}
+
+/// Condition codes.
+const CC_E: u8 = 0x4;
+const CC_NE: u8 = 0x5;
+
+/// Machine code being written.
+#[derive(Default)]
+struct Asm {
+    b: Vec<u8>,
+}
+
+impl Asm {
+    fn byte(&mut self, v: u8) {
+        self.b.push(v);
+    }
+
+    fn bytes(&mut self, v: &[u8]) {
+        self.b.extend_from_slice(v);
+    }
+
+    fn i32(&mut self, v: i32) {
+        self.bytes(&v.to_le_bytes());
+    }
+
+    /// A REX prefix if one is needed (`byte_regs`: an 8-bit operand in
+    /// spl, bpl, sil or dil, which only exist with one).
+    fn rex(&mut self, w: bool, r: u8, b: u8, byte_regs: bool) {
+        let v = 0x40 | u8::from(w) << 3 | (r >> 3 & 1) << 2 | (b >> 3 & 1);
+        if v != 0x40 || (byte_regs && (r & 7 >= 4 || b & 7 >= 4)) {
+            self.byte(v);
+        }
+    }
+
+    /// A register-direct ModRM byte.
+    fn rr(&mut self, r: u8, b: u8) {
+        self.byte(0xc0 | (r & 7) << 3 | (b & 7));
+    }
+
+    /// A ModRM (and SIB) for `[base + disp]`.
+    fn mem(&mut self, r: u8, base: u8, disp: i32) {
+        let small = i8::try_from(disp).is_ok();
+        let md = if disp == 0 && base & 7 != RBP {
+            0
+        } else if small {
+            1
+        } else {
+            2
+        };
+        self.byte(md << 6 | (r & 7) << 3 | (base & 7));
+        if base & 7 == RSP {
+            self.byte(0x24);
+        }
+        match md {
+            1 => self.byte(disp as i8 as u8),
+            2 => self.i32(disp),
+            _ => {}
+        }
+    }
+
+    /// `op dst, src` of the "r/m, reg" form (`opc`: add 01, or 09, and 21,
+    /// sub 29, xor 31, cmp 39, test 85, mov 89).
+    fn op_rr(&mut self, opc: u8, w: bool, dst: u8, src: u8) {
+        self.rex(w, src, dst, false);
+        self.byte(opc);
+        self.rr(src, dst);
+    }
+
+    /// `op dst, imm` of group 1 (`ext`: add 0, or 1, and 4, sub 5, xor 6,
+    /// cmp 7).
+    fn op_ri(&mut self, ext: u8, w: bool, dst: u8, imm: i32) {
+        self.rex(w, 0, dst, false);
+        if let Ok(b) = i8::try_from(imm) {
+            self.byte(0x83);
+            self.rr(ext, dst);
+            self.byte(b as u8);
+        } else {
+            self.byte(0x81);
+            self.rr(ext, dst);
+            self.i32(imm);
+        }
+    }
+
+    /// `mov dst, src` (32-bit zero-extends).
+    fn mov(&mut self, w: bool, dst: u8, src: u8) {
+        self.op_rr(0x89, w, dst, src);
+    }
+
+    /// `dst = imm` sign-extended to 64 bits (`w`) or as 32 bits.
+    fn mov_imm(&mut self, w: bool, dst: u8, imm: i32) {
+        if w && imm < 0 {
+            self.rex(true, 0, dst, false);
+            self.byte(0xc7);
+            self.rr(0, dst);
+            self.i32(imm);
+        } else if imm == 0 {
+            self.op_rr(0x31, false, dst, dst);
+        } else {
+            self.rex(false, 0, dst, false);
+            self.byte(0xb8 | (dst & 7));
+            self.i32(imm);
+        }
+    }
+
+    fn mov_imm64(&mut self, dst: u8, v: u64) {
+        if let Ok(small) = u32::try_from(v) {
+            self.mov_imm(false, dst, small as i32);
+        } else if let Ok(neg) = i32::try_from(v as i64) {
+            self.mov_imm(true, dst, neg);
+        } else {
+            self.rex(true, 0, dst, false);
+            self.byte(0xb8 | (dst & 7));
+            self.bytes(&v.to_le_bytes());
+        }
+    }
+
+    /// A group-3 op on `dst` (`ext`: test-imm 0, neg 3, div 6, idiv 7).
+    fn grp3(&mut self, ext: u8, w: bool, dst: u8) {
+        self.rex(w, 0, dst, false);
+        self.byte(0xf7);
+        self.rr(ext, dst);
+    }
+
+    /// `shift dst, cl` (`ext`: shl 4, shr 5, sar 7).
+    fn shift_cl(&mut self, ext: u8, w: bool, dst: u8) {
+        self.rex(w, 0, dst, false);
+        self.byte(0xd3);
+        self.rr(ext, dst);
+    }
+
+    fn shift_imm(&mut self, ext: u8, w: bool, dst: u8, n: u8) {
+        self.rex(w, 0, dst, false);
+        self.byte(0xc1);
+        self.rr(ext, dst);
+        self.byte(n);
+    }
+
+    fn imul_rr(&mut self, w: bool, dst: u8, src: u8) {
+        self.rex(w, dst, src, false);
+        self.bytes(&[0x0f, 0xaf]);
+        self.rr(dst, src);
+    }
+
+    fn imul_ri(&mut self, w: bool, dst: u8, imm: i32) {
+        self.rex(w, dst, dst, false);
+        self.byte(0x69);
+        self.rr(dst, dst);
+        self.i32(imm);
+    }
+
+    /// `movzx`/`movsx` of a register's low 8 or 16 bits (`opc`: 0f b6, b7,
+    /// be, bf).
+    fn extend(&mut self, opc: u8, w: bool, dst: u8, src: u8) {
+        self.rex(w, dst, src, opc == 0xb6 || opc == 0xbe);
+        self.bytes(&[0x0f, opc]);
+        self.rr(dst, src);
+    }
+
+    fn movsxd(&mut self, dst: u8, src: u8) {
+        self.rex(true, dst, src, false);
+        self.byte(0x63);
+        self.rr(dst, src);
+    }
+
+    fn bswap(&mut self, w: bool, r: u8) {
+        self.rex(w, 0, r, false);
+        self.bytes(&[0x0f, 0xc8 | (r & 7)]);
+    }
+
+    /// `dst = zero-extended [base + off]` of `size` bytes.
+    fn load(&mut self, size: u8, dst: u8, base: u8, off: i32) {
+        match size {
+            1 | 2 => {
+                self.rex(false, dst, base, false);
+                self.bytes(&[0x0f, if size == 1 { 0xb6 } else { 0xb7 }]);
+            }
+            _ => {
+                self.rex(size == 8, dst, base, false);
+                self.byte(0x8b);
+            }
+        }
+        self.mem(dst, base, off);
+    }
+
+    /// `[base + off] = src`'s low `size` bytes.
+    fn store(&mut self, size: u8, base: u8, off: i32, src: u8) {
+        if size == 2 {
+            self.byte(0x66);
+        }
+        self.rex(size == 8, src, base, size == 1);
+        self.byte(if size == 1 { 0x88 } else { 0x89 });
+        self.mem(src, base, off);
+    }
+
+    /// `[base + off] = imm` (`size` bytes; 8 sign-extends it).
+    fn store_imm(&mut self, size: u8, base: u8, off: i32, imm: i32) {
+        if size == 2 {
+            self.byte(0x66);
+        }
+        self.rex(size == 8, 0, base, false);
+        self.byte(if size == 1 { 0xc6 } else { 0xc7 });
+        self.mem(0, base, off);
+        match size {
+            1 => self.byte(imm as u8),
+            2 => self.bytes(&(imm as u16).to_le_bytes()),
+            _ => self.i32(imm),
+        }
+    }
+
+    fn push(&mut self, r: u8) {
+        self.rex(false, 0, r, false);
+        self.byte(0x50 | (r & 7));
+    }
+
+    fn pop(&mut self, r: u8) {
+        self.rex(false, 0, r, false);
+        self.byte(0x58 | (r & 7));
+    }
+
+    /// A jump (`cc`: `None` for `jmp`) with a 32-bit displacement to be
+    /// patched; returns where the displacement is.
+    fn jump(&mut self, cc: Option<u8>) -> usize {
+        match cc {
+            Some(c) => self.bytes(&[0x0f, 0x80 | c]),
+            None => self.byte(0xe9),
+        }
+        self.i32(0);
+        self.b.len() - 4
+    }
+
+    /// Points the displacement at `at` to `to`.
+    fn patch(&mut self, at: usize, to: usize) {
+        let rel = to as i64 - (at as i64 + 4);
+        self.b[at..at + 4].copy_from_slice(&(rel as i32).to_le_bytes());
+    }
+
+    fn here(&self) -> usize {
+        self.b.len()
+    }
+}
+
+/// Where control goes: an instruction's code, a function's entry, or the
+/// exit that leaves the run.
+#[derive(Clone, Copy)]
+enum Target {
+    Insn(usize),
+    Func(usize),
+    Leave,
+}
+
+/// Compiles `insns` (verified; `proven[pc]`: the access at `pc` needs no
+/// check) into machine code whose slow path is the function at `slow`.
+///
+/// # Errors
+/// [`Error::BadInstruction`] for an instruction the verifier would not
+/// have passed (an unknown opcode, a jump out of the program).
+pub(super) fn compile(insns: &[Insn], proven: &[bool], layout: &Layout, slow: u64) -> Result<Vec<u8>> {
+    let n = insns.len();
+    let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
+    let mut a = Asm::default();
+    // The code of each instruction, and of each function's entry.
+    let mut at = alloc::vec![usize::MAX; n + 1];
+    let mut entry = alloc::vec![usize::MAX; n];
+    let mut fixups: Vec<(usize, Target)> = Vec::new();
+
+    // The run's entry: save what the caller needs kept, take the context
+    // and the arguments, remember the stack for leaving from any depth.
+    for r in [RBP, RBX, R12, R13, R14, R15] {
+        a.push(r);
+    }
+    a.op_ri(5, true, RSP, 8);
+    a.mov(true, R12, RDI);
+    for bpf in [1u8, 2, 3, 4, 5, 10] {
+        a.load(8, reg(bpf), R12, REGS + 8 * i32::from(bpf));
+    }
+    a.store(8, R12, ENTRY_RSP, RSP);
+    let main_epilogue = |a: &mut Asm| {
+        a.op_ri(0, true, RSP, 8);
+        for r in [R15, R14, R13, R12, RBX, RBP] {
+            a.pop(r);
+        }
+        a.byte(0xc3);
+    };
+
+    for pc in 0..n {
+        let func = layout.func_of(pc);
+        if layout.starts(pc) && pc != 0 {
+            // A subprogram: r6-r9 are the caller's.
+            entry[pc] = a.here();
+            for r in [RBX, R13, R14, R15] {
+                a.push(r);
+            }
+            a.op_ri(5, true, RSP, 8);
+        }
+        at[pc] = a.here();
+        let i = insns[pc];
+        let (d, s) = (reg(i.dst), reg(i.src));
+        let class = i.class();
+        let op = i.code & BPF_OP_MASK;
+        let x = i.code & BPF_SRC_MASK == BPF_X;
+        let size = match i.code & BPF_SIZE_MASK {
+            BPF_B => 1,
+            BPF_H => 2,
+            BPF_W => 4,
+            _ => 8,
+        };
+        let jump_to = |rel: i64| -> Result<Target> {
+            let t = pc as i64 + 1 + rel;
+            if t < 0 || t as usize >= n {
+                return Err(bad(pc));
+            }
+            Ok(Target::Insn(t as usize))
+        };
+        match class {
+            BPF_ALU | BPF_ALU64 => alu(&mut a, &i, class == BPF_ALU64, d, s, x, op).ok_or_else(|| bad(pc))?,
+            BPF_JMP | BPF_JMP32 => match i.code {
+                JA => {
+                    let p = a.jump(None);
+                    fixups.push((p, jump_to(i.off.into())?));
+                }
+                JA32 => {
+                    let p = a.jump(None);
+                    fixups.push((p, jump_to(i.imm.into())?));
+                }
+                EXIT if func == 0 => main_epilogue(&mut a),
+                EXIT => {
+                    a.op_ri(0, true, RSP, 8);
+                    for r in [R15, R14, R13, RBX] {
+                        a.pop(r);
+                    }
+                    a.byte(0xc3);
+                }
+                CALL if i.src == BPF_PSEUDO_CALL => {
+                    let t = match jump_to(i.imm.into())? {
+                        Target::Insn(t) if layout.starts(t) => t,
+                        _ => return Err(bad(pc)),
+                    };
+                    // The callee's frame is the next stack slice up, as
+                    // in the interpreter.
+                    a.op_ri(0, true, RBP, MAX_BPF_STACK as i32);
+                    a.byte(0xe8);
+                    a.i32(0);
+                    fixups.push((a.here() - 4, Target::Func(t)));
+                    a.op_ri(5, true, RBP, MAX_BPF_STACK as i32);
+                }
+                CALL | CALLX => slow_op(&mut a, pc, func == 0, slow, &mut fixups),
+                _ => {
+                    let cc = jcc(op).ok_or_else(|| bad(pc))?;
+                    let w = class == BPF_JMP;
+                    match (op, x) {
+                        (BPF_JSET, true) => a.op_rr(0x85, w, d, s),
+                        (BPF_JSET, false) => {
+                            a.rex(w, 0, d, false);
+                            a.byte(0xf7);
+                            a.rr(0, d);
+                            a.i32(i.imm);
+                        }
+                        (_, true) => a.op_rr(0x39, w, d, s),
+                        (_, false) => a.op_ri(7, w, d, i.imm),
+                    }
+                    let p = a.jump(Some(cc));
+                    fixups.push((p, jump_to(i.off.into())?));
+                }
+            },
+            BPF_LD if i.code == LD_DW_IMM => {
+                let hi = insns.get(pc + 1).ok_or_else(|| bad(pc))?.imm as u32;
+                a.mov_imm64(d, u64::from(hi) << 32 | u64::from(i.imm as u32));
+            }
+            // The second slot of a 64-bit immediate: no code.
+            _ if i.code == 0 && pc > 0 && insns[pc - 1].code == LD_DW_IMM => {}
+            BPF_LDX if i.code & BPF_MODE_MASK == BPF_MEM && proven.get(pc) == Some(&true) => {
+                a.load(size, d, s, i.off.into());
+            }
+            BPF_ST if proven.get(pc) == Some(&true) => a.store_imm(size, d, i.off.into(), i.imm),
+            BPF_STX if i.code & BPF_MODE_MASK == BPF_MEM && proven.get(pc) == Some(&true) => {
+                a.store(size, d, i.off.into(), s);
+            }
+            BPF_LD | BPF_LDX | BPF_ST | BPF_STX => slow_op(&mut a, pc, func == 0, slow, &mut fixups),
+            _ => return Err(bad(pc)),
+        }
+    }
+    at[n] = a.here();
+    // Leaving from any depth (a fault, a tail call, the slow path's exit):
+    // back to the entry's stack, then the entry's epilogue.
+    let leave = a.here();
+    a.load(8, RSP, R12, ENTRY_RSP);
+    main_epilogue(&mut a);
+    for (p, t) in fixups {
+        let to = match t {
+            Target::Insn(t) => at[t],
+            Target::Func(f) => entry[f],
+            Target::Leave => leave,
+        };
+        if to == usize::MAX {
+            return Err(bad(0));
+        }
+        a.patch(p, to);
+    }
+    Ok(a.b)
+}
+
+/// The condition of a conditional jump.
+fn jcc(op: u8) -> Option<u8> {
+    Some(match op {
+        BPF_JEQ => CC_E,
+        BPF_JNE | BPF_JSET => CC_NE,
+        BPF_JGT => 0x7,
+        BPF_JGE => 0x3,
+        BPF_JLT => 0x2,
+        BPF_JLE => 0x6,
+        BPF_JSGT => 0xf,
+        BPF_JSGE => 0xd,
+        BPF_JSLT => 0xc,
+        BPF_JSLE => 0xe,
+        _ => return None,
+    })
+}
+
+/// One ALU instruction; `None` for an encoding that is none.
+fn alu(a: &mut Asm, i: &Insn, w: bool, d: u8, s: u8, x: bool, op: u8) -> Option<()> {
+    match op {
+        BPF_ADD | BPF_SUB | BPF_OR | BPF_AND | BPF_XOR => {
+            let (opc, ext) = match op {
+                BPF_ADD => (0x01, 0),
+                BPF_SUB => (0x29, 5),
+                BPF_OR => (0x09, 1),
+                BPF_AND => (0x21, 4),
+                _ => (0x31, 6),
+            };
+            if x {
+                a.op_rr(opc, w, d, s);
+            } else {
+                a.op_ri(ext, w, d, i.imm);
+            }
+        }
+        BPF_MOV => match (x, i.off) {
+            (false, _) => a.mov_imm(w, d, i.imm),
+            (true, 0) => a.mov(w, d, s),
+            (true, 8) => a.extend(0xbe, w, d, s),
+            (true, 16) => a.extend(0xbf, w, d, s),
+            (true, 32) if w => a.movsxd(d, s),
+            _ => return None,
+        },
+        BPF_MUL => {
+            if x {
+                a.imul_rr(w, d, s);
+            } else {
+                a.imul_ri(w, d, i.imm);
+            }
+        }
+        BPF_NEG => a.grp3(3, w, d),
+        BPF_LSH | BPF_RSH | BPF_ARSH => {
+            let ext = match op {
+                BPF_LSH => 4,
+                BPF_RSH => 5,
+                _ => 7,
+            };
+            if !x {
+                a.shift_imm(ext, w, d, i.imm as u8 & if w { 63 } else { 31 });
+            } else if s == RCX && d != RCX {
+                a.shift_cl(ext, w, d);
+            } else {
+                // The count must be in cl, which is r4's: r4 waits in r11.
+                a.mov(true, R11, RCX);
+                if s != RCX {
+                    a.mov(true, RCX, s);
+                }
+                if d == RCX {
+                    a.shift_cl(ext, w, R11);
+                    a.mov(true, RCX, R11);
+                } else {
+                    a.shift_cl(ext, w, d);
+                    a.mov(true, RCX, R11);
+                }
+            }
+        }
+        BPF_DIV | BPF_MOD => divide(a, i, w, d, s, x, op == BPF_MOD),
+        BPF_END => {
+            let swap = w || x;
+            match (i.imm, swap) {
+                (16, false) => a.extend(0xb7, false, d, d),
+                (32, false) => a.mov(false, d, d),
+                (64, false) => {}
+                (16, true) => {
+                    // rol r16, 8 then zero-extend.
+                    a.byte(0x66);
+                    a.rex(false, 0, d, false);
+                    a.byte(0xc1);
+                    a.rr(0, d);
+                    a.byte(8);
+                    a.extend(0xb7, false, d, d);
+                }
+                (32, true) => a.bswap(false, d),
+                (64, true) => a.bswap(true, d),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    }
+    Some(())
+}
+
+/// Division and modulo as Linux defines them: by zero, a quotient of 0 and
+/// a remainder of the dividend; signed `MIN / -1` is `MIN` (and `% -1` is
+/// 0), which x86's `idiv` would fault on.
+fn divide(a: &mut Asm, i: &Insn, w: bool, d: u8, s: u8, x: bool, rem: bool) {
+    let signed = i.off == 1;
+    // The divisor in r11.
+    if x {
+        a.mov(w, R11, s);
+    } else {
+        a.mov_imm(w, R11, i.imm);
+    }
+    a.op_rr(0x85, w, R11, R11);
+    let nonzero = a.jump(Some(CC_NE));
+    if rem {
+        // dst unchanged (a 32-bit one zero-extended).
+        if !w {
+            a.mov(false, d, d);
+        }
+    } else {
+        a.mov_imm(false, d, 0);
+    }
+    let done_zero = a.jump(None);
+    let start = a.here();
+    a.patch(nonzero, start);
+    let mut done = Vec::new();
+    if signed {
+        a.op_ri(7, w, R11, -1);
+        let normal = a.jump(Some(CC_NE));
+        if rem {
+            a.mov_imm(false, d, 0);
+        } else {
+            a.grp3(3, w, d);
+        }
+        done.push(a.jump(None));
+        let here = a.here();
+        a.patch(normal, here);
+    }
+    // rax and rdx are r0 and r3: kept on the stack around the division.
+    a.push(RAX);
+    a.push(RDX);
+    a.mov(w, RAX, d);
+    if signed {
+        if w {
+            a.bytes(&[0x48, 0x99]); // cqo
+        } else {
+            a.byte(0x99); // cdq
+        }
+        a.grp3(7, w, R11);
+    } else {
+        a.mov_imm(false, RDX, 0);
+        a.grp3(6, w, R11);
+    }
+    a.mov(w, R10, if rem { RDX } else { RAX });
+    a.pop(RDX);
+    a.pop(RAX);
+    a.mov(w, d, R10);
+    let end = a.here();
+    a.patch(done_zero, end);
+    for p in done {
+        a.patch(p, end);
+    }
+}
+
+/// Hands the instruction at `pc` to the slow path: the registers go to the
+/// run's context, the slow path runs it, and the registers come back (or
+/// the run leaves, when it says so).
+fn slow_op(a: &mut Asm, pc: usize, entry_frame: bool, slow: u64, fixups: &mut Vec<(usize, Target)>) {
+    for bpf in 0..=10u8 {
+        a.store(8, R12, REGS + 8 * i32::from(bpf), reg(bpf));
+    }
+    a.mov(true, RDI, R12);
+    a.mov_imm(false, RSI, (pc as u32 | u32::from(entry_frame) << 31) as i32);
+    a.mov_imm64(R11, slow);
+    // call r11
+    a.bytes(&[0x41, 0xff, 0xd3]);
+    a.op_rr(0x85, false, RAX, RAX);
+    let p = a.jump(Some(CC_NE));
+    fixups.push((p, Target::Leave));
+    for bpf in 0..=9u8 {
+        a.load(8, reg(bpf), R12, REGS + 8 * i32::from(bpf));
+    }
+}
