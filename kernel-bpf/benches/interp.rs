@@ -1,21 +1,23 @@
-//! Interpreter benchmarks, side by side with the `rbpf` crate's interpreter
-//! on the same programs in the same run:
+//! Interpreter and JIT benchmarks, side by side with the `rbpf` crate's
+//! interpreter and JIT on the same programs in the same run:
 //! (a) ns per executed instruction of a 4-instruction loop,
 //! (b) ns per run of a 10-instruction program,
 //! (c) a hash-map-heavy loop (a lookup and an update per iteration, through
 //!     the same helpers on the same kernel-bpf map for both interpreters).
 //! Also prints the real Linux JIT's figures for (a) and (b) through
-//! BPF_PROG_TEST_RUN where bpf(2) is permitted, as the far anchor.
+//! BPF_PROG_TEST_RUN where bpf(2) is permitted, with the harness (the
+//! same run of a program that only exits) taken out.
 //!
 //! Run: `cargo bench -p kernel-bpf --features std --bench interp`.
 
 use abi::{Cmd, MapCreateAttr, MapType, ProgLoadAttr, ProgTestRunAttr, BPF_ANY};
 use criterion::{black_box, Criterion};
+use kernel_bpf::hosted::Hosted;
 use kernel_bpf::prog::asm::assemble;
 use kernel_bpf::prog::insn::{encode, Insn};
 use kernel_bpf::prog::interp::{self, code::prepare, mem::Memory, Env, Limits};
 use kernel_bpf::prog::verify::{verify, Input, Log};
-use kernel_bpf::{Map, Result};
+use kernel_bpf::{Map, Platform, Result};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use user_bindings::Backend;
@@ -119,6 +121,30 @@ fn ours(prog: &[Insn]) -> impl FnMut() -> u64 {
     move || interp::run_code(&code, [0; 5], &mut mem, &mut MapEnv, Limits { max_steps: u64::MAX }).unwrap()
 }
 
+/// As [`ours`], compiled by the JIT (with the verifier's proofs where it
+/// accepts the program).
+fn ours_jit(prog: &[Insn]) -> impl FnMut() -> u64 {
+    let mut mem = Memory::new();
+    let input = Input {
+        insns: prog,
+        prog_type: abi::ProgType::SocketFilter,
+        gpl: true,
+        maps: Vec::new(),
+        ld: Vec::new(),
+    };
+    let (code, proven) = match verify(&input, &mut Log::new(0)) {
+        Ok(v) => (prepare(prog).unwrap().verified(), v.proven),
+        Err(_) => (prepare(prog).unwrap(), Vec::new()),
+    };
+    let host = Hosted::new(1);
+    // SAFETY: `proven` is the verifier's result for `prog` (or empty); the
+    // benchmark programs end and make no local calls.
+    #[allow(unsafe_code)]
+    let image = unsafe { kernel_bpf::prog::jit::compile(prog, &proven, &|b| host.map_code(b)) };
+    let code = code.with_image(image.expect("the benchmark programs compile"));
+    move || interp::run_code(&code, [0; 5], &mut mem, &mut MapEnv, Limits { max_steps: u64::MAX }).unwrap()
+}
+
 fn benches(c: &mut Criterion) {
     let programs = [
         ("a_loop", loop_prog(LOOP_N)),
@@ -131,14 +157,20 @@ fn benches(c: &mut Criterion) {
         vm.register_helper(1, rbpf_lookup).unwrap();
         vm.register_helper(2, rbpf_update).unwrap();
         let mut run_ours = ours(prog);
-        assert_eq!(
-            run_ours(),
-            vm.execute_program().unwrap(),
-            "{name}: both interpreters agree"
-        );
+        let mut run_jit = ours_jit(prog);
+        let want = vm.execute_program().unwrap();
+        assert_eq!(run_ours(), want, "{name}: both interpreters agree");
+        assert_eq!(run_jit(), want, "{name}: our JIT agrees");
+        vm.jit_compile().unwrap();
+        // SAFETY: rbpf's JIT on a program its own interpreter just ran.
+        #[allow(unsafe_code)]
+        let rbpf_jit = || unsafe { vm.execute_program_jit() }.unwrap();
+        assert_eq!(rbpf_jit(), want, "{name}: rbpf's JIT agrees");
         let mut g = c.benchmark_group(*name);
         g.bench_function("kernel-bpf", |b| b.iter(|| black_box(run_ours())));
         g.bench_function("rbpf", |b| b.iter(|| black_box(vm.execute_program().unwrap())));
+        g.bench_function("kernel-bpf-jit", |b| b.iter(|| black_box(run_jit())));
+        g.bench_function("rbpf-jit", |b| b.iter(|| black_box(rbpf_jit())));
         if *name == "c_map" {
             // The helpers the map loop calls, called from a Rust loop: the
             // part of both interpreters' time that is not interpretation.
@@ -154,6 +186,19 @@ fn benches(c: &mut Criterion) {
                 },
                 || {
                     black_box(vm.execute_program().unwrap());
+                },
+                iters,
+                31,
+            ),
+        );
+        common::report(
+            &format!("{name} JITs"),
+            common::interleaved(
+                || {
+                    black_box(run_jit());
+                },
+                || {
+                    black_box(rbpf_jit());
                 },
                 iters,
                 31,
@@ -200,20 +245,22 @@ fn linux_ns_per_run(linux: &user_bindings::sys::Syscall, prog: &[Insn]) -> std::
 fn report() {
     let executed = (4 * LOOP_N + 4) as f64;
     println!("\nresults (ours / rbpf; below 1 is faster):");
-    for (group, per, unit) in [
-        ("a_loop", executed, "ns per instruction"),
-        ("b_straight", 1.0, "ns per run"),
-        ("c_map", 1.0, "ns per run"),
-    ] {
-        match (common::mean_ns(group, "kernel-bpf"), common::mean_ns(group, "rbpf")) {
-            (Some(a), Some(b)) => println!(
-                "  {group}: kernel-bpf {:.2} {unit}, rbpf {:.2}, ratio {:.2} ({:.1}x faster)",
-                a / per,
-                b / per,
-                a / b,
-                b / a
-            ),
-            _ => println!("  {group}: no estimate"),
+    for (ours, theirs) in [("kernel-bpf", "rbpf"), ("kernel-bpf-jit", "rbpf-jit")] {
+        for (group, per, unit) in [
+            ("a_loop", executed, "ns per instruction"),
+            ("b_straight", 1.0, "ns per run"),
+            ("c_map", 1.0, "ns per run"),
+        ] {
+            match (common::mean_ns(group, ours), common::mean_ns(group, theirs)) {
+                (Some(a), Some(b)) => println!(
+                    "  {group}: {ours} {:.3} {unit}, {theirs} {:.3}, ratio {:.2} ({:.1}x faster)",
+                    a / per,
+                    b / per,
+                    a / b,
+                    b / a
+                ),
+                _ => println!("  {group}: no estimate"),
+            }
         }
     }
     if let (Some(h), Some(r)) = (
@@ -227,13 +274,26 @@ fn report() {
     }
     match user_bindings::sys::Syscall::probe() {
         Ok(linux) => {
-            let n = 1000;
-            match (linux_ns_per_run(&linux, &loop_prog(n)), linux_ns_per_run(&linux, &straight_prog())) {
-                (Ok(a), Ok(b)) => println!(
-                    "  Linux JIT (BPF_PROG_TEST_RUN): a_loop {:.3} ns per instruction, b_straight {b:.1} ns per run (includes the test-run harness)",
-                    a / (4 * n + 4) as f64
-                ),
-                (a, b) => println!("  Linux JIT: {a:?} {b:?}"),
+            let exit0 = assemble("mov %r0, 0\nexit").unwrap();
+            match (
+                linux_ns_per_run(&linux, &loop_prog(LOOP_N)),
+                linux_ns_per_run(&linux, &straight_prog()),
+                linux_ns_per_run(&linux, &exit0),
+            ) {
+                (Ok(a), Ok(b), Ok(h)) => {
+                    let linux_a = (a - h) / executed;
+                    println!(
+                        "  Linux JIT (BPF_PROG_TEST_RUN, less its harness of {h:.1} ns per run): a_loop {linux_a:.3} ns per instruction, b_straight {:.1} ns per run",
+                        b - h
+                    );
+                    if let Some(j) = common::mean_ns("a_loop", "kernel-bpf-jit") {
+                        println!(
+                            "  a_loop: kernel-bpf-jit / Linux JIT = {:.2} (goal: at most 1.2)",
+                            j / executed / linux_a
+                        );
+                    }
+                }
+                (a, b, h) => println!("  Linux JIT: {a:?} {b:?} {h:?}"),
             }
         }
         Err(why) => println!("  SKIP Linux JIT anchor: {why}"),

@@ -312,6 +312,13 @@ impl Memory {
         self.regions.is_empty()
     }
 
+    /// The first region `addr` lies in. Regions stay while a program runs
+    /// (helpers only add to them; `take` and `recycle` come between runs),
+    /// so compiled code may keep one's bounds for the run.
+    pub fn region_at(&self, addr: u64) -> Option<Region> {
+        self.regions.iter().find(|r| addr >= r.start && addr < r.end).copied()
+    }
+
     /// Whether `[addr, addr + len)` lies in one allowed region.
     #[inline]
     pub fn check(&self, addr: u64, len: u64, write: bool) -> bool {

@@ -36,14 +36,36 @@ use alloc::vec::Vec;
 const REGS: i32 = 0;
 /// Offset in [`RunCtx`] of the stack pointer at the run's entry.
 const ENTRY_RSP: i32 = 88;
+/// Offset in [`RunCtx`] of the helper id the next direct call is for.
+const HELPER: i32 = 96;
+/// Offset in [`RunCtx`] of the flag a failed helper sets.
+const FAILED: i32 = 104;
+/// Offsets in [`RunCtx`] of the first address of the region r1 points to
+/// at entry (the context, usually), and of its end less 8.
+const FAST_LO: i32 = 112;
+const FAST_END8: i32 = 120;
 
-/// What compiled code and the slow path share during one run. The
-/// compiled code reads and writes only the first two fields, at the
-/// offsets above.
+/// The Rust functions compiled code calls.
+pub(crate) struct Calls {
+    /// [`slow`].
+    pub slow: u64,
+    /// [`helper`].
+    pub helper: u64,
+}
+
+/// What compiled code and the Rust functions it calls share during one
+/// run. The compiled code reads and writes only the first six fields, at
+/// the offsets above.
 #[repr(C)]
 pub struct RunCtx<'a> {
     regs: [u64; 11],
     entry_rsp: u64,
+    helper: u64,
+    failed: u64,
+    /// Loads inside `[fast_lo, fast_end8 + 8)` need not leave the compiled
+    /// code: that region is live for the whole run.
+    fast_lo: u64,
+    fast_end8: u64,
     code: &'a Code,
     mem: &'a mut Memory,
     env: &'a mut dyn Env,
@@ -131,7 +153,12 @@ pub unsafe fn compile(insns: &[Insn], proven: &[bool], map: CodeMapper<'_>) -> O
     #[cfg(target_arch = "x86_64")]
     {
         let slow_fn: extern "sysv64" fn(*mut RunCtx<'_>, u64) -> u64 = slow;
-        let bytes = x86_64::compile(insns, proven, &Layout::of(insns), slow_fn as usize as u64).ok()?;
+        let helper_fn: HelperFn = helper;
+        let calls = Calls {
+            slow: slow_fn as usize as u64,
+            helper: helper_fn as usize as u64,
+        };
+        let bytes = x86_64::compile(insns, proven, &Layout::of(insns), &calls).ok()?;
         map(&bytes).map(|mapping| Image { mapping })
     }
     #[cfg(not(target_arch = "x86_64"))]
@@ -154,9 +181,17 @@ pub(crate) fn run(
     env: &mut dyn Env,
     can_tail: bool,
 ) -> Result<Exit> {
+    let (fast_lo, fast_end8) = match mem.region_at(reg[1]) {
+        Some(r) if r.end - r.start >= 8 => (r.start, r.end - 8),
+        _ => (u64::MAX, 0),
+    };
     let mut cx = RunCtx {
         regs: [0; 11],
         entry_rsp: 0,
+        helper: 0,
+        failed: 0,
+        fast_lo,
+        fast_end8,
         code,
         mem,
         env,
@@ -171,6 +206,24 @@ pub(crate) fn run(
     let entry: extern "sysv64" fn(*mut RunCtx<'_>) -> u64 = unsafe { core::mem::transmute(image.mapping.addr()) };
     let r0 = entry(&mut cx);
     cx.outcome.take().unwrap_or(Ok(Exit::Return(r0)))
+}
+
+type HelperFn = extern "sysv64" fn(u64, u64, u64, u64, u64, *mut RunCtx<'_>) -> u64;
+
+/// A helper call straight from compiled code: the arguments are r1..r5
+/// where they already are, the helper's id in the context; returns r0. A
+/// helper's error sets the context's `failed` (and the run's outcome).
+extern "sysv64" fn helper(a1: u64, a2: u64, a3: u64, a4: u64, a5: u64, cx: *mut RunCtx<'_>) -> u64 {
+    // SAFETY: as for `slow`.
+    let cx = unsafe { &mut *cx };
+    match cx.env.call(cx.helper as u32, [a1, a2, a3, a4, a5], cx.mem) {
+        Ok(r0) => r0,
+        Err(e) => {
+            cx.outcome = Some(Err(e));
+            cx.failed = 1;
+            0
+        }
+    }
 }
 
 /// The slow path: runs the instruction `arg` names (its index, and in bit

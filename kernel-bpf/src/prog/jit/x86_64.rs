@@ -8,16 +8,19 @@
 //! r12 holds the run's [`super::RunCtx`]; r9, r10 and r11 are scratch.
 //! Compiled here: ALU and ALU64 (Linux's division semantics, sign-extending
 //! moves, byte swaps), JMP and JMP32, 64-bit immediates, the loads and
-//! stores the verifier proved, bpf-to-bpf calls and exits. Everything else
-//! (helper and tail calls, checked accesses, atomics, legacy packet loads)
-//! calls the slow path, which runs that one instruction as the interpreter
-//! does on the spilled registers (see [`super`]).
+//! stores the verifier proved, loads inside the region r1 pointed to at
+//! entry (checked inline), helper calls (straight to [`super::helper`],
+//! the arguments already where the C convention wants them), bpf-to-bpf
+//! calls and exits. Everything else (tail calls, other checked accesses,
+//! atomics, legacy packet loads) calls the slow path, which runs that one
+//! instruction as the interpreter does on the spilled registers (see
+//! [`super`]).
 //!
 //! A program is one machine function, `extern "sysv64" fn(*mut RunCtx) ->
 //! u64`; each subprogram is a local function that saves r6-r9. Frames keep
 //! `rsp` 16-byte aligned at every call.
 
-use super::{Layout, ENTRY_RSP, REGS};
+use super::{Calls, Layout, ENTRY_RSP, FAILED, FAST_END8, FAST_LO, HELPER, REGS};
 use crate::error::{Error, Result};
 use crate::prog::insn::Insn;
 use crate::prog::insn::*;
@@ -33,6 +36,7 @@ const RBP: u8 = 5;
 const RSI: u8 = 6;
 const RDI: u8 = 7;
 const R8: u8 = 8;
+const R9: u8 = 9;
 const R10: u8 = 10;
 const R11: u8 = 11;
 const R12: u8 = 12;
@@ -254,6 +258,34 @@ impl Asm {
         }
     }
 
+    /// `lea dst, [base + disp]`.
+    fn lea(&mut self, dst: u8, base: u8, disp: i32) {
+        self.rex(true, dst, base, false);
+        self.byte(0x8d);
+        self.mem(dst, base, disp);
+    }
+
+    /// `cmp r, [base + disp]` (64-bit).
+    fn cmp_rm(&mut self, r: u8, base: u8, disp: i32) {
+        self.rex(true, r, base, false);
+        self.byte(0x3b);
+        self.mem(r, base, disp);
+    }
+
+    /// `cmp qword [base + disp], imm8`.
+    fn cmp_mi8(&mut self, base: u8, disp: i32, imm: i8) {
+        self.rex(true, 0, base, false);
+        self.byte(0x83);
+        self.mem(7, base, disp);
+        self.byte(imm as u8);
+    }
+
+    /// `call` the absolute address `f` (through r11).
+    fn call_abs(&mut self, f: u64) {
+        self.mov_imm64(R11, f);
+        self.bytes(&[0x41, 0xff, 0xd3]);
+    }
+
     fn push(&mut self, r: u8) {
         self.rex(false, 0, r, false);
         self.byte(0x50 | (r & 7));
@@ -296,12 +328,13 @@ enum Target {
 }
 
 /// Compiles `insns` (verified; `proven[pc]`: the access at `pc` needs no
-/// check) into machine code whose slow path is the function at `slow`.
+/// check) into machine code that calls `calls`.
 ///
 /// # Errors
 /// [`Error::BadInstruction`] for an instruction the verifier would not
 /// have passed (an unknown opcode, a jump out of the program).
-pub(super) fn compile(insns: &[Insn], proven: &[bool], layout: &Layout, slow: u64) -> Result<Vec<u8>> {
+pub(super) fn compile(insns: &[Insn], proven: &[bool], layout: &Layout, calls: &Calls) -> Result<Vec<u8>> {
+    let slow = calls.slow;
     let n = insns.len();
     let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
     let mut a = Asm::default();
@@ -390,6 +423,16 @@ pub(super) fn compile(insns: &[Insn], proven: &[bool], layout: &Layout, slow: u6
                     fixups.push((a.here() - 4, Target::Func(t)));
                     a.op_ri(5, true, RBP, MAX_BPF_STACK as i32);
                 }
+                CALL if i.imm as u32 != abi::Helper::TailCall.raw() => {
+                    // Straight to the helper: r1..r5 are already the first
+                    // five arguments; the context is the sixth.
+                    a.store_imm(8, R12, HELPER, i.imm);
+                    a.mov(true, R9, R12);
+                    a.call_abs(calls.helper);
+                    a.cmp_mi8(R12, FAILED, 0);
+                    let p = a.jump(Some(CC_NE));
+                    fixups.push((p, Target::Leave));
+                }
                 CALL | CALLX => slow_op(&mut a, pc, func == 0, slow, &mut fixups),
                 _ => {
                     let cc = jcc(op).ok_or_else(|| bad(pc))?;
@@ -417,6 +460,24 @@ pub(super) fn compile(insns: &[Insn], proven: &[bool], layout: &Layout, slow: u6
             _ if i.code == 0 && pc > 0 && insns[pc - 1].code == LD_DW_IMM => {}
             BPF_LDX if i.code & BPF_MODE_MASK == BPF_MEM && proven.get(pc) == Some(&true) => {
                 a.load(size, d, s, i.off.into());
+            }
+            BPF_LDX if i.code & BPF_MODE_MASK == BPF_MEM => {
+                // Inside the entry's region (checked here), a plain load;
+                // anywhere else, the slow path's checked one.
+                a.lea(R11, s, i.off.into());
+                a.cmp_rm(R11, R12, FAST_LO);
+                let below = a.jump(Some(0x2));
+                a.lea(R10, R11, i32::from(size) - 8);
+                a.cmp_rm(R10, R12, FAST_END8);
+                let above = a.jump(Some(0x7));
+                a.load(size, d, R11, 0);
+                let done = a.jump(None);
+                let here = a.here();
+                a.patch(below, here);
+                a.patch(above, here);
+                slow_op(&mut a, pc, func == 0, slow, &mut fixups);
+                let end = a.here();
+                a.patch(done, end);
             }
             BPF_ST if proven.get(pc) == Some(&true) => a.store_imm(size, d, i.off.into(), i.imm),
             BPF_STX if i.code & BPF_MODE_MASK == BPF_MEM && proven.get(pc) == Some(&true) => {
@@ -619,9 +680,7 @@ fn slow_op(a: &mut Asm, pc: usize, entry_frame: bool, slow: u64, fixups: &mut Ve
     }
     a.mov(true, RDI, R12);
     a.mov_imm(false, RSI, (pc as u32 | u32::from(entry_frame) << 31) as i32);
-    a.mov_imm64(R11, slow);
-    // call r11
-    a.bytes(&[0x41, 0xff, 0xd3]);
+    a.call_abs(slow);
     a.op_rr(0x85, false, RAX, RAX);
     let p = a.jump(Some(CC_NE));
     fixups.push((p, Target::Leave));
