@@ -255,4 +255,4 @@ extern "sysv64" fn slow(cx: *mut RunCtx<'_>, arg: u64) -> u64 {
 }
 
 #[cfg(all(test, feature = "std", target_arch = "x86_64"))]
-mod tests;
+pub(crate) mod tests;

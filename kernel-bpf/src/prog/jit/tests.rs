@@ -28,6 +28,7 @@ fn both(text: &str, data: &[u8]) -> (Result<u64>, Result<u64>) {
             // SAFETY: nothing proven: every access is checked; the test
             // programs call at most a few frames deep and end.
             let image = unsafe { compile(&insns, &[], &|b| host.map_code(b)) }.expect("compiles");
+            assert_eq!(undecodable(image.bytes()), None, "{text}");
             code = code.with_image(image);
         }
         let mut mem = Memory::new();
@@ -106,4 +107,28 @@ fn calls_match_the_interpreter() {
         "mov %r6, 40\nmov %r1, 2\ncall local sub\nadd %r0, %r6\nexit\nsub:\nmov %r6, 1\nstdw [%r10-8], 3\nldxdw %r0, [%r10-8]\nadd %r0, %r1\nexit",
         &[],
     );
+}
+
+/// The offset of the first byte of `code` that does not start a valid
+/// x86_64 instruction, decoding from the start (so every instruction the
+/// compiler wrote is one the processor reads as written).
+pub(crate) fn undecodable(code: &[u8]) -> Option<usize> {
+    let mut d = iced_x86::Decoder::new(64, code, iced_x86::DecoderOptions::NONE);
+    let mut at = 0;
+    while d.can_decode() {
+        let i = d.decode();
+        if i.is_invalid() {
+            return Some(at);
+        }
+        at += i.len();
+    }
+    (at != code.len()).then_some(at)
+}
+
+#[test]
+fn the_decoder_check_catches_a_bad_byte() {
+    // push rbp; ret: fine. A lone 0x0f 0x0b is ud2 (valid); 0x06 is not
+    // an instruction in 64-bit mode.
+    assert_eq!(undecodable(&[0x55, 0xc3]), None);
+    assert_eq!(undecodable(&[0x55, 0x06, 0xc3]), Some(1));
 }

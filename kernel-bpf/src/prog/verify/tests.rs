@@ -186,6 +186,12 @@ fn check(p: &[Insn]) -> Result<bool, alloc::string::String> {
                 let Some(image) = image else {
                     return Err(alloc::format!("verified, but not compiled\n{}", log.text()));
                 };
+                if let Some(bad) = crate::prog::jit::tests::undecodable(image.bytes()) {
+                    return Err(alloc::format!(
+                        "compiled code does not decode at byte {bad}\n{}",
+                        log.text()
+                    ));
+                }
                 if run(&trusted.clone().with_image(image)) != want {
                     return Err(alloc::format!(
                         "compiled code differs (ctx filled {fill:#x})\n{}",
