@@ -140,7 +140,7 @@ fn ours_jit(prog: &[Insn]) -> impl FnMut() -> u64 {
     // SAFETY: `proven` is the verifier's result for `prog` (or empty); the
     // benchmark programs end and make no local calls.
     #[allow(unsafe_code)]
-    let image = unsafe { kernel_bpf::prog::jit::compile(prog, &proven, &|b| host.map_code(b)) };
+    let image = unsafe { kernel_bpf::prog::jit::compile(prog, &proven, &|b| host.map_code(b), None) };
     let code = code.with_image(image.expect("the benchmark programs compile"));
     move || interp::run_code(&code, [0; 5], &mut mem, &mut MapEnv, Limits { max_steps: u64::MAX }).unwrap()
 }

@@ -32,17 +32,24 @@ impl Env for CorpusEnv {
     }
 }
 
-/// Runs a case interpreted, or compiled (`jit`; `Err` when the program
-/// could not be compiled).
-fn run_case(case: &Case, jit: bool) -> std::result::Result<u64, String> {
+/// How a case runs: interpreted, or compiled (with its constants blinded
+/// with keys from a seed).
+#[derive(Clone, Copy)]
+enum Mode {
+    Interpreted,
+    Compiled(Option<u64>),
+}
+
+/// Runs a case (`Err` also when the program could not be compiled).
+fn run_case(case: &Case, mode: Mode) -> std::result::Result<u64, String> {
     let prog = program(case)?;
     let mut code = interp::code::prepare(&prog).map_err(|e| e.to_string())?;
-    if jit {
+    if let Mode::Compiled(blind) = mode {
         let host = Hosted::new(1);
         // SAFETY: nothing is proven (every access is checked); the corpus's
         // programs end and call a few frames deep at most.
         #[allow(unsafe_code)]
-        let image = unsafe { kernel_bpf::prog::jit::compile(&prog, &[], &|b| host.map_code(b)) };
+        let image = unsafe { kernel_bpf::prog::jit::compile(&prog, &[], &|b| host.map_code(b), blind) };
         code = code.with_image(image.ok_or("not compiled")?);
     }
     let mut mem = Memory::new();
@@ -77,23 +84,27 @@ fn conformance_corpus_passes() {
         .collect();
     files.sort();
     assert!(files.len() >= 300, "only {} files in {}", files.len(), dir.display());
-    let modes: &[(&str, bool)] = if cfg!(target_arch = "x86_64") {
-        &[("interpreter", false), ("x86_64 JIT", true)]
+    let modes: &[(&str, Mode)] = if cfg!(target_arch = "x86_64") {
+        &[
+            ("interpreter", Mode::Interpreted),
+            ("x86_64 JIT", Mode::Compiled(None)),
+            ("x86_64 JIT, constants blinded", Mode::Compiled(Some(0x0b1d_5eed))),
+        ]
     } else {
-        &[("interpreter", false)]
+        &[("interpreter", Mode::Interpreted)]
     };
-    for &(mode, jit) in modes {
-        check_corpus(&files, mode, jit);
+    for &(name, mode) in modes {
+        check_corpus(&files, name, mode);
     }
 }
 
-fn check_corpus(files: &[PathBuf], mode: &str, jit: bool) {
+fn check_corpus(files: &[PathBuf], mode_name: &str, mode: Mode) {
     let (mut passed, mut failed) = (0, Vec::new());
     for f in files {
         let name = f.file_stem().unwrap().to_string_lossy().to_string();
         let text = std::fs::read_to_string(f).unwrap();
         let outcome = parse(&text).and_then(|case| {
-            let r = run_case(&case, jit);
+            let r = run_case(&case, mode);
             match (&case.error, r) {
                 (Some(want), Err(got)) if got.lines().next().unwrap_or("").trim_end() == want => Ok(()),
                 (Some(want), r) => Err(format!("expected error {want:?}, got {r:?}")),
@@ -112,10 +123,10 @@ fn check_corpus(files: &[PathBuf], mode: &str, jit: bool) {
     for f in &failed {
         println!("FAILED {f}");
     }
-    println!("conformance ({mode}): {passed} passed, {} failed", failed.len());
+    println!("conformance ({mode_name}): {passed} passed, {} failed", failed.len());
     assert!(
         failed.is_empty(),
-        "{} conformance tests failed ({mode}):\n{}",
+        "{} conformance tests failed ({mode_name}):\n{}",
         failed.len(),
         failed.join("\n")
     );

@@ -83,3 +83,26 @@ fn use_jit_false_interprets() {
     let p = Program::load(&sys, ProgType::SocketFilter, &program(), "GPL").unwrap();
     assert!(info(&p, 0).0.jited_prog_len > 0);
 }
+
+#[test]
+fn blinded_constants_do_not_appear_in_the_code() {
+    // r0 = 0x5a5a1234; r0 ^= 0x0f0f7777; exit
+    let prog = [
+        insn(0xb7, 0, 0, 0x5a5a_1234),
+        insn(0xa7, 0, 0, 0x0f0f_7777),
+        insn(0x95, 0, 0, 0),
+    ];
+    let contains = |code: &[u8], imm: i32| code.windows(4).any(|w| w == imm.to_le_bytes());
+    let sys = Process::new(1);
+    for blind in [false, true] {
+        sys.bpf.blind_constants(blind);
+        let p = Program::load(&sys, ProgType::SocketFilter, &prog, "GPL").unwrap();
+        let len = info(&p, 0).0.jited_prog_len as usize;
+        let (_, code) = info(&p, len);
+        for imm in [0x5a5a_1234, 0x0f0f_7777] {
+            assert_eq!(contains(&code, imm), !blind, "{imm:#x} in the code, blinded: {blind}");
+        }
+        let run = p.test_run(&[0u8; 60], 1).unwrap();
+        assert_eq!(run.retval, 0x5a5a_1234 ^ 0x0f0f_7777, "blinded: {blind}");
+    }
+}

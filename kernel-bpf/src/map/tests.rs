@@ -270,6 +270,7 @@ fn prog_array_holds_entries() {
                 code: &code,
                 keep_checks: false,
                 jit: None,
+                blind: None,
             },
             &objects,
             &mut crate::prog::verify::Log::new(0),

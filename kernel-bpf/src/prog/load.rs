@@ -70,6 +70,8 @@ pub struct Request<'a> {
     pub keep_checks: bool,
     /// Compile the program and have this place it (`None`: interpret it).
     pub jit: Option<CodeMapper<'a>>,
+    /// Blind the compiled program's constants, with keys from this seed.
+    pub blind: Option<u64>,
 }
 
 impl Program {
@@ -184,7 +186,7 @@ impl Program {
             // SAFETY: as for `trust` just above: `proven` is the verifier's
             // result for `insns`, whose maps the program holds.
             #[allow(unsafe_code)]
-            let image = unsafe { crate::prog::jit::compile(&insns, proven, map) };
+            let image = unsafe { crate::prog::jit::compile(&insns, proven, map, req.blind) };
             code.jit = image.map(Arc::new);
         }
         let code = Arc::new(code);

@@ -43,6 +43,8 @@ pub struct Bpf<P: Platform> {
     keep_checks: core::sync::atomic::AtomicBool,
     /// Programs loaded from now on are interpreted, not compiled.
     interpret: core::sync::atomic::AtomicBool,
+    /// Programs compiled from now on have their constants blinded.
+    blind: core::sync::atomic::AtomicBool,
 }
 
 /// A zeroed buffer of `n` bytes, or [`Error::NoMemory`].
@@ -64,7 +66,24 @@ impl<P: Platform> Bpf<P> {
             sock_cookie: core::sync::atomic::AtomicU64::new(0),
             keep_checks: core::sync::atomic::AtomicBool::new(false),
             interpret: core::sync::atomic::AtomicBool::new(false),
+            blind: core::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Whether programs compiled from now on have their constants blinded
+    /// (`on`; off by default), as Linux's `net.core.bpf_jit_harden` asks:
+    /// every immediate is written into the machine code xor a random key,
+    /// so a program cannot plant chosen bytes in executable memory.
+    pub fn blind_constants(&self, on: bool) {
+        self.blind.store(on, core::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// A fresh seed for blinding one program's constants, when they are
+    /// to be blinded.
+    pub(crate) fn blinding_seed(&self) -> Option<u64> {
+        self.blind
+            .load(core::sync::atomic::Ordering::Relaxed)
+            .then(|| u64::from(self.platform.random_u32()) << 32 | u64::from(self.platform.random_u32()))
     }
 
     /// Whether programs loaded from now on are compiled to machine code

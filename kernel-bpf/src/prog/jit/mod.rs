@@ -138,7 +138,8 @@ impl Layout {
 }
 
 /// Compiles a verified program for this machine and has `map` place the
-/// code; `None` where there is no back end for this architecture, the
+/// code, its constants blinded with keys from the seed `blind` (see
+/// [`x86_64::compile`]); `None` where there is no back end for this architecture, the
 /// program uses what the back end does not compile, or `map` cannot place
 /// it (the program is then interpreted).
 ///
@@ -149,7 +150,7 @@ impl Layout {
 /// (every access is then checked), but must still not nest bpf-to-bpf
 /// calls deeper than `MAX_CALL_FRAMES` (the compiled code does not count
 /// them) and must end, as verified code does.
-pub unsafe fn compile(insns: &[Insn], proven: &[bool], map: CodeMapper<'_>) -> Option<Image> {
+pub unsafe fn compile(insns: &[Insn], proven: &[bool], map: CodeMapper<'_>, blind: Option<u64>) -> Option<Image> {
     #[cfg(target_arch = "x86_64")]
     {
         let slow_fn: extern "sysv64" fn(*mut RunCtx<'_>, u64) -> u64 = slow;
@@ -158,12 +159,12 @@ pub unsafe fn compile(insns: &[Insn], proven: &[bool], map: CodeMapper<'_>) -> O
             slow: slow_fn as usize as u64,
             helper: helper_fn as usize as u64,
         };
-        let bytes = x86_64::compile(insns, proven, &Layout::of(insns), &calls).ok()?;
+        let bytes = x86_64::compile(insns, proven, &Layout::of(insns), &calls, blind).ok()?;
         map(&bytes).map(|mapping| Image { mapping })
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        let _ = (insns, proven, map);
+        let _ = (insns, proven, map, blind);
         None
     }
 }

@@ -16,18 +16,18 @@ impl Env for NoHelpers {
     }
 }
 
-/// r0 of `text` run by the interpreter and compiled, each with `data` as
-/// r1 (and its length as r2); a fault's address is given from `data`'s
-/// start.
-fn both(text: &str, data: &[u8]) -> (Result<u64>, Result<u64>) {
+/// r0 of `text` run by the interpreter, compiled, and compiled with its
+/// constants blinded, each with `data` as r1 (and its length as r2); a
+/// fault's address is given from `data`'s start.
+fn runs(text: &str, data: &[u8]) -> [Result<u64>; 3] {
     let insns = assemble(text).unwrap();
-    let run = |jit: bool| {
+    let run = |jit: bool, blind: Option<u64>| {
         let mut code = prepare(&insns).unwrap();
         if jit {
             let host = Hosted::new(1);
             // SAFETY: nothing proven: every access is checked; the test
             // programs call at most a few frames deep and end.
-            let image = unsafe { compile(&insns, &[], &|b| host.map_code(b)) }.expect("compiles");
+            let image = unsafe { compile(&insns, &[], &|b| host.map_code(b), blind) }.expect("compiles");
             assert_eq!(undecodable(image.bytes()), None, "{text}");
             code = code.with_image(image);
         }
@@ -48,13 +48,14 @@ fn both(text: &str, data: &[u8]) -> (Result<u64>, Result<u64>) {
             e => e,
         })
     };
-    (run(false), run(true))
+    [run(false, None), run(true, None), run(true, Some(0x5eed))]
 }
 
 #[track_caller]
 fn same(text: &str, data: &[u8]) -> u64 {
-    let (i, j) = both(text, data);
+    let [i, j, b] = runs(text, data);
     assert_eq!(format!("{i:?}"), format!("{j:?}"), "{text}");
+    assert_eq!(format!("{i:?}"), format!("{b:?}"), "{text} (blinded)");
     i.unwrap_or(u64::MAX)
 }
 

@@ -328,13 +328,34 @@ enum Target {
 }
 
 /// Compiles `insns` (verified; `proven[pc]`: the access at `pc` needs no
-/// check) into machine code that calls `calls`.
+/// check) into machine code that calls `calls`. With `blind`, the seed of
+/// the keys, no immediate of the program appears in the code as it is:
+/// each is written xor a random key and the key xor'ed back at run time
+/// (Linux's constant blinding), so a program's constants cannot plant
+/// chosen instruction bytes.
 ///
 /// # Errors
 /// [`Error::BadInstruction`] for an instruction the verifier would not
 /// have passed (an unknown opcode, a jump out of the program).
-pub(super) fn compile(insns: &[Insn], proven: &[bool], layout: &Layout, calls: &Calls) -> Result<Vec<u8>> {
+pub(super) fn compile(
+    insns: &[Insn],
+    proven: &[bool],
+    layout: &Layout,
+    calls: &Calls,
+    blind: Option<u64>,
+) -> Result<Vec<u8>> {
     let slow = calls.slow;
+    // xorshift64: the keys of blinding.
+    let mut state = blind.map(|s| s | 1);
+    let mut key = move || {
+        state.map(|mut x| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            state = Some(x);
+            x
+        })
+    };
     let n = insns.len();
     let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
     let mut a = Asm::default();
@@ -374,10 +395,32 @@ pub(super) fn compile(insns: &[Insn], proven: &[bool], layout: &Layout, calls: &
         }
         at[pc] = a.here();
         let i = insns[pc];
-        let (d, s) = (reg(i.dst), reg(i.src));
+        let (d, mut s) = (reg(i.dst), reg(i.src));
         let class = i.class();
         let op = i.code & BPF_OP_MASK;
-        let x = i.code & BPF_SRC_MASK == BPF_X;
+        let mut x = i.code & BPF_SRC_MASK == BPF_X && matches!(class, BPF_ALU | BPF_ALU64 | BPF_JMP | BPF_JMP32);
+        let mut blinded = false;
+        let blindable = match class {
+            BPF_ALU | BPF_ALU64 => matches!(
+                op,
+                BPF_ADD | BPF_SUB | BPF_AND | BPF_OR | BPF_XOR | BPF_MUL | BPF_MOV | BPF_DIV | BPF_MOD
+            ),
+            BPF_JMP | BPF_JMP32 => !matches!(op, BPF_JA | BPF_CALL | BPF_EXIT),
+            BPF_ST => proven.get(pc) == Some(&true),
+            _ => false,
+        };
+        if !x && blindable {
+            if let Some(k) = key() {
+                // r10 = imm, written as (imm ^ k) ^ k; the instruction then
+                // takes it as its source register.
+                let (w, k) = (class != BPF_ALU && class != BPF_JMP32, k as u32 as i32);
+                a.mov_imm(w, R10, i.imm ^ k);
+                a.op_ri(6, w, R10, k);
+                x = true;
+                s = R10;
+                blinded = true;
+            }
+        }
         let size = match i.code & BPF_SIZE_MASK {
             BPF_B => 1,
             BPF_H => 2,
@@ -454,7 +497,15 @@ pub(super) fn compile(insns: &[Insn], proven: &[bool], layout: &Layout, calls: &
             },
             BPF_LD if i.code == LD_DW_IMM => {
                 let hi = insns.get(pc + 1).ok_or_else(|| bad(pc))?.imm as u32;
-                a.mov_imm64(d, u64::from(hi) << 32 | u64::from(i.imm as u32));
+                let v = u64::from(hi) << 32 | u64::from(i.imm as u32);
+                match key() {
+                    Some(k) => {
+                        a.mov_imm64(d, v ^ k);
+                        a.mov_imm64(R10, k);
+                        a.op_rr(0x31, true, d, R10);
+                    }
+                    None => a.mov_imm64(d, v),
+                }
             }
             // The second slot of a 64-bit immediate: no code.
             _ if i.code == 0 && pc > 0 && insns[pc - 1].code == LD_DW_IMM => {}
@@ -479,6 +530,7 @@ pub(super) fn compile(insns: &[Insn], proven: &[bool], layout: &Layout, calls: &
                 let end = a.here();
                 a.patch(done, end);
             }
+            BPF_ST if blinded => a.store(size, d, i.off.into(), R10),
             BPF_ST if proven.get(pc) == Some(&true) => a.store_imm(size, d, i.off.into(), i.imm),
             BPF_STX if i.code & BPF_MODE_MASK == BPF_MEM && proven.get(pc) == Some(&true) => {
                 a.store(size, d, i.off.into(), s);
