@@ -145,6 +145,47 @@ fn ours_jit(prog: &[Insn]) -> impl FnMut() -> u64 {
     move || interp::run_code(&code, [0; 5], &mut mem, &mut MapEnv, Limits { max_steps: u64::MAX }).unwrap()
 }
 
+/// A program of 1,000 instructions: ALU of every kind, jumps forward,
+/// stack stores and loads.
+fn thousand() -> Vec<Insn> {
+    let body = "mov %r1, 7\nadd %r0, %r1\nmul %r0, 3\nstxdw [%r10-8], %r0\nldxdw %r2, [%r10-8]\nxor %r0, %r2\njgt %r0, 1000, +1\nrsh %r0, 1\nand32 %r0, 0xffff\n";
+    let mut text = String::from("mov %r0, 0\n");
+    while text.lines().count() + 9 < 1000 {
+        text.push_str(body);
+    }
+    while text.lines().count() < 999 {
+        text.push_str("add %r0, 1\n");
+    }
+    text.push_str("exit");
+    assemble(&text).unwrap()
+}
+
+fn compile_time(c: &mut Criterion) {
+    let prog = thousand();
+    assert_eq!(prog.len(), 1000);
+    let input = Input {
+        insns: &prog,
+        prog_type: abi::ProgType::SocketFilter,
+        gpl: true,
+        maps: Vec::new(),
+        ld: Vec::new(),
+    };
+    let proven = verify(&input, &mut Log::new(0))
+        .expect("the 1k program verifies")
+        .proven;
+    let host = Hosted::new(1);
+    let mut g = c.benchmark_group("load_1k");
+    g.bench_function("jit_compile_and_map", |b| {
+        b.iter(|| {
+            // SAFETY: `proven` is the verifier's result for `prog`.
+            #[allow(unsafe_code)]
+            let image = unsafe { kernel_bpf::prog::jit::compile(&prog, &proven, &|b| host.map_code(b), None) };
+            black_box(image.expect("compiles").len())
+        })
+    });
+    g.finish();
+}
+
 fn benches(c: &mut Criterion) {
     let programs = [
         ("a_loop", loop_prog(LOOP_N)),
@@ -263,6 +304,12 @@ fn report() {
             }
         }
     }
+    if let Some(t) = common::mean_ns("load_1k", "jit_compile_and_map") {
+        println!(
+            "  load_1k: compiling and mapping a 1,000-instruction program takes {:.1} µs (goal: at most 20)",
+            t / 1000.0
+        );
+    }
     if let (Some(h), Some(r)) = (
         common::mean_ns("c_map", "helpers_alone"),
         common::mean_ns("c_map", "rbpf"),
@@ -306,6 +353,7 @@ fn main() {
         .measurement_time(Duration::from_secs(2))
         .configure_from_args();
     benches(&mut c);
+    compile_time(&mut c);
     c.final_summary();
     report();
 }
