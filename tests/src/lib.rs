@@ -119,6 +119,23 @@ pub fn without_cargo_settings(cmd: &mut std::process::Command) -> &mut std::proc
     cmd
 }
 
+/// Whether the command `tool` is installed here; without it, a test fails
+/// under CI (which installs it through `scripts/test.sh`) and elsewhere
+/// prints why it skips. `why` names the package.
+pub fn require(tool: &str, why: &str) -> bool {
+    let here = std::process::Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if here {
+        return true;
+    }
+    let msg = format!("{tool} is not installed ({why}); bash scripts/test.sh installs it");
+    assert!(std::env::var_os("CI").is_none(), "{msg}");
+    println!("SKIP {msg}");
+    false
+}
+
 /// The real bpf(2), or `None` after printing why it cannot be used here.
 pub fn linux_bpf(test: &str) -> Option<user_bindings::Client<user_bindings::sys::Syscall>> {
     match user_bindings::sys::Syscall::probe() {

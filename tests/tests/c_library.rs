@@ -33,25 +33,6 @@ fn out_dir(test: &str) -> PathBuf {
     d
 }
 
-fn have(tool: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// Whether `tool` is here; without it, fails under CI and says why
-/// elsewhere.
-fn require(tool: &str, why: &str) -> bool {
-    if have(tool) {
-        return true;
-    }
-    let msg = format!("{tool} is not installed ({why}); bash scripts/test.sh installs it");
-    assert!(std::env::var_os("CI").is_none(), "{msg}");
-    println!("SKIP {msg}");
-    false
-}
-
 /// How a program reaches a kernel: ccbpf's link choice.
 #[derive(Clone, Copy, PartialEq)]
 enum Link {
@@ -173,7 +154,7 @@ fn expected(name: &str) -> &'static [&'static str] {
 
 #[test]
 fn examples_print_the_same_hosted_and_on_linux() {
-    assert!(require("cc", "the host C compiler"));
+    assert!(tests::require("cc", "the host C compiler"));
     let mut compared = 0;
     for name in EXAMPLES {
         let hosted = run(&build("same", name, "cc", Link::Hosted, &[]), None);
@@ -202,7 +183,7 @@ fn examples_print_the_same_hosted_and_on_linux() {
 /// the static one does.
 #[test]
 fn the_shared_hosted_library_serves_as_the_static_one() {
-    assert!(require("cc", "the host C compiler"));
+    assert!(tests::require("cc", "the host C compiler"));
     for name in ["maps", "programs"] {
         let shared = run(&build("shared", name, "cc", Link::HostedShared, &[]), None);
         let fixed = run(&build("shared", name, "cc", Link::Hosted, &[]), None);
@@ -222,7 +203,7 @@ fn the_shared_hosted_library_serves_as_the_static_one() {
 
 #[test]
 fn examples_build_with_musl_and_print_as_with_glibc() {
-    if !require("musl-gcc", "musl-tools") {
+    if !tests::require("musl-gcc", "musl-tools") {
         return;
     }
     for name in EXAMPLES {
@@ -242,7 +223,8 @@ fn examples_build_with_musl_and_print_as_with_glibc() {
 
 #[test]
 fn examples_build_for_riscv64_and_the_abi_agrees_under_qemu() {
-    if !require("riscv64-linux-gnu-gcc", "gcc-riscv64-linux-gnu") || !require("qemu-riscv64", "qemu-user") {
+    if !tests::require("riscv64-linux-gnu-gcc", "gcc-riscv64-linux-gnu") || !tests::require("qemu-riscv64", "qemu-user")
+    {
         return;
     }
     for name in EXAMPLES {

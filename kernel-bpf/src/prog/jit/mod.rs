@@ -1,7 +1,9 @@
 //! The JIT: verified programs compiled to machine code at load, run instead
 //! of the interpreter.
 //!
-//! - [`x86_64`]: the back end for x86_64 (hosted runs and x86_64 kernels).
+//! - [`x86_64`]: the back end for x86_64 (hosted runs and x86_64 kernels);
+//! - [`riscv64`]: the back end for riscv64 (rCore), which writes its code
+//!   on any host (the tests run it under an emulator).
 //!
 //! The common case runs as machine code: ALU, jumps, 64-bit immediates,
 //! bpf-to-bpf calls, and the loads and stores the verifier proved in
@@ -19,6 +21,7 @@
 
 #![allow(unsafe_code)]
 
+pub mod riscv64;
 #[cfg(target_arch = "x86_64")]
 pub mod x86_64;
 
@@ -44,6 +47,10 @@ const FAILED: i32 = 104;
 /// at entry (the context, usually), and of its end less 8.
 const FAST_LO: i32 = 112;
 const FAST_END8: i32 = 120;
+/// Offsets in [`RunCtx`] of the addresses of [`slow`] and [`helper`] (the
+/// riscv64 code calls through them).
+const SLOW_FN: i32 = 128;
+const HELPER_FN: i32 = 136;
 
 /// The Rust functions compiled code calls.
 pub(crate) struct Calls {
@@ -54,8 +61,8 @@ pub(crate) struct Calls {
 }
 
 /// What compiled code and the Rust functions it calls share during one
-/// run. The compiled code reads and writes only the first six fields, at
-/// the offsets above.
+/// run. The compiled code reads and writes only the first eight fields,
+/// at the offsets above.
 #[repr(C)]
 pub struct RunCtx<'a> {
     regs: [u64; 11],
@@ -66,6 +73,8 @@ pub struct RunCtx<'a> {
     /// code: that region is live for the whole run.
     fast_lo: u64,
     fast_end8: u64,
+    slow_fn: u64,
+    helper_fn: u64,
     code: &'a Code,
     mem: &'a mut Memory,
     env: &'a mut dyn Env,
@@ -153,11 +162,9 @@ impl Layout {
 pub unsafe fn compile(insns: &[Insn], proven: &[bool], map: CodeMapper<'_>, blind: Option<u64>) -> Option<Image> {
     #[cfg(target_arch = "x86_64")]
     {
-        let slow_fn: extern "sysv64" fn(*mut RunCtx<'_>, u64) -> u64 = slow;
-        let helper_fn: HelperFn = helper;
         let calls = Calls {
-            slow: slow_fn as usize as u64,
-            helper: helper_fn as usize as u64,
+            slow: SLOW as usize as u64,
+            helper: HELPER_CALL as usize as u64,
         };
         let bytes = x86_64::compile(insns, proven, &Layout::of(insns), &calls, blind).ok()?;
         map(&bytes).map(|mapping| Image { mapping })
@@ -193,6 +200,8 @@ pub(crate) fn run(
         failed: 0,
         fast_lo,
         fast_end8,
+        slow_fn: SLOW as usize as u64,
+        helper_fn: HELPER_CALL as usize as u64,
         code,
         mem,
         env,
@@ -204,17 +213,20 @@ pub(crate) fn run(
     // the platform mapped executable: a function of this signature that
     // touches only `cx`'s first two fields, memory the verifier proved,
     // and what the slow path hands it.
-    let entry: extern "sysv64" fn(*mut RunCtx<'_>) -> u64 = unsafe { core::mem::transmute(image.mapping.addr()) };
+    let entry: extern "C" fn(*mut RunCtx<'_>) -> u64 = unsafe { core::mem::transmute(image.mapping.addr()) };
     let r0 = entry(&mut cx);
     cx.outcome.take().unwrap_or(Ok(Exit::Return(r0)))
 }
 
-type HelperFn = extern "sysv64" fn(u64, u64, u64, u64, u64, *mut RunCtx<'_>) -> u64;
+type HelperFn = extern "C" fn(u64, u64, u64, u64, u64, *mut RunCtx<'_>) -> u64;
+type SlowFn = extern "C" fn(*mut RunCtx<'_>, u64) -> u64;
+const HELPER_CALL: HelperFn = helper;
+const SLOW: SlowFn = slow;
 
 /// A helper call straight from compiled code: the arguments are r1..r5
 /// where they already are, the helper's id in the context; returns r0. A
 /// helper's error sets the context's `failed` (and the run's outcome).
-extern "sysv64" fn helper(a1: u64, a2: u64, a3: u64, a4: u64, a5: u64, cx: *mut RunCtx<'_>) -> u64 {
+extern "C" fn helper(a1: u64, a2: u64, a3: u64, a4: u64, a5: u64, cx: *mut RunCtx<'_>) -> u64 {
     // SAFETY: as for `slow`.
     let cx = unsafe { &mut *cx };
     match cx.env.call(cx.helper as u32, [a1, a2, a3, a4, a5], cx.mem) {
@@ -231,7 +243,7 @@ extern "sysv64" fn helper(a1: u64, a2: u64, a3: u64, a4: u64, a5: u64, cx: *mut 
 /// 31 whether it is in the entry function) on the spilled registers;
 /// returns 0 to go on, 1 when the run ends (its outcome is then in the
 /// context).
-extern "sysv64" fn slow(cx: *mut RunCtx<'_>, arg: u64) -> u64 {
+extern "C" fn slow(cx: *mut RunCtx<'_>, arg: u64) -> u64 {
     // SAFETY: compiled code passes the context `run` lent it, which no
     // other reference reaches while the run is in the compiled code.
     let cx = unsafe { &mut *cx };

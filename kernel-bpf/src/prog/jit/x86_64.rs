@@ -16,7 +16,7 @@
 //! instruction as the interpreter does on the spilled registers (see
 //! [`super`]).
 //!
-//! A program is one machine function, `extern "sysv64" fn(*mut RunCtx) ->
+//! A program is one machine function, `extern "C" fn(*mut RunCtx) ->
 //! u64`; each subprogram is a local function that saves r6-r9. Frames keep
 //! `rsp` 16-byte aligned at every call.
 
@@ -231,6 +231,28 @@ impl Asm {
             }
         }
         self.mem(dst, base, off);
+    }
+
+    /// `dst = sign-extended [base + off]` of `size` (1, 2 or 4) bytes.
+    fn load_sx(&mut self, size: u8, dst: u8, base: u8, off: i32) {
+        self.rex(true, dst, base, false);
+        match size {
+            1 => self.bytes(&[0x0f, 0xbe]),
+            2 => self.bytes(&[0x0f, 0xbf]),
+            _ => self.byte(0x63),
+        }
+        self.mem(dst, base, off);
+    }
+
+    /// `[base + off] op= src` (or with `lock`), of `size` (4 or 8) bytes;
+    /// `opc` as for [`Asm::op_rr`], or the two-byte `0f xx` forms.
+    fn op_mr(&mut self, lock: bool, opc: &[u8], size: u8, base: u8, off: i32, src: u8) {
+        if lock {
+            self.byte(0xf0);
+        }
+        self.rex(size == 8, src, base, false);
+        self.bytes(opc);
+        self.mem(src, base, off);
     }
 
     /// `[base + off] = src`'s low `size` bytes.
@@ -535,6 +557,12 @@ pub(super) fn compile(
             BPF_STX if i.code & BPF_MODE_MASK == BPF_MEM && proven.get(pc) == Some(&true) => {
                 a.store(size, d, i.off.into(), s);
             }
+            BPF_LDX if i.code & BPF_MODE_MASK == BPF_MEMSX && proven.get(pc) == Some(&true) => {
+                a.load_sx(size, d, s, i.off.into());
+            }
+            BPF_STX if i.code & BPF_MODE_MASK == BPF_ATOMIC && proven.get(pc) == Some(&true) => {
+                atomic(&mut a, &i, size, d, s).ok_or_else(|| bad(pc))?;
+            }
             BPF_LD | BPF_LDX | BPF_ST | BPF_STX => slow_op(&mut a, pc, func == 0, slow, &mut fixups),
             _ => return Err(bad(pc)),
         }
@@ -721,6 +749,70 @@ fn divide(a: &mut Asm, i: &Insn, w: bool, d: u8, s: u8, x: bool, rem: bool) {
     for p in done {
         a.patch(p, end);
     }
+}
+
+/// An atomic read-modify-write of `[d + off]` (4 or 8 bytes) with `s`,
+/// proven aligned and in bounds; `None` for an operation that is none.
+fn atomic(a: &mut Asm, i: &Insn, size: u8, d: u8, s: u8) -> Option<()> {
+    let w = size == 8;
+    let imm = i.imm as u32;
+    let fetch = imm & BPF_FETCH != 0;
+    // The address in r10, so rax (r0, which cmpxchg uses) can be any base.
+    a.lea(R10, d, i.off.into());
+    match imm {
+        BPF_XCHG => {
+            a.op_mr(false, &[0x87], size, R10, 0, s);
+            if !w {
+                a.mov(false, s, s);
+            }
+        }
+        BPF_CMPXCHG => {
+            a.op_mr(true, &[0x0f, 0xb1], size, R10, 0, s);
+            // r0 = the old value, zero-extended for 32 bits either way.
+            if !w {
+                a.mov(false, RAX, RAX);
+            }
+        }
+        _ if imm & !BPF_FETCH == u32::from(BPF_ADD) && fetch => {
+            a.op_mr(true, &[0x0f, 0xc1], size, R10, 0, s);
+            if !w {
+                a.mov(false, s, s);
+            }
+        }
+        _ if !fetch => {
+            let opc = match (imm & !BPF_FETCH) as u8 {
+                BPF_ADD => 0x01,
+                BPF_AND => 0x21,
+                BPF_OR => 0x09,
+                BPF_XOR => 0x31,
+                _ => return None,
+            };
+            a.op_mr(true, &[opc], size, R10, 0, s);
+        }
+        _ => {
+            // Fetching and, or, xor: a compare-and-exchange loop on rax,
+            // which is r0's, kept on the stack meanwhile.
+            let opc = match (imm & !BPF_FETCH) as u8 {
+                BPF_AND => 0x21,
+                BPF_OR => 0x09,
+                BPF_XOR => 0x31,
+                _ => return None,
+            };
+            a.mov(true, R9, s);
+            a.push(RAX);
+            a.load(size, RAX, R10, 0);
+            let again = a.here();
+            a.mov(true, R11, RAX);
+            a.op_rr(opc, w, R11, R9);
+            a.op_mr(true, &[0x0f, 0xb1], size, R10, 0, R11);
+            let p = a.jump(Some(CC_NE));
+            a.patch(p, again);
+            a.mov(w, R9, RAX);
+            a.pop(RAX);
+            a.mov(true, s, R9);
+        }
+    }
+    Some(())
 }
 
 /// Hands the instruction at `pc` to the slow path: the registers go to the

@@ -1,0 +1,707 @@
+//! The riscv64 back end (rCore's architecture): RV64IMA, without Zba or
+//! Zbb (byte swaps and extensions are written out), so it runs on any
+//! RV64GC core. It writes code for riscv64 on any host, so the tests run
+//! its output under an emulator.
+//!
+//! | BPF | r0 | r1 | r2 | r3 | r4 | r5 | r6 | r7 | r8 | r9 | r10 |
+//! |---|---|---|---|---|---|---|---|---|---|---|---|
+//! | riscv64 | a5 | a0 | a1 | a2 | a3 | a4 | s1 | s2 | s3 | s4 | s5 |
+//!
+//! s6 holds the run's [`super::RunCtx`]; t0-t2 are scratch. What is
+//! compiled and what goes to the slow path is as on x86_64 (see
+//! [`super::x86_64`]); the Rust functions are called through the addresses
+//! in the run's context, so the code holds no absolute address. A
+//! conditional jump is an inverted short branch over a `jal`, which reaches
+//! 1 MiB either way.
+
+use super::{Layout, ENTRY_RSP, FAILED, FAST_END8, FAST_LO, HELPER, HELPER_FN, REGS, SLOW_FN};
+use crate::error::{Error, Result};
+use crate::prog::insn::Insn;
+use crate::prog::insn::*;
+use abi::*;
+use alloc::vec::Vec;
+
+const ZERO: u8 = 0;
+const RA: u8 = 1;
+const SP: u8 = 2;
+const T0: u8 = 5;
+const T1: u8 = 6;
+const T2: u8 = 7;
+const T3: u8 = 28;
+const S1: u8 = 9;
+const A0: u8 = 10;
+const A1: u8 = 11;
+const A5: u8 = 15;
+const S2: u8 = 18;
+const S3: u8 = 19;
+const S4: u8 = 20;
+const S5: u8 = 21;
+const S6: u8 = 22;
+
+/// The machine register of each BPF register.
+const REG: [u8; 11] = [A5, A0, A1, 12, 13, 14, S1, S2, S3, S4, S5];
+
+fn reg(bpf: u8) -> u8 {
+    REG[usize::from(bpf).min(10)]
+}
+
+/// Major opcodes.
+const OP: u32 = 0x33;
+const OP_32: u32 = 0x3b;
+const OP_IMM: u32 = 0x13;
+const OP_IMM_32: u32 = 0x1b;
+const LOAD: u32 = 0x03;
+const STORE: u32 = 0x23;
+const BRANCH: u32 = 0x63;
+const JAL: u32 = 0x6f;
+const JALR: u32 = 0x67;
+const LUI: u32 = 0x37;
+const AMO: u32 = 0x2f;
+
+/// Branch conditions (funct3).
+const BEQ: u32 = 0;
+const BNE: u32 = 1;
+const BLT: u32 = 4;
+const BGE: u32 = 5;
+const BLTU: u32 = 6;
+const BGEU: u32 = 7;
+
+/// Machine code being written (32-bit instructions).
+#[derive(Default)]
+struct Asm {
+    b: Vec<u8>,
+}
+
+fn fits12(v: i64) -> bool {
+    (-2048..2048).contains(&v)
+}
+
+impl Asm {
+    fn emit(&mut self, w: u32) {
+        self.b.extend_from_slice(&w.to_le_bytes());
+    }
+
+    fn here(&self) -> usize {
+        self.b.len()
+    }
+
+    fn r(&mut self, f7: u32, rs2: u8, rs1: u8, f3: u32, rd: u8, op: u32) {
+        self.emit(f7 << 25 | u32::from(rs2) << 20 | u32::from(rs1) << 15 | f3 << 12 | u32::from(rd) << 7 | op);
+    }
+
+    fn i(&mut self, imm: i32, rs1: u8, f3: u32, rd: u8, op: u32) {
+        self.emit((imm as u32 & 0xfff) << 20 | u32::from(rs1) << 15 | f3 << 12 | u32::from(rd) << 7 | op);
+    }
+
+    fn s(&mut self, imm: i32, rs2: u8, rs1: u8, f3: u32) {
+        let v = imm as u32;
+        self.emit(
+            (v >> 5 & 0x7f) << 25 | u32::from(rs2) << 20 | u32::from(rs1) << 15 | f3 << 12 | (v & 0x1f) << 7 | STORE,
+        );
+    }
+
+    fn b_type(imm: i32, rs2: u8, rs1: u8, f3: u32) -> u32 {
+        let v = imm as u32;
+        (v >> 12 & 1) << 31
+            | (v >> 5 & 0x3f) << 25
+            | u32::from(rs2) << 20
+            | u32::from(rs1) << 15
+            | f3 << 12
+            | (v >> 1 & 0xf) << 8
+            | (v >> 11 & 1) << 7
+            | BRANCH
+    }
+
+    fn j_type(imm: i32, rd: u8) -> u32 {
+        let v = imm as u32;
+        (v >> 20 & 1) << 31
+            | (v >> 1 & 0x3ff) << 21
+            | (v >> 11 & 1) << 20
+            | (v >> 12 & 0xff) << 12
+            | u32::from(rd) << 7
+            | JAL
+    }
+
+    fn addi(&mut self, rd: u8, rs: u8, imm: i32) {
+        self.i(imm, rs, 0, rd, OP_IMM);
+    }
+
+    fn mv(&mut self, rd: u8, rs: u8) {
+        if rd != rs {
+            self.addi(rd, rs, 0);
+        }
+    }
+
+    fn slli(&mut self, rd: u8, rs: u8, n: u32) {
+        self.i(n as i32 & 63, rs, 1, rd, OP_IMM);
+    }
+
+    fn srli(&mut self, rd: u8, rs: u8, n: u32) {
+        self.i(n as i32 & 63, rs, 5, rd, OP_IMM);
+    }
+
+    fn srai(&mut self, rd: u8, rs: u8, n: u32) {
+        self.i(0x400 | (n as i32 & 63), rs, 5, rd, OP_IMM);
+    }
+
+    /// `rd = rs`'s low 32 bits, zero-extended.
+    fn zext32(&mut self, rd: u8, rs: u8) {
+        self.slli(rd, rs, 32);
+        self.srli(rd, rd, 32);
+    }
+
+    /// `rd = rs`'s low 32 bits, sign-extended (`sext.w`).
+    fn sext32(&mut self, rd: u8, rs: u8) {
+        self.i(0, rs, 0, rd, OP_IMM_32);
+    }
+
+    /// `rd = v`.
+    fn li(&mut self, rd: u8, v: i64) {
+        if let Ok(v32) = i32::try_from(v) {
+            let lo = (v32 << 20) >> 20;
+            let hi = (i64::from(v32) - i64::from(lo)) >> 12;
+            if hi != 0 {
+                self.emit(((hi as u32) & 0xfffff) << 12 | u32::from(rd) << 7 | LUI);
+                if lo != 0 {
+                    self.i(lo, rd, 0, rd, OP_IMM_32);
+                }
+            } else {
+                self.addi(rd, ZERO, lo);
+            }
+            return;
+        }
+        let lo = ((v << 52) >> 52) as i32;
+        let hi = (v - i64::from(lo)) >> 12;
+        let shift = 12 + hi.trailing_zeros().min(31);
+        self.li(rd, (v - i64::from(lo)) >> shift);
+        self.slli(rd, rd, shift);
+        if lo != 0 {
+            self.addi(rd, rd, lo);
+        }
+    }
+
+    /// `rd = mem[base + off]` of `size` bytes, zero-extended.
+    fn load(&mut self, size: u8, rd: u8, base: u8, off: i32) {
+        let f3 = match size {
+            1 => 4,
+            2 => 5,
+            4 => 6,
+            _ => 3,
+        };
+        let (base, off) = self.address(base, off);
+        self.i(off, base, f3, rd, LOAD);
+    }
+
+    fn store(&mut self, size: u8, base: u8, off: i32, src: u8) {
+        let f3 = match size {
+            1 => 0,
+            2 => 1,
+            4 => 2,
+            _ => 3,
+        };
+        let (base, off) = self.address(base, off);
+        self.s(off, src, base, f3);
+    }
+
+    /// A base and a 12-bit offset for `base + off` (through t2 when the
+    /// offset does not fit).
+    fn address(&mut self, base: u8, off: i32) -> (u8, i32) {
+        if fits12(off.into()) {
+            (base, off)
+        } else {
+            self.li(T2, off.into());
+            self.r(0, base, T2, 0, T2, OP);
+            (T2, 0)
+        }
+    }
+
+    /// A `jal rd` to be patched; returns where it is.
+    fn jal(&mut self, rd: u8) -> usize {
+        self.emit(Self::j_type(0, rd));
+        self.here() - 4
+    }
+
+    /// A branch `f3` over the next instruction when the condition fails:
+    /// `b<not f3> a, b, +8; jal zero, <patched>`; returns the `jal`.
+    fn branch(&mut self, f3: u32, a: u8, b: u8) -> usize {
+        self.emit(Self::b_type(8, b, a, f3 ^ 1));
+        self.jal(ZERO)
+    }
+
+    /// Points the `jal` at `at` to `to`.
+    fn patch(&mut self, at: usize, to: usize) -> bool {
+        let rel = to as i64 - at as i64;
+        if !(-(1 << 20)..(1 << 20)).contains(&rel) {
+            return false;
+        }
+        let rd = (u32::from_le_bytes(self.b[at..at + 4].try_into().unwrap_or_default()) >> 7 & 31) as u8;
+        self.b[at..at + 4].copy_from_slice(&Self::j_type(rel as i32, rd).to_le_bytes());
+        true
+    }
+
+    /// `jalr ra, 0(rs)`.
+    fn call_reg(&mut self, rs: u8) {
+        self.i(0, rs, 0, RA, JALR);
+    }
+
+    fn ret(&mut self) {
+        self.i(0, RA, 0, ZERO, JALR);
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Target {
+    Insn(usize),
+    Func(usize),
+    Leave,
+}
+
+/// Registers the entry saves, and their slots.
+const MAIN_SAVED: [u8; 7] = [RA, S1, S2, S3, S4, S5, S6];
+/// Registers a subprogram saves (r6-r9 and the return address).
+const SUB_SAVED: [u8; 5] = [RA, S1, S2, S3, S4];
+
+fn prologue(a: &mut Asm, saved: &[u8]) {
+    let frame = (saved.len() as i32 * 8 + 15) & !15;
+    a.addi(SP, SP, -frame);
+    for (k, &r) in saved.iter().enumerate() {
+        a.store(8, SP, 8 * k as i32, r);
+    }
+}
+
+fn epilogue(a: &mut Asm, saved: &[u8]) {
+    let frame = (saved.len() as i32 * 8 + 15) & !15;
+    for (k, &r) in saved.iter().enumerate() {
+        a.load(8, r, SP, 8 * k as i32);
+    }
+    a.addi(SP, SP, frame);
+    a.ret();
+}
+
+/// Compiles `insns` as [`super::x86_64::compile`] does, for riscv64.
+///
+/// # Errors
+/// [`Error::BadInstruction`] for an instruction the verifier would not
+/// have passed, or code too long for its jumps.
+pub fn compile(insns: &[Insn], proven: &[bool], layout: &Layout, blind: Option<u64>) -> Result<Vec<u8>> {
+    let n = insns.len();
+    let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
+    let mut state = blind.map(|s| s | 1);
+    let mut key = move || {
+        state.map(|mut x| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            state = Some(x);
+            x
+        })
+    };
+    let mut a = Asm::default();
+    let mut at = alloc::vec![usize::MAX; n + 1];
+    let mut entry = alloc::vec![usize::MAX; n];
+    let mut fixups: Vec<(usize, Target)> = Vec::new();
+
+    prologue(&mut a, &MAIN_SAVED);
+    a.mv(S6, A0);
+    for bpf in [1u8, 2, 3, 4, 5, 10] {
+        a.load(8, reg(bpf), S6, REGS + 8 * i32::from(bpf));
+    }
+    a.store(8, S6, ENTRY_RSP, SP);
+
+    for pc in 0..n {
+        let func = layout.func_of(pc);
+        if layout.starts(pc) && pc != 0 {
+            entry[pc] = a.here();
+            prologue(&mut a, &SUB_SAVED);
+        }
+        at[pc] = a.here();
+        let i = insns[pc];
+        let (d, mut s) = (reg(i.dst), reg(i.src));
+        let class = i.class();
+        let op = i.code & BPF_OP_MASK;
+        let jumpy = matches!(class, BPF_ALU | BPF_ALU64 | BPF_JMP | BPF_JMP32);
+        let mut x = i.code & BPF_SRC_MASK == BPF_X && jumpy;
+        let size = match i.code & BPF_SIZE_MASK {
+            BPF_B => 1,
+            BPF_H => 2,
+            BPF_W => 4,
+            _ => 8,
+        };
+        let jump_to = |rel: i64| -> Result<Target> {
+            let t = pc as i64 + 1 + rel;
+            if t < 0 || t as usize >= n {
+                return Err(bad(pc));
+            }
+            Ok(Target::Insn(t as usize))
+        };
+        // An immediate source operand goes to t0 first (blinded, when
+        // asked), except where the instruction takes it as it is.
+        let direct = match class {
+            BPF_ALU | BPF_ALU64 => matches!(op, BPF_LSH | BPF_RSH | BPF_ARSH | BPF_END | BPF_NEG),
+            BPF_JMP | BPF_JMP32 => matches!(op, BPF_JA | BPF_CALL | BPF_EXIT),
+            _ => true,
+        };
+        if !x && !direct {
+            let w = class == BPF_ALU64 || class == BPF_JMP;
+            let v = if w { i64::from(i.imm) } else { i64::from(i.imm as u32) };
+            match key() {
+                Some(k) => {
+                    let k = if w { k as i64 } else { i64::from(k as u32) };
+                    a.li(T0, v ^ k);
+                    a.li(T1, k);
+                    a.r(0, T1, T0, 4, T0, OP);
+                }
+                None => a.li(T0, v),
+            }
+            x = true;
+            s = T0;
+        }
+        match class {
+            BPF_ALU | BPF_ALU64 => alu(&mut a, &i, class == BPF_ALU64, d, s, x, op).ok_or_else(|| bad(pc))?,
+            BPF_JMP | BPF_JMP32 => match i.code {
+                JA => {
+                    let p = a.jal(ZERO);
+                    fixups.push((p, jump_to(i.off.into())?));
+                }
+                JA32 => {
+                    let p = a.jal(ZERO);
+                    fixups.push((p, jump_to(i.imm.into())?));
+                }
+                EXIT if func == 0 => {
+                    a.mv(A0, A5);
+                    epilogue(&mut a, &MAIN_SAVED);
+                }
+                EXIT => epilogue(&mut a, &SUB_SAVED),
+                CALL if i.src == BPF_PSEUDO_CALL => {
+                    let t = match jump_to(i.imm.into())? {
+                        Target::Insn(t) if layout.starts(t) => t,
+                        _ => return Err(bad(pc)),
+                    };
+                    a.addi(S5, S5, MAX_BPF_STACK as i32);
+                    let p = a.jal(RA);
+                    fixups.push((p, Target::Func(t)));
+                    a.addi(S5, S5, -(MAX_BPF_STACK as i32));
+                }
+                CALL if i.imm as u32 != abi::Helper::TailCall.raw() => {
+                    a.li(T0, i.imm.into());
+                    a.store(8, S6, HELPER, T0);
+                    a.mv(A5, S6);
+                    a.load(8, T1, S6, HELPER_FN);
+                    a.call_reg(T1);
+                    a.mv(A5, A0);
+                    a.load(8, T0, S6, FAILED);
+                    let p = a.branch(BNE, T0, ZERO);
+                    fixups.push((p, Target::Leave));
+                }
+                CALL | CALLX => slow_op(&mut a, pc, func == 0, &mut fixups),
+                _ => {
+                    let wide = class == BPF_JMP;
+                    let (l, r) = if wide {
+                        (d, s)
+                    } else {
+                        // Compare the low halves, extended as the condition reads them.
+                        let signed = matches!(op, BPF_JSGT | BPF_JSGE | BPF_JSLT | BPF_JSLE);
+                        for (to, from) in [(T1, d), (T2, s)] {
+                            if signed {
+                                a.sext32(to, from);
+                            } else {
+                                a.zext32(to, from);
+                            }
+                        }
+                        (T1, T2)
+                    };
+                    let (f3, p, q) = match op {
+                        BPF_JEQ => (BEQ, l, r),
+                        BPF_JNE => (BNE, l, r),
+                        BPF_JGT => (BLTU, r, l),
+                        BPF_JGE => (BGEU, l, r),
+                        BPF_JLT => (BLTU, l, r),
+                        BPF_JLE => (BGEU, r, l),
+                        BPF_JSGT => (BLT, r, l),
+                        BPF_JSGE => (BGE, l, r),
+                        BPF_JSLT => (BLT, l, r),
+                        BPF_JSLE => (BGE, r, l),
+                        BPF_JSET => {
+                            a.r(0, r, l, 7, T2, OP);
+                            (BNE, T2, ZERO)
+                        }
+                        _ => return Err(bad(pc)),
+                    };
+                    let j = a.branch(f3, p, q);
+                    fixups.push((j, jump_to(i.off.into())?));
+                }
+            },
+            BPF_LD if i.code == LD_DW_IMM => {
+                let hi = insns.get(pc + 1).ok_or_else(|| bad(pc))?.imm as u32;
+                let v = (u64::from(hi) << 32 | u64::from(i.imm as u32)) as i64;
+                match key() {
+                    Some(k) => {
+                        a.li(d, v ^ k as i64);
+                        a.li(T1, k as i64);
+                        a.r(0, T1, d, 4, d, OP);
+                    }
+                    None => a.li(d, v),
+                }
+            }
+            _ if i.code == 0 && pc > 0 && insns[pc - 1].code == LD_DW_IMM => {}
+            BPF_LDX if i.code & BPF_MODE_MASK == BPF_MEM && proven.get(pc) == Some(&true) => {
+                a.load(size, d, s, i.off.into());
+            }
+            BPF_LDX if i.code & BPF_MODE_MASK == BPF_MEM => {
+                // Inside the entry's region, a plain load; else the slow path.
+                let (base, off) = a.address(s, i.off.into());
+                a.addi(T0, base, off);
+                a.load(8, T1, S6, FAST_LO);
+                a.emit(Asm::b_type(8, T1, T0, BGEU));
+                let below = a.jal(ZERO);
+                a.addi(T2, T0, i32::from(size) - 8);
+                a.load(8, T1, S6, FAST_END8);
+                a.emit(Asm::b_type(8, T2, T1, BGEU));
+                let above = a.jal(ZERO);
+                a.load(size, d, T0, 0);
+                let done = a.jal(ZERO);
+                let here = a.here();
+                for p in [below, above] {
+                    if !a.patch(p, here) {
+                        return Err(bad(pc));
+                    }
+                }
+                slow_op(&mut a, pc, func == 0, &mut fixups);
+                let end = a.here();
+                if !a.patch(done, end) {
+                    return Err(bad(pc));
+                }
+            }
+            BPF_ST if proven.get(pc) == Some(&true) => {
+                match key() {
+                    Some(k) => {
+                        a.li(T0, i64::from(i.imm) ^ k as i64);
+                        a.li(T1, k as i64);
+                        a.r(0, T1, T0, 4, T0, OP);
+                    }
+                    None => a.li(T0, i.imm.into()),
+                }
+                a.store(size, d, i.off.into(), T0);
+            }
+            BPF_STX if i.code & BPF_MODE_MASK == BPF_MEM && proven.get(pc) == Some(&true) => {
+                a.store(size, d, i.off.into(), s);
+            }
+            BPF_LDX if i.code & BPF_MODE_MASK == BPF_MEMSX && proven.get(pc) == Some(&true) => {
+                // lb, lh, lw sign-extend.
+                let (base, off) = a.address(s, i.off.into());
+                let f3 = match size {
+                    1 => 0,
+                    2 => 1,
+                    _ => 2,
+                };
+                a.i(off, base, f3, d, LOAD);
+            }
+            BPF_STX if i.code & BPF_MODE_MASK == BPF_ATOMIC && proven.get(pc) == Some(&true) => {
+                atomic(&mut a, &i, size, d, s).ok_or_else(|| bad(pc))?;
+            }
+            BPF_LD | BPF_LDX | BPF_ST | BPF_STX => slow_op(&mut a, pc, func == 0, &mut fixups),
+            _ => return Err(bad(pc)),
+        }
+    }
+    at[n] = a.here();
+    let leave = a.here();
+    a.load(8, SP, S6, ENTRY_RSP);
+    a.mv(A0, A5);
+    epilogue(&mut a, &MAIN_SAVED);
+    for (p, t) in fixups {
+        let to = match t {
+            Target::Insn(t) => at[t],
+            Target::Func(f) => entry[f],
+            Target::Leave => leave,
+        };
+        if to == usize::MAX || !a.patch(p, to) {
+            return Err(bad(0));
+        }
+    }
+    Ok(a.b)
+}
+
+/// One ALU instruction (`s` holds the source, an immediate already loaded
+/// where `x`); `None` for an encoding that is none.
+fn alu(a: &mut Asm, i: &Insn, w: bool, d: u8, s: u8, x: bool, op: u8) -> Option<()> {
+    // 32-bit results are zero-extended after.
+    let mut zext = !w;
+    match op {
+        BPF_ADD | BPF_SUB | BPF_MUL => {
+            let (f7, f3) = match op {
+                BPF_ADD => (0, 0),
+                BPF_SUB => (0x20, 0),
+                _ => (1, 0),
+            };
+            a.r(f7, s, d, f3, d, if w { OP } else { OP_32 });
+        }
+        BPF_OR | BPF_AND | BPF_XOR => {
+            let f3 = match op {
+                BPF_OR => 6,
+                BPF_AND => 7,
+                _ => 4,
+            };
+            a.r(0, s, d, f3, d, OP);
+        }
+        BPF_MOV => match (x, i.off) {
+            (true, 0) if w => a.mv(d, s),
+            (true, 0) => a.zext32(d, s),
+            (true, 8 | 16) => {
+                let n = 64 - i.off as u32;
+                a.slli(d, s, n);
+                a.srai(d, d, n);
+            }
+            (true, 32) if w => a.sext32(d, s),
+            _ => return None,
+        },
+        BPF_NEG => a.r(0x20, d, ZERO, 0, d, if w { OP } else { OP_32 }),
+        BPF_LSH | BPF_RSH | BPF_ARSH => {
+            let (f3, f7) = match op {
+                BPF_LSH => (1, 0),
+                BPF_RSH => (5, 0),
+                _ => (5, 0x20),
+            };
+            if x {
+                a.r(f7, s, d, f3, d, if w { OP } else { OP_32 });
+            } else {
+                let n = i.imm as u32 & if w { 63 } else { 31 };
+                a.i(
+                    (f7 << 5) as i32 | n as i32,
+                    d,
+                    f3,
+                    d,
+                    if w { OP_IMM } else { OP_IMM_32 },
+                );
+            }
+        }
+        BPF_DIV | BPF_MOD => {
+            let signed = i.off == 1;
+            let rem = op == BPF_MOD;
+            // By zero: a quotient of 0, the dividend as remainder.
+            let divisor = if w {
+                s
+            } else {
+                a.zext32(T1, s);
+                T1
+            };
+            a.emit(Asm::b_type(8, divisor, ZERO, BEQ ^ 1));
+            let zero = a.jal(ZERO);
+            let f3 = match (rem, signed) {
+                (false, true) => 4,
+                (false, false) => 5,
+                (true, true) => 6,
+                (true, false) => 7,
+            };
+            a.r(1, s, d, f3, d, if w { OP } else { OP_32 });
+            let done = a.jal(ZERO);
+            let here = a.here();
+            a.patch(zero, here);
+            if !rem {
+                a.addi(d, ZERO, 0);
+            }
+            let end = a.here();
+            a.patch(done, end);
+        }
+        BPF_END => {
+            zext = false;
+            let swap = w || x;
+            match (i.imm, swap) {
+                (16, false) => {
+                    a.slli(d, d, 48);
+                    a.srli(d, d, 48);
+                }
+                (32, false) => a.zext32(d, d),
+                (64, false) => {}
+                (16 | 32 | 64, true) => swap_bytes(a, d, i.imm as u32 / 8),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    }
+    if zext {
+        a.zext32(d, d);
+    }
+    Some(())
+}
+
+/// An atomic read-modify-write of `[d + off]` (4 or 8 bytes) with `s`,
+/// proven aligned and in bounds, with the A extension's AMOs (ordered
+/// both ways, as Linux's JIT orders them) or, for cmpxchg, an LR/SC loop.
+fn atomic(a: &mut Asm, i: &Insn, size: u8, d: u8, s: u8) -> Option<()> {
+    let w = size == 8;
+    let f3 = if w { 3 } else { 2 };
+    let imm = i.imm as u32;
+    let fetch = imm & BPF_FETCH != 0;
+    let (base, off) = a.address(d, i.off.into());
+    a.addi(T0, base, off);
+    // funct5 | aq | rl, rs2, rs1 = t0, rd.
+    let amo = |a: &mut Asm, f5: u32, rs2: u8, rd: u8| a.r(f5 << 2 | 3, rs2, T0, f3, rd, AMO);
+    if imm == BPF_CMPXCHG {
+        // t2 = r0 as the loaded word compares (lr.w sign-extends).
+        if w {
+            a.mv(T2, A5);
+        } else {
+            a.sext32(T2, A5);
+        }
+        let again = a.here();
+        a.r(0x02 << 2 | 2, ZERO, T0, f3, T1, AMO); // lr (aq)
+        a.emit(Asm::b_type(12, T2, T1, BNE));
+        a.r(0x03 << 2 | 1, s, T0, f3, T3, AMO); // sc (rl)
+        let back = again as i64 - a.here() as i64;
+        a.emit(Asm::b_type(back as i32, ZERO, T3, BNE));
+        if w {
+            a.mv(A5, T1);
+        } else {
+            a.zext32(A5, T1);
+        }
+        return Some(());
+    }
+    let f5 = match imm {
+        BPF_XCHG => 0x01,
+        _ => match (imm & !BPF_FETCH) as u8 {
+            BPF_ADD => 0x00,
+            BPF_XOR => 0x04,
+            BPF_OR => 0x08,
+            BPF_AND => 0x0c,
+            _ => return None,
+        },
+    };
+    if fetch || imm == BPF_XCHG {
+        amo(a, f5, s, s);
+        if !w {
+            a.zext32(s, s);
+        }
+    } else {
+        amo(a, f5, s, ZERO);
+    }
+    Some(())
+}
+
+/// `d` = its low `n` bytes in the other order (zero-extended).
+fn swap_bytes(a: &mut Asm, d: u8, n: u32) {
+    a.addi(T0, ZERO, 0);
+    for k in 0..n {
+        // t1 = byte k of d, moved to byte n-1-k.
+        a.srli(T1, d, 8 * k);
+        a.i(0xff, T1, 7, T1, OP_IMM);
+        a.slli(T1, T1, 8 * (n - 1 - k));
+        a.r(0, T1, T0, 6, T0, OP);
+    }
+    a.mv(d, T0);
+}
+
+/// Hands the instruction at `pc` to the slow path, as on x86_64.
+fn slow_op(a: &mut Asm, pc: usize, entry_frame: bool, fixups: &mut Vec<(usize, Target)>) {
+    for bpf in 0..=10u8 {
+        a.store(8, S6, REGS + 8 * i32::from(bpf), reg(bpf));
+    }
+    a.mv(A0, S6);
+    a.li(A1, i64::from(pc as u32 | u32::from(entry_frame) << 31));
+    a.load(8, T1, S6, SLOW_FN);
+    a.call_reg(T1);
+    let p = a.branch(BNE, A0, ZERO);
+    fixups.push((p, Target::Leave));
+    for bpf in 0..=9u8 {
+        a.load(8, reg(bpf), S6, REGS + 8 * i32::from(bpf));
+    }
+}
