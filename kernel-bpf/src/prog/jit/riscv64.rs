@@ -170,10 +170,12 @@ impl Asm {
             }
             return;
         }
+        // The low 12 bits, sign-extended, then the rest: shifted down past
+        // its trailing zeros, loaded (fewer bits each time), shifted back.
         let lo = ((v << 52) >> 52) as i32;
-        let hi = (v - i64::from(lo)) >> 12;
-        let shift = 12 + hi.trailing_zeros().min(31);
-        self.li(rd, (v - i64::from(lo)) >> shift);
+        let rest = v.wrapping_sub(i64::from(lo));
+        let shift = rest.trailing_zeros().min(63);
+        self.li(rd, rest >> shift);
         self.slli(rd, rd, shift);
         if lo != 0 {
             self.addi(rd, rd, lo);

@@ -3,13 +3,10 @@
 use super::*;
 use crate::hosted::Hosted;
 use crate::prog::asm::assemble;
-use crate::prog::insn::Insn;
 use crate::prog::interp::code::prepare;
 use crate::prog::interp::Limits;
 use crate::Platform;
-use abi::*;
 use alloc::format;
-use proptest::strategy::Strategy;
 
 struct NoHelpers;
 
@@ -135,145 +132,4 @@ fn the_decoder_check_catches_a_bad_byte() {
     // an instruction in 64-bit mode.
     assert_eq!(undecodable(&[0x55, 0xc3]), None);
     assert_eq!(undecodable(&[0x55, 0x06, 0xc3]), Some(1));
-}
-
-/// Values at the edges of 32 and 64 bits, and a few ordinary ones.
-const EDGES: [u64; 14] = [
-    0,
-    1,
-    2,
-    7,
-    0x7f,
-    0xffff,
-    0x7fff_ffff,
-    0x8000_0000,
-    0xffff_ffff,
-    0x1_0000_0000,
-    0x7fff_ffff_ffff_ffff,
-    0x8000_0000_0000_0000,
-    0xffff_ffff_ffff_fffe,
-    u64::MAX,
-];
-
-/// A random program of every ALU and conditional jump opcode, in both
-/// widths and both source forms, on registers r0..r9 that start at edge
-/// values; jumps go forward, so it ends. r0 ends as a mix of all.
-fn alu_program() -> impl Strategy<Value = Vec<Insn>> {
-    use crate::prog::insn::{ALU_AND_JUMPS, EXIT, LD_DW_IMM};
-    let step = (
-        proptest::sample::select(ALU_AND_JUMPS.to_vec()),
-        0u8..10,
-        0u8..10,
-        proptest::sample::select(alloc::vec![
-            0i32,
-            1,
-            -1,
-            7,
-            31,
-            32,
-            63,
-            64,
-            i32::MIN,
-            i32::MAX,
-            0x1234_5678,
-            -8
-        ]),
-        proptest::sample::select(alloc::vec![0i16, 1, 8, 16, 32]),
-        0i16..4,
-    );
-    (
-        proptest::collection::vec(proptest::sample::select(EDGES.to_vec()), 10),
-        proptest::collection::vec(step, 1..40),
-    )
-        .prop_map(|(init, steps)| {
-            let mut p = Vec::new();
-            for (r, v) in init.into_iter().enumerate() {
-                p.push(Insn {
-                    code: LD_DW_IMM,
-                    dst: r as u8,
-                    src: 0,
-                    off: 0,
-                    imm: v as u32 as i32,
-                });
-                p.push(Insn {
-                    code: 0,
-                    dst: 0,
-                    src: 0,
-                    off: 0,
-                    imm: (v >> 32) as u32 as i32,
-                });
-            }
-            let n = steps.len();
-            for (k, (code, dst, src, imm, off, jump)) in steps.into_iter().enumerate() {
-                let class = code & BPF_CLASS_MASK;
-                let op = code & BPF_OP_MASK;
-                let off = match (class, op) {
-                    // Jumps forward, within the program.
-                    (BPF_JMP | BPF_JMP32, _) => jump.min((n - 1 - k) as i16),
-                    // The offset selects signed division and sign-extending moves.
-                    (_, BPF_DIV | BPF_MOD) => i16::from(off == 1),
-                    (_, BPF_MOV) if code & BPF_SRC_MASK == BPF_X => {
-                        if (class == BPF_ALU && off == 32) || off == 1 {
-                            0
-                        } else {
-                            off
-                        }
-                    }
-                    _ => 0,
-                };
-                let imm = match op {
-                    BPF_END => [16, 32, 64][imm.unsigned_abs() as usize % 3],
-                    BPF_LSH | BPF_RSH | BPF_ARSH if code & BPF_SRC_MASK == BPF_K => {
-                        imm & if class == BPF_ALU64 { 63 } else { 31 }
-                    }
-                    _ => imm,
-                };
-                p.push(Insn {
-                    code,
-                    dst,
-                    src,
-                    off,
-                    imm,
-                });
-            }
-            // r0 = r0 ^ r1 ^ ... ^ r9
-            for r in 1..10 {
-                p.push(Insn {
-                    code: BPF_ALU64 | BPF_XOR | BPF_X,
-                    dst: 0,
-                    src: r,
-                    off: 0,
-                    imm: 0,
-                });
-            }
-            p.push(Insn {
-                code: EXIT,
-                ..Insn::default()
-            });
-            p
-        })
-}
-
-proptest::proptest! {
-    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
-
-    #[test]
-    fn random_alu_and_jump_programs_match_the_interpreter(p in alu_program()) {
-        let host = Hosted::new(1);
-        let run = |blind: Option<u64>| {
-            let mut code = prepare(&p).unwrap();
-            if let Some(b) = blind {
-                // SAFETY: nothing proven, no calls, only forward jumps.
-                let image = unsafe { compile(&p, &[], &|c| host.map_code(c), (b != 0).then_some(b)) };
-                let image = image.expect("compiles");
-                assert_eq!(undecodable(image.bytes()), None);
-                code = code.with_image(image);
-            }
-            let mut mem = Memory::new();
-            interp::run_code(&code, [0; 5], &mut mem, &mut NoHelpers, Limits::default())
-        };
-        let want = run(None);
-        proptest::prop_assert_eq!(&run(Some(0)), &want, "compiled");
-        proptest::prop_assert_eq!(&run(Some(0x5eed)), &want, "blinded");
-    }
 }
