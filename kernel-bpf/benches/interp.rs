@@ -175,6 +175,14 @@ fn compile_time(c: &mut Criterion) {
         .proven;
     let host = Hosted::new(1);
     let mut g = c.benchmark_group("load_1k");
+    g.bench_function("jit_compile", |b| {
+        b.iter(|| {
+            // SAFETY: as below; nothing is mapped (so nothing runs).
+            #[allow(unsafe_code)]
+            let image = unsafe { kernel_bpf::prog::jit::compile(&prog, &proven, &|_| None, None) };
+            black_box(image.is_none())
+        })
+    });
     g.bench_function("jit_compile_and_map", |b| {
         b.iter(|| {
             // SAFETY: `proven` is the verifier's result for `prog`.
@@ -304,9 +312,13 @@ fn report() {
             }
         }
     }
-    if let Some(t) = common::mean_ns("load_1k", "jit_compile_and_map") {
+    if let (Some(c), Some(t)) = (
+        common::mean_ns("load_1k", "jit_compile"),
+        common::mean_ns("load_1k", "jit_compile_and_map"),
+    ) {
         println!(
-            "  load_1k: compiling and mapping a 1,000-instruction program takes {:.1} µs (goal: at most 20)",
+            "  load_1k: compiling a 1,000-instruction program takes {:.1} µs, {:.1} µs with placing it in executable memory (goal: at most 20)",
+            c / 1000.0,
             t / 1000.0
         );
     }

@@ -84,24 +84,49 @@ pub fn run_code(code: &Code, args: [u64; 5], mem: &mut Memory, env: &mut dyn Env
     let stack = mem.stack(STACK_BYTES, MAX_BPF_STACK as usize, !code.verified);
     let mut reg = [0u64; 16];
     reg[1..6].copy_from_slice(&args);
-    // Jumps and calls the run may still take.
+    reg[10] = stack;
+    // Compiled code, entered straight away (the common case, kept short).
+    if let Some(image) = &code.jit {
+        return match crate::prog::jit::run(image, code, &reg, mem, env, MAX_TAIL_CALL_CNT > 0)? {
+            Exit::Return(r0) => Ok(r0),
+            Exit::Tail(next, ctx) => chain(next, ctx, stack, mem, env, limits.max_steps, MAX_TAIL_CALL_CNT - 1),
+        };
+    }
     let mut left = limits.max_steps;
-    let mut tail: Option<Arc<Code>> = None;
-    let mut tails_left = MAX_TAIL_CALL_CNT;
+    match exec(code, reg, mem, env, &mut left, MAX_TAIL_CALL_CNT > 0)? {
+        Exit::Return(r0) => Ok(r0),
+        Exit::Tail(next, ctx) => chain(next, ctx, stack, mem, env, left, MAX_TAIL_CALL_CNT - 1),
+    }
+}
+
+/// Goes on with the program `next` that a tail call chose (`ctx` in r1),
+/// and its own tail calls, `tails_left` more at most.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn chain(
+    mut next: Arc<Code>,
+    mut ctx: u64,
+    stack: u64,
+    mem: &mut Memory,
+    env: &mut dyn Env,
+    mut left: u64,
+    mut tails_left: u32,
+) -> Result<u64> {
     loop {
+        // The next program starts afresh with the context in r1.
+        let mut reg = [0u64; 16];
+        reg[1] = ctx;
         reg[10] = stack;
-        let c: &Code = tail.as_deref().unwrap_or(code);
+        let c: &Code = &next;
         let exit = match &c.jit {
             Some(image) => crate::prog::jit::run(image, c, &reg, mem, env, tails_left > 0)?,
             None => exec(c, reg, mem, env, &mut left, tails_left > 0)?,
         };
         match exit {
             Exit::Return(r0) => return Ok(r0),
-            Exit::Tail(next, ctx) => {
-                // The next program starts afresh with the context in r1.
-                reg = [0; 16];
-                reg[1] = ctx;
-                tail = Some(next);
+            Exit::Tail(n, x) => {
+                next = n;
+                ctx = x;
                 tails_left -= 1;
             }
         }

@@ -86,7 +86,15 @@ pub struct RunCtx<'a> {
 /// A program's machine code, placed by the platform.
 pub struct Image {
     mapping: Box<dyn CodeMapping>,
+    /// The code's first byte, asked of the mapping once.
+    entry: *const u8,
 }
+
+// SAFETY: `entry` points into the mapping, which is Send and Sync and
+// read-only once placed.
+unsafe impl Send for Image {}
+// SAFETY: as above.
+unsafe impl Sync for Image {}
 
 impl core::fmt::Debug for Image {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -167,7 +175,10 @@ pub unsafe fn compile(insns: &[Insn], proven: &[bool], map: CodeMapper<'_>, blin
             helper: HELPER_CALL as usize as u64,
         };
         let bytes = x86_64::compile(insns, proven, &Layout::of(insns), &calls, blind).ok()?;
-        map(&bytes).map(|mapping| Image { mapping })
+        map(&bytes).map(|mapping| Image {
+            entry: mapping.addr(),
+            mapping,
+        })
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -213,7 +224,7 @@ pub(crate) fn run(
     // the platform mapped executable: a function of this signature that
     // touches only `cx`'s first two fields, memory the verifier proved,
     // and what the slow path hands it.
-    let entry: extern "C" fn(*mut RunCtx<'_>) -> u64 = unsafe { core::mem::transmute(image.mapping.addr()) };
+    let entry: extern "C" fn(*mut RunCtx<'_>) -> u64 = unsafe { core::mem::transmute(image.entry) };
     let r0 = entry(&mut cx);
     cx.outcome.take().unwrap_or(Ok(Exit::Return(r0)))
 }

@@ -298,7 +298,9 @@ pub fn compile(insns: &[Insn], proven: &[bool], layout: &Layout, blind: Option<u
             x
         })
     };
-    let mut a = Asm::default();
+    let mut a = Asm {
+        b: Vec::with_capacity(64 + 16 * insns.len()),
+    };
     let mut at = alloc::vec![usize::MAX; n + 1];
     let mut entry = alloc::vec![usize::MAX; n];
     let mut fixups: Vec<(usize, Target)> = Vec::new();

@@ -380,7 +380,9 @@ pub(super) fn compile(
     };
     let n = insns.len();
     let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
-    let mut a = Asm::default();
+    let mut a = Asm {
+        b: Vec::with_capacity(64 + 16 * insns.len()),
+    };
     // The code of each instruction, and of each function's entry.
     let mut at = alloc::vec![usize::MAX; n + 1];
     let mut entry = alloc::vec![usize::MAX; n];
@@ -405,6 +407,18 @@ pub(super) fn compile(
         a.byte(0xc3);
     };
 
+    // Loop heads (targets of backward jumps) start on 16 bytes.
+    let mut loop_head = alloc::vec![false; n];
+    for (pc, i) in insns.iter().enumerate() {
+        let class = i.class();
+        if matches!(class, BPF_JMP | BPF_JMP32) && !matches!(i.code, CALL | CALLX | EXIT) {
+            let rel = if i.code == JA32 { i.imm } else { i32::from(i.off) };
+            let t = pc as i64 + 1 + i64::from(rel);
+            if rel < 0 && t >= 0 {
+                loop_head[t as usize] = true;
+            }
+        }
+    }
     for pc in 0..n {
         let func = layout.func_of(pc);
         if layout.starts(pc) && pc != 0 {
@@ -414,6 +428,11 @@ pub(super) fn compile(
                 a.push(r);
             }
             a.op_ri(5, true, RSP, 8);
+        }
+        if loop_head[pc] {
+            while a.here() % 16 != 0 {
+                a.byte(0x90);
+            }
         }
         at[pc] = a.here();
         let i = insns[pc];
@@ -511,6 +530,8 @@ pub(super) fn compile(
                             a.i32(i.imm);
                         }
                         (_, true) => a.op_rr(0x39, w, d, s),
+                        // test sets the flags as cmp with 0 does.
+                        (_, false) if i.imm == 0 => a.op_rr(0x85, w, d, d),
                         (_, false) => a.op_ri(7, w, d, i.imm),
                     }
                     let p = a.jump(Some(cc));
