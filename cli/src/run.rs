@@ -162,8 +162,20 @@ pub fn run(a: &RunArgs) -> ExitCode {
                 },
                 None => "not attached (its section names no probe point)".into(),
             };
+            // Compiled at load unless the platform cannot place machine code.
+            let code = match c
+                .backend()
+                .bpf
+                .objects()
+                .prog(e.fd)
+                .ok()
+                .and_then(|p| p.code.image().map(|i| i.len()))
+            {
+                Some(n) => format!("compiled to {n} bytes of machine code"),
+                None => "interpreted".into(),
+            };
             println!(
-                "  program {:<20} {:<36} {} insns, {attached}",
+                "  program {:<20} {:<36} {} insns, {code}, {attached}",
                 p.name, p.section, e.insn_cnt
             );
             programs.push((p.name.clone(), e.fd));
