@@ -101,12 +101,11 @@ impl Env for MapEnv {
     }
 }
 
-/// A run closure reusing one run context (its stack), as a kernel does per
-/// CPU, on code prepared once, as a loaded program's is: verified where the
-/// verifier accepts it as a socket filter (the map loop's helpers take
-/// numbers for maps, so it runs as unverified code).
-fn ours(prog: &[Insn]) -> impl FnMut() -> u64 {
-    let mut mem = Memory::new();
+/// `prog` prepared once, as a loaded program's code is, and what the
+/// verifier proved of it: verified where the verifier accepts it as a
+/// socket filter (the map loop's helpers take numbers for maps, so it runs
+/// as unverified code, with nothing proven).
+fn prepared(prog: &[Insn]) -> (kernel_bpf::prog::interp::code::Code, Vec<bool>) {
     let input = Input {
         insns: prog,
         prog_type: abi::ProgType::SocketFilter,
@@ -114,34 +113,26 @@ fn ours(prog: &[Insn]) -> impl FnMut() -> u64 {
         maps: Vec::new(),
         ld: Vec::new(),
     };
-    let code = match verify(&input, &mut Log::new(0)) {
-        Ok(_) => prepare(prog).unwrap().verified(),
-        Err(_) => prepare(prog).unwrap(),
-    };
-    move || interp::run_code(&code, [0; 5], &mut mem, &mut MapEnv, Limits { max_steps: u64::MAX }).unwrap()
-}
-
-/// As [`ours`], compiled by the JIT (with the verifier's proofs where it
-/// accepts the program).
-fn ours_jit(prog: &[Insn]) -> impl FnMut() -> u64 {
-    let mut mem = Memory::new();
-    let input = Input {
-        insns: prog,
-        prog_type: abi::ProgType::SocketFilter,
-        gpl: true,
-        maps: Vec::new(),
-        ld: Vec::new(),
-    };
-    let (code, proven) = match verify(&input, &mut Log::new(0)) {
+    match verify(&input, &mut Log::new(0)) {
         Ok(v) => (prepare(prog).unwrap().verified(), v.proven),
         Err(_) => (prepare(prog).unwrap(), Vec::new()),
-    };
-    let host = Hosted::new(1);
-    // SAFETY: `proven` is the verifier's result for `prog` (or empty); the
-    // benchmark programs end and make no local calls.
-    #[allow(unsafe_code)]
-    let image = unsafe { kernel_bpf::prog::jit::compile(prog, &proven, &|b| host.map_code(b), None) };
-    let code = code.with_image(image.expect("the benchmark programs compile"));
+    }
+}
+
+/// A run closure reusing one run context (its stack), as a kernel does per
+/// CPU, on `prog` prepared once: interpreted, or compiled by the JIT
+/// (`jit`, with the verifier's proofs).
+fn ours(prog: &[Insn], jit: bool) -> impl FnMut() -> u64 {
+    let mut mem = Memory::new();
+    let (mut code, proven) = prepared(prog);
+    if jit {
+        let host = Hosted::new(1);
+        // SAFETY: `proven` is the verifier's result for `prog` (or empty);
+        // the benchmark programs end and make no local calls.
+        #[allow(unsafe_code)]
+        let image = unsafe { kernel_bpf::prog::jit::compile(prog, &proven, &|b| host.map_code(b), None) };
+        code = code.with_image(image.expect("the benchmark programs compile"));
+    }
     move || interp::run_code(&code, [0; 5], &mut mem, &mut MapEnv, Limits { max_steps: u64::MAX }).unwrap()
 }
 
@@ -205,8 +196,8 @@ fn benches(c: &mut Criterion) {
         let mut vm = rbpf::EbpfVmNoData::new(Some(&bytes)).unwrap();
         vm.register_helper(1, rbpf_lookup).unwrap();
         vm.register_helper(2, rbpf_update).unwrap();
-        let mut run_ours = ours(prog);
-        let mut run_jit = ours_jit(prog);
+        let mut run_ours = ours(prog, false);
+        let mut run_jit = ours(prog, true);
         let want = vm.execute_program().unwrap();
         assert_eq!(run_ours(), want, "{name}: both interpreters agree");
         assert_eq!(run_jit(), want, "{name}: our JIT agrees");

@@ -52,6 +52,16 @@ impl Insn {
     }
 }
 
+/// Bytes a load, store or atomic of opcode `code` moves (its size field).
+pub fn access_size(code: u8) -> u8 {
+    match code & BPF_SIZE_MASK {
+        BPF_B => 1,
+        BPF_H => 2,
+        BPF_W => 4,
+        _ => 8,
+    }
+}
+
 /// Decodes instruction bytes (a whole number of 8-byte slots).
 ///
 /// # Errors

@@ -365,12 +365,7 @@ pub fn prepare(insns: &[Insn]) -> Result<Code> {
             k: K::Trap,
             d: i.dst,
             s: i.src,
-            size: match i.code & BPF_SIZE_MASK {
-                BPF_B => 1,
-                BPF_H => 2,
-                BPF_W => 4,
-                _ => 8,
-            },
+            size: access_size(i.code),
             off: i.off,
             target: 0,
             imm: i.imm,

@@ -35,34 +35,33 @@ use crate::prog::load::CodeMapper;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-/// Offset in [`RunCtx`] of the spilled registers r0..r10.
-const REGS: i32 = 0;
-/// Offset in [`RunCtx`] of the stack pointer at the run's entry.
-const ENTRY_RSP: i32 = 88;
-/// Offset in [`RunCtx`] of the helper id the next direct call is for.
-const HELPER: i32 = 96;
-/// Offset in [`RunCtx`] of the flag a failed helper sets.
-const FAILED: i32 = 104;
-/// Offsets in [`RunCtx`] of the first address of the region r1 points to
-/// at entry (the context, usually), and of its end less 8.
-const FAST_LO: i32 = 112;
-const FAST_END8: i32 = 120;
-/// Offsets in [`RunCtx`] of the addresses of [`slow`] and [`helper`] (the
-/// riscv64 code calls through them).
-const SLOW_FN: i32 = 128;
-const HELPER_FN: i32 = 136;
-
-/// The Rust functions compiled code calls.
-pub(crate) struct Calls {
-    /// [`slow`].
-    pub slow: u64,
-    /// [`helper`].
-    pub helper: u64,
+/// The offset in [`RunCtx`] of a field compiled code reads or writes.
+macro_rules! offset {
+    ($field:ident) => {
+        core::mem::offset_of!(RunCtx<'static>, $field) as i32
+    };
 }
 
+/// The spilled registers r0..r10.
+const REGS: i32 = offset!(regs);
+/// The stack pointer at the run's entry.
+const ENTRY_RSP: i32 = offset!(entry_rsp);
+/// The helper id the next direct call is for.
+const HELPER: i32 = offset!(helper);
+/// The flag a failed helper sets.
+const FAILED: i32 = offset!(failed);
+/// The first address of the region r1 points to at entry (the context,
+/// usually), and its end less 8.
+const FAST_LO: i32 = offset!(fast_lo);
+const FAST_END8: i32 = offset!(fast_end8);
+/// The addresses of [`slow`] and [`helper`], which compiled code calls
+/// through (so it holds no absolute address).
+const SLOW_FN: i32 = offset!(slow_fn);
+const HELPER_FN: i32 = offset!(helper_fn);
+
 /// What compiled code and the Rust functions it calls share during one
-/// run. The compiled code reads and writes only the first eight fields,
-/// at the offsets above.
+/// run. The compiled code reads and writes only the fields named above, at
+/// their offsets.
 #[repr(C)]
 pub struct RunCtx<'a> {
     regs: [u64; 11],
@@ -120,6 +119,69 @@ impl Image {
     }
 }
 
+/// Where a patched jump or call goes: an instruction's code, a function's
+/// entry, or the exit that leaves the run (shared by the back ends).
+#[derive(Clone, Copy)]
+enum Target {
+    Insn(usize),
+    Func(usize),
+    Leave,
+}
+
+/// Where the code of each instruction and function entry is, to resolve
+/// [`Target`]s once all is written.
+struct Places {
+    at: Vec<usize>,
+    entry: Vec<usize>,
+    leave: usize,
+}
+
+impl Places {
+    fn new(n: usize) -> Places {
+        Places {
+            at: alloc::vec![usize::MAX; n + 1],
+            entry: alloc::vec![usize::MAX; n],
+            leave: usize::MAX,
+        }
+    }
+
+    /// Where `t` is, if it was written.
+    fn of(&self, t: Target) -> Option<usize> {
+        let to = match t {
+            Target::Insn(t) => self.at[t],
+            Target::Func(f) => self.entry[f],
+            Target::Leave => self.leave,
+        };
+        (to != usize::MAX).then_some(to)
+    }
+}
+
+/// The instruction a jump at `pc` by `rel` lands on, inside `n`
+/// instructions.
+fn jump_target(pc: usize, rel: i64, n: usize) -> Option<Target> {
+    let t = pc as i64 + 1 + rel;
+    (t >= 0 && (t as usize) < n).then_some(Target::Insn(t as usize))
+}
+
+/// The keys of constant blinding: an xorshift64 stream from the seed, or
+/// none without one.
+struct Keys(Option<u64>);
+
+impl Keys {
+    fn new(seed: Option<u64>) -> Keys {
+        Keys(seed.map(|s| s | 1))
+    }
+
+    fn next(&mut self) -> Option<u64> {
+        let mut x = self.0?;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = Some(x);
+        Some(x)
+    }
+}
+
 /// Where each function of a program starts: the entry at 0 and every
 /// target of a bpf-to-bpf call.
 pub struct Layout {
@@ -170,11 +232,7 @@ impl Layout {
 pub unsafe fn compile(insns: &[Insn], proven: &[bool], map: CodeMapper<'_>, blind: Option<u64>) -> Option<Image> {
     #[cfg(target_arch = "x86_64")]
     {
-        let calls = Calls {
-            slow: SLOW as usize as u64,
-            helper: HELPER_CALL as usize as u64,
-        };
-        let bytes = x86_64::compile(insns, proven, &Layout::of(insns), &calls, blind).ok()?;
+        let bytes = x86_64::compile(insns, proven, &Layout::of(insns), blind).ok()?;
         map(&bytes).map(|mapping| Image {
             entry: mapping.addr(),
             mapping,

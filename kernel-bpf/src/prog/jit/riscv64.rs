@@ -9,12 +9,14 @@
 //!
 //! s6 holds the run's [`super::RunCtx`]; t0-t2 are scratch. What is
 //! compiled and what goes to the slow path is as on x86_64 (see
-//! [`super::x86_64`]); the Rust functions are called through the addresses
-//! in the run's context, so the code holds no absolute address. A
+//! [`super::x86_64`]), and so is calling the Rust functions through the
+//! addresses in the run's context. A
 //! conditional jump is an inverted short branch over a `jal`, which reaches
 //! 1 MiB either way.
 
-use super::{Layout, ENTRY_RSP, FAILED, FAST_END8, FAST_LO, HELPER, HELPER_FN, REGS, SLOW_FN};
+use super::{
+    jump_target, Keys, Layout, Places, Target, ENTRY_RSP, FAILED, FAST_END8, FAST_LO, HELPER, HELPER_FN, REGS, SLOW_FN,
+};
 use crate::error::{Error, Result};
 use crate::prog::insn::Insn;
 use crate::prog::insn::*;
@@ -251,13 +253,6 @@ impl Asm {
     }
 }
 
-#[derive(Clone, Copy)]
-enum Target {
-    Insn(usize),
-    Func(usize),
-    Leave,
-}
-
 /// Registers the entry saves, and their slots.
 const MAIN_SAVED: [u8; 7] = [RA, S1, S2, S3, S4, S5, S6];
 /// Registers a subprogram saves (r6-r9 and the return address).
@@ -288,21 +283,11 @@ fn epilogue(a: &mut Asm, saved: &[u8]) {
 pub fn compile(insns: &[Insn], proven: &[bool], layout: &Layout, blind: Option<u64>) -> Result<Vec<u8>> {
     let n = insns.len();
     let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
-    let mut state = blind.map(|s| s | 1);
-    let mut key = move || {
-        state.map(|mut x| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            state = Some(x);
-            x
-        })
-    };
+    let mut keys = Keys::new(blind);
     let mut a = Asm {
         b: Vec::with_capacity(64 + 16 * insns.len()),
     };
-    let mut at = alloc::vec![usize::MAX; n + 1];
-    let mut entry = alloc::vec![usize::MAX; n];
+    let mut places = Places::new(n);
     let mut fixups: Vec<(usize, Target)> = Vec::new();
 
     prologue(&mut a, &MAIN_SAVED);
@@ -315,29 +300,18 @@ pub fn compile(insns: &[Insn], proven: &[bool], layout: &Layout, blind: Option<u
     for pc in 0..n {
         let func = layout.func_of(pc);
         if layout.starts(pc) && pc != 0 {
-            entry[pc] = a.here();
+            places.entry[pc] = a.here();
             prologue(&mut a, &SUB_SAVED);
         }
-        at[pc] = a.here();
+        places.at[pc] = a.here();
         let i = insns[pc];
         let (d, mut s) = (reg(i.dst), reg(i.src));
         let class = i.class();
         let op = i.code & BPF_OP_MASK;
         let jumpy = matches!(class, BPF_ALU | BPF_ALU64 | BPF_JMP | BPF_JMP32);
         let mut x = i.code & BPF_SRC_MASK == BPF_X && jumpy;
-        let size = match i.code & BPF_SIZE_MASK {
-            BPF_B => 1,
-            BPF_H => 2,
-            BPF_W => 4,
-            _ => 8,
-        };
-        let jump_to = |rel: i64| -> Result<Target> {
-            let t = pc as i64 + 1 + rel;
-            if t < 0 || t as usize >= n {
-                return Err(bad(pc));
-            }
-            Ok(Target::Insn(t as usize))
-        };
+        let size = access_size(i.code);
+        let jump_to = |rel: i64| jump_target(pc, rel, n).ok_or_else(|| bad(pc));
         // An immediate source operand goes to t0 first (blinded, when
         // asked), except where the instruction takes it as it is.
         let direct = match class {
@@ -348,7 +322,7 @@ pub fn compile(insns: &[Insn], proven: &[bool], layout: &Layout, blind: Option<u
         if !x && !direct {
             let w = class == BPF_ALU64 || class == BPF_JMP;
             let v = if w { i64::from(i.imm) } else { i64::from(i.imm as u32) };
-            match key() {
+            match keys.next() {
                 Some(k) => {
                     let k = if w { k as i64 } else { i64::from(k as u32) };
                     a.li(T0, v ^ k);
@@ -438,7 +412,7 @@ pub fn compile(insns: &[Insn], proven: &[bool], layout: &Layout, blind: Option<u
             BPF_LD if i.code == LD_DW_IMM => {
                 let hi = insns.get(pc + 1).ok_or_else(|| bad(pc))?.imm as u32;
                 let v = (u64::from(hi) << 32 | u64::from(i.imm as u32)) as i64;
-                match key() {
+                match keys.next() {
                     Some(k) => {
                         a.li(d, v ^ k as i64);
                         a.li(T1, k as i64);
@@ -477,7 +451,7 @@ pub fn compile(insns: &[Insn], proven: &[bool], layout: &Layout, blind: Option<u
                 }
             }
             BPF_ST if proven.get(pc) == Some(&true) => {
-                match key() {
+                match keys.next() {
                     Some(k) => {
                         a.li(T0, i64::from(i.imm) ^ k as i64);
                         a.li(T1, k as i64);
@@ -507,18 +481,13 @@ pub fn compile(insns: &[Insn], proven: &[bool], layout: &Layout, blind: Option<u
             _ => return Err(bad(pc)),
         }
     }
-    at[n] = a.here();
-    let leave = a.here();
+    places.at[n] = a.here();
+    places.leave = a.here();
     a.load(8, SP, S6, ENTRY_RSP);
     a.mv(A0, A5);
     epilogue(&mut a, &MAIN_SAVED);
     for (p, t) in fixups {
-        let to = match t {
-            Target::Insn(t) => at[t],
-            Target::Func(f) => entry[f],
-            Target::Leave => leave,
-        };
-        if to == usize::MAX || !a.patch(p, to) {
+        if !places.of(t).is_some_and(|to| a.patch(p, to)) {
             return Err(bad(0));
         }
     }

@@ -10,7 +10,8 @@
 //! moves, byte swaps), JMP and JMP32, 64-bit immediates, the loads and
 //! stores the verifier proved, loads inside the region r1 pointed to at
 //! entry (checked inline), helper calls (straight to [`super::helper`],
-//! the arguments already where the C convention wants them), bpf-to-bpf
+//! the arguments already where the C convention wants them, through the
+//! address in the run's context), bpf-to-bpf
 //! calls and exits. Everything else (tail calls, other checked accesses,
 //! atomics, legacy packet loads) calls the slow path, which runs that one
 //! instruction as the interpreter does on the spilled registers (see
@@ -20,7 +21,9 @@
 //! u64`; each subprogram is a local function that saves r6-r9. Frames keep
 //! `rsp` 16-byte aligned at every call.
 
-use super::{Calls, Layout, ENTRY_RSP, FAILED, FAST_END8, FAST_LO, HELPER, REGS};
+use super::{
+    jump_target, Keys, Layout, Places, Target, ENTRY_RSP, FAILED, FAST_END8, FAST_LO, HELPER, HELPER_FN, REGS, SLOW_FN,
+};
 use crate::error::{Error, Result};
 use crate::prog::insn::Insn;
 use crate::prog::insn::*;
@@ -302,10 +305,11 @@ impl Asm {
         self.byte(imm as u8);
     }
 
-    /// `call` the absolute address `f` (through r11).
-    fn call_abs(&mut self, f: u64) {
-        self.mov_imm64(R11, f);
-        self.bytes(&[0x41, 0xff, 0xd3]);
+    /// `call qword [base + disp]`.
+    fn call_mem(&mut self, base: u8, disp: i32) {
+        self.rex(false, 0, base, false);
+        self.byte(0xff);
+        self.mem(2, base, disp);
     }
 
     fn push(&mut self, r: u8) {
@@ -340,17 +344,8 @@ impl Asm {
     }
 }
 
-/// Where control goes: an instruction's code, a function's entry, or the
-/// exit that leaves the run.
-#[derive(Clone, Copy)]
-enum Target {
-    Insn(usize),
-    Func(usize),
-    Leave,
-}
-
 /// Compiles `insns` (verified; `proven[pc]`: the access at `pc` needs no
-/// check) into machine code that calls `calls`. With `blind`, the seed of
+/// check) into machine code. With `blind`, the seed of
 /// the keys, no immediate of the program appears in the code as it is:
 /// each is written xor a random key and the key xor'ed back at run time
 /// (Linux's constant blinding), so a program's constants cannot plant
@@ -359,33 +354,15 @@ enum Target {
 /// # Errors
 /// [`Error::BadInstruction`] for an instruction the verifier would not
 /// have passed (an unknown opcode, a jump out of the program).
-pub(super) fn compile(
-    insns: &[Insn],
-    proven: &[bool],
-    layout: &Layout,
-    calls: &Calls,
-    blind: Option<u64>,
-) -> Result<Vec<u8>> {
-    let slow = calls.slow;
-    // xorshift64: the keys of blinding.
-    let mut state = blind.map(|s| s | 1);
-    let mut key = move || {
-        state.map(|mut x| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            state = Some(x);
-            x
-        })
-    };
+pub(super) fn compile(insns: &[Insn], proven: &[bool], layout: &Layout, blind: Option<u64>) -> Result<Vec<u8>> {
+    let mut keys = Keys::new(blind);
     let n = insns.len();
     let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
     let mut a = Asm {
         b: Vec::with_capacity(64 + 16 * insns.len()),
     };
     // The code of each instruction, and of each function's entry.
-    let mut at = alloc::vec![usize::MAX; n + 1];
-    let mut entry = alloc::vec![usize::MAX; n];
+    let mut places = Places::new(n);
     let mut fixups: Vec<(usize, Target)> = Vec::new();
 
     // The run's entry: save what the caller needs kept, take the context
@@ -423,7 +400,7 @@ pub(super) fn compile(
         let func = layout.func_of(pc);
         if layout.starts(pc) && pc != 0 {
             // A subprogram: r6-r9 are the caller's.
-            entry[pc] = a.here();
+            places.entry[pc] = a.here();
             for r in [RBX, R13, R14, R15] {
                 a.push(r);
             }
@@ -434,7 +411,7 @@ pub(super) fn compile(
                 a.byte(0x90);
             }
         }
-        at[pc] = a.here();
+        places.at[pc] = a.here();
         let i = insns[pc];
         let (d, mut s) = (reg(i.dst), reg(i.src));
         let class = i.class();
@@ -451,7 +428,7 @@ pub(super) fn compile(
             _ => false,
         };
         if !x && blindable {
-            if let Some(k) = key() {
+            if let Some(k) = keys.next() {
                 // r10 = imm, written as (imm ^ k) ^ k; the instruction then
                 // takes it as its source register.
                 let (w, k) = (class != BPF_ALU && class != BPF_JMP32, k as u32 as i32);
@@ -462,19 +439,8 @@ pub(super) fn compile(
                 blinded = true;
             }
         }
-        let size = match i.code & BPF_SIZE_MASK {
-            BPF_B => 1,
-            BPF_H => 2,
-            BPF_W => 4,
-            _ => 8,
-        };
-        let jump_to = |rel: i64| -> Result<Target> {
-            let t = pc as i64 + 1 + rel;
-            if t < 0 || t as usize >= n {
-                return Err(bad(pc));
-            }
-            Ok(Target::Insn(t as usize))
-        };
+        let size = access_size(i.code);
+        let jump_to = |rel: i64| jump_target(pc, rel, n).ok_or_else(|| bad(pc));
         match class {
             BPF_ALU | BPF_ALU64 => alu(&mut a, &i, class == BPF_ALU64, d, s, x, op).ok_or_else(|| bad(pc))?,
             BPF_JMP | BPF_JMP32 => match i.code {
@@ -512,12 +478,12 @@ pub(super) fn compile(
                     // five arguments; the context is the sixth.
                     a.store_imm(8, R12, HELPER, i.imm);
                     a.mov(true, R9, R12);
-                    a.call_abs(calls.helper);
+                    a.call_mem(R12, HELPER_FN);
                     a.cmp_mi8(R12, FAILED, 0);
                     let p = a.jump(Some(CC_NE));
                     fixups.push((p, Target::Leave));
                 }
-                CALL | CALLX => slow_op(&mut a, pc, func == 0, slow, &mut fixups),
+                CALL | CALLX => slow_op(&mut a, pc, func == 0, &mut fixups),
                 _ => {
                     let cc = jcc(op).ok_or_else(|| bad(pc))?;
                     let w = class == BPF_JMP;
@@ -541,7 +507,7 @@ pub(super) fn compile(
             BPF_LD if i.code == LD_DW_IMM => {
                 let hi = insns.get(pc + 1).ok_or_else(|| bad(pc))?.imm as u32;
                 let v = u64::from(hi) << 32 | u64::from(i.imm as u32);
-                match key() {
+                match keys.next() {
                     Some(k) => {
                         a.mov_imm64(d, v ^ k);
                         a.mov_imm64(R10, k);
@@ -569,7 +535,7 @@ pub(super) fn compile(
                 let here = a.here();
                 a.patch(below, here);
                 a.patch(above, here);
-                slow_op(&mut a, pc, func == 0, slow, &mut fixups);
+                slow_op(&mut a, pc, func == 0, &mut fixups);
                 let end = a.here();
                 a.patch(done, end);
             }
@@ -584,26 +550,18 @@ pub(super) fn compile(
             BPF_STX if i.code & BPF_MODE_MASK == BPF_ATOMIC && proven.get(pc) == Some(&true) => {
                 atomic(&mut a, &i, size, d, s).ok_or_else(|| bad(pc))?;
             }
-            BPF_LD | BPF_LDX | BPF_ST | BPF_STX => slow_op(&mut a, pc, func == 0, slow, &mut fixups),
+            BPF_LD | BPF_LDX | BPF_ST | BPF_STX => slow_op(&mut a, pc, func == 0, &mut fixups),
             _ => return Err(bad(pc)),
         }
     }
-    at[n] = a.here();
+    places.at[n] = a.here();
     // Leaving from any depth (a fault, a tail call, the slow path's exit):
     // back to the entry's stack, then the entry's epilogue.
-    let leave = a.here();
+    places.leave = a.here();
     a.load(8, RSP, R12, ENTRY_RSP);
     main_epilogue(&mut a);
     for (p, t) in fixups {
-        let to = match t {
-            Target::Insn(t) => at[t],
-            Target::Func(f) => entry[f],
-            Target::Leave => leave,
-        };
-        if to == usize::MAX {
-            return Err(bad(0));
-        }
-        a.patch(p, to);
+        a.patch(p, places.of(t).ok_or_else(|| bad(0))?);
     }
     Ok(a.b)
 }
@@ -839,13 +797,13 @@ fn atomic(a: &mut Asm, i: &Insn, size: u8, d: u8, s: u8) -> Option<()> {
 /// Hands the instruction at `pc` to the slow path: the registers go to the
 /// run's context, the slow path runs it, and the registers come back (or
 /// the run leaves, when it says so).
-fn slow_op(a: &mut Asm, pc: usize, entry_frame: bool, slow: u64, fixups: &mut Vec<(usize, Target)>) {
+fn slow_op(a: &mut Asm, pc: usize, entry_frame: bool, fixups: &mut Vec<(usize, Target)>) {
     for bpf in 0..=10u8 {
         a.store(8, R12, REGS + 8 * i32::from(bpf), reg(bpf));
     }
     a.mov(true, RDI, R12);
     a.mov_imm(false, RSI, (pc as u32 | u32::from(entry_frame) << 31) as i32);
-    a.call_abs(slow);
+    a.call_mem(R12, SLOW_FN);
     a.op_rr(0x85, false, RAX, RAX);
     let p = a.jump(Some(CC_NE));
     fixups.push((p, Target::Leave));

@@ -1706,12 +1706,7 @@ fn round16(n: usize) -> usize {
 }
 
 fn size_of(code: u8) -> u32 {
-    match code & BPF_SIZE_MASK {
-        BPF_B => 1,
-        BPF_H => 2,
-        BPF_W => 4,
-        _ => 8,
-    }
+    u32::from(crate::prog::insn::access_size(code))
 }
 
 fn sign_extend(v: u64, size: u32) -> u64 {
