@@ -54,7 +54,8 @@ int main(int argc, char **argv)
 		uint8_t *code = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		uint8_t *mem = calloc(1, lens[1] + 8);
 		struct run_ctx cx = {0};
-		uint64_t (*entry)(struct run_ctx *);
+		uint64_t args[5] = {0};
+		uint64_t (*entry)(struct run_ctx *, const uint64_t *, uint64_t);
 
 		if (code == MAP_FAILED || !mem || !get(f, code, lens[0]) || !get(f, mem, lens[1]))
 			return 2;
@@ -62,18 +63,17 @@ int main(int argc, char **argv)
 			return 2;
 		__builtin___clear_cache((char *)code, (char *)code + lens[0]);
 		memset(stack, 0, sizeof(stack));
-		cx.regs[1] = lens[1] ? (uint64_t)(uintptr_t)mem : 0;
-		cx.regs[2] = lens[1];
-		cx.regs[10] = (uint64_t)(uintptr_t)stack + 512;
+		args[0] = lens[1] ? (uint64_t)(uintptr_t)mem : 0;
+		args[1] = lens[1];
 		cx.fast_lo = UINT64_MAX;
 		cx.slow_fn = (uint64_t)(uintptr_t)slow;
 		cx.helper_fn = (uint64_t)(uintptr_t)helper;
-		entry = (uint64_t (*)(struct run_ctx *))(uintptr_t)code;
+		entry = (uint64_t (*)(struct run_ctx *, const uint64_t *, uint64_t))(uintptr_t)code;
 		int pc = setjmp(back);
 		if (pc)
 			printf("slow %d\n", pc - 1);
 		else
-			printf("%llx\n", (unsigned long long)entry(&cx));
+			printf("%llx\n", (unsigned long long)entry(&cx, args, (uint64_t)(uintptr_t)stack + 512));
 		fflush(stdout);
 		munmap(code, size);
 		free(mem);

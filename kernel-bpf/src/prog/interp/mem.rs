@@ -248,19 +248,24 @@ impl Memory {
     /// The run's stack of `bytes` bytes (made once, reused by later runs),
     /// with its first `frame` bytes zeroed if `zero`; returns the address
     /// one past the first frame, the entry frame's r10.
+    #[inline]
     pub fn stack(&mut self, bytes: usize, frame: usize, zero: bool) -> u64 {
         let (h, addr) = match self.stack {
             Some(s) => s,
-            None => {
-                let s = self.own(alloc::vec![0u8; bytes], true);
-                self.stack = Some(s);
-                s
-            }
+            None => self.make_stack(bytes),
         };
         if zero {
             self.owned[h][..frame].fill(0);
         }
         addr + frame as u64
+    }
+
+    /// The stack buffer, made on the first run.
+    #[cold]
+    fn make_stack(&mut self, bytes: usize) -> (usize, u64) {
+        let s = self.own(alloc::vec![0u8; bytes], true);
+        self.stack = Some(s);
+        s
     }
 
     /// Zeroes `len` bytes at `addr` of an owned buffer (a new stack frame).

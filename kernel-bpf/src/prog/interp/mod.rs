@@ -80,18 +80,41 @@ pub fn run(prog: &[Insn], args: [u64; 5], mem: &mut Memory, env: &mut dyn Env, l
 ///
 /// # Errors
 /// As [`run`].
+#[inline]
 pub fn run_code(code: &Code, args: [u64; 5], mem: &mut Memory, env: &mut dyn Env, limits: Limits) -> Result<u64> {
     let stack = mem.stack(STACK_BYTES, MAX_BPF_STACK as usize, !code.verified);
-    let mut reg = [0u64; 16];
-    reg[1..6].copy_from_slice(&args);
-    reg[10] = stack;
-    // Compiled code, entered straight away (the common case, kept short).
+    // Compiled code that calls nothing: entered straight away, as a plain
+    // function call (the shortest path, for the shortest programs).
+    if let Some(r0) = code
+        .jit
+        .as_deref()
+        .and_then(|image| crate::prog::jit::run_leaf(image, &args, stack))
+    {
+        return Ok(r0);
+    }
+    run_on_stack(code, args, stack, mem, env, limits)
+}
+
+/// [`run_code`] on the run's stack (`stack`: the entry frame's r10), for
+/// all but compiled leaf programs.
+#[inline(never)]
+fn run_on_stack(
+    code: &Code,
+    args: [u64; 5],
+    stack: u64,
+    mem: &mut Memory,
+    env: &mut dyn Env,
+    limits: Limits,
+) -> Result<u64> {
     if let Some(image) = &code.jit {
-        return match crate::prog::jit::run(image, code, &reg, mem, env, MAX_TAIL_CALL_CNT > 0)? {
+        return match crate::prog::jit::run(image, code, &args, stack, mem, env, MAX_TAIL_CALL_CNT > 0)? {
             Exit::Return(r0) => Ok(r0),
             Exit::Tail(next, ctx) => chain(next, ctx, stack, mem, env, limits.max_steps, MAX_TAIL_CALL_CNT - 1),
         };
     }
+    let mut reg = [0u64; 16];
+    reg[1..6].copy_from_slice(&args);
+    reg[10] = stack;
     let mut left = limits.max_steps;
     match exec(code, reg, mem, env, &mut left, MAX_TAIL_CALL_CNT > 0)? {
         Exit::Return(r0) => Ok(r0),
@@ -114,13 +137,15 @@ fn chain(
 ) -> Result<u64> {
     loop {
         // The next program starts afresh with the context in r1.
-        let mut reg = [0u64; 16];
-        reg[1] = ctx;
-        reg[10] = stack;
         let c: &Code = &next;
         let exit = match &c.jit {
-            Some(image) => crate::prog::jit::run(image, c, &reg, mem, env, tails_left > 0)?,
-            None => exec(c, reg, mem, env, &mut left, tails_left > 0)?,
+            Some(image) => crate::prog::jit::run(image, c, &[ctx, 0, 0, 0, 0], stack, mem, env, tails_left > 0)?,
+            None => {
+                let mut reg = [0u64; 16];
+                reg[1] = ctx;
+                reg[10] = stack;
+                exec(c, reg, mem, env, &mut left, tails_left > 0)?
+            }
         };
         match exit {
             Exit::Return(r0) => return Ok(r0),

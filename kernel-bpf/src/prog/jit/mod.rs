@@ -27,11 +27,12 @@ pub mod x86_64;
 
 use crate::error::Result;
 use crate::platform::CodeMapping;
-use crate::prog::insn::{Insn, CALL};
+use crate::prog::insn::{Insn, CALL, CALLX, LD_DW_IMM};
 use crate::prog::interp::code::Code;
 use crate::prog::interp::mem::Memory;
 use crate::prog::interp::{self, Env, Exit};
 use crate::prog::load::CodeMapper;
+use abi::{BPF_JMP, BPF_JMP32, BPF_LD, BPF_LDX, BPF_MEM, BPF_MODE_MASK, BPF_ST, BPF_STX};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
@@ -87,6 +88,10 @@ pub struct Image {
     mapping: Box<dyn CodeMapping>,
     /// The code's first byte, asked of the mapping once.
     entry: *const u8,
+    /// Its code never reads the run's context (see [`Shape::leaf`]).
+    leaf: bool,
+    /// It loads from the entry's region with an inline check.
+    fast: bool,
 }
 
 // SAFETY: `entry` points into the mapping, which is Send and Sync and
@@ -182,6 +187,50 @@ impl Keys {
     }
 }
 
+/// What a program's entry must set up, known before its code is written.
+pub(super) struct Shape {
+    /// The program calls nothing (no helper, no subprogram, no slow path)
+    /// and makes only proven accesses: its code never reads the run's
+    /// context, so the entry neither takes one nor saves more than the
+    /// registers the program uses (as Linux's JIT saves only those).
+    pub leaf: bool,
+    /// It loads from the entry's region with an inline check (the context
+    /// must hold that region's bounds).
+    pub fast: bool,
+    /// The BPF registers it names.
+    pub uses: [bool; 11],
+}
+
+impl Shape {
+    /// The shape of `insns`, whose accesses `proven` marks as needing no
+    /// check.
+    pub(super) fn of(insns: &[Insn], proven: &[bool]) -> Shape {
+        let mut shape = Shape {
+            leaf: true,
+            fast: false,
+            uses: [false; 11],
+        };
+        for (pc, i) in insns.iter().enumerate() {
+            shape.uses[usize::from(i.dst).min(10)] = true;
+            shape.uses[usize::from(i.src).min(10)] = true;
+            let direct = proven.get(pc) == Some(&true);
+            let second_half = i.code == 0 && pc > 0 && insns[pc - 1].code == LD_DW_IMM;
+            let calls = match i.class() {
+                BPF_JMP | BPF_JMP32 => matches!(i.code, CALL | CALLX),
+                BPF_LD => i.code != LD_DW_IMM && !second_half,
+                BPF_LDX => {
+                    shape.fast |= !direct && i.code & BPF_MODE_MASK == BPF_MEM;
+                    !direct
+                }
+                BPF_ST | BPF_STX => !direct,
+                _ => false,
+            };
+            shape.leaf &= !calls;
+        }
+        shape
+    }
+}
+
 /// Where each function of a program starts: the entry at 0 and every
 /// target of a bpf-to-bpf call.
 pub struct Layout {
@@ -232,10 +281,12 @@ impl Layout {
 pub unsafe fn compile(insns: &[Insn], proven: &[bool], map: CodeMapper<'_>, blind: Option<u64>) -> Option<Image> {
     #[cfg(target_arch = "x86_64")]
     {
-        let bytes = x86_64::compile(insns, proven, &Layout::of(insns), blind).ok()?;
+        let (bytes, shape) = x86_64::compile(insns, proven, &Layout::of(insns), blind).ok()?;
         map(&bytes).map(|mapping| Image {
             entry: mapping.addr(),
             mapping,
+            leaf: shape.leaf,
+            fast: shape.fast,
         })
     }
     #[cfg(not(target_arch = "x86_64"))]
@@ -245,20 +296,46 @@ pub unsafe fn compile(insns: &[Insn], proven: &[bool], map: CodeMapper<'_>, blin
     }
 }
 
-/// Runs `code`'s compiled image from its entry with `reg` (r1..r5 and
-/// r10 set); how it ended.
+/// The signature of compiled code: the run's context (null for a leaf),
+/// r1..r5, and r10 (the entry frame's stack top); returns r0.
+type EntryFn = extern "C" fn(*mut RunCtx<'_>, *const u64, u64) -> u64;
+
+/// Runs a leaf image (see [`Shape::leaf`]) with `args` in r1..r5 and
+/// `r10` the entry frame's stack top; its r0, or `None` for an image that
+/// is not a leaf (run with [`run`]).
+#[inline]
+pub(crate) fn run_leaf(image: &Image, args: &[u64; 5], r10: u64) -> Option<u64> {
+    if !image.leaf {
+        return None;
+    }
+    // SAFETY: as in `run`; a leaf's code reads no context, so none is
+    // passed.
+    let entry: EntryFn = unsafe { core::mem::transmute(image.entry) };
+    Some(entry(core::ptr::null_mut(), args.as_ptr(), r10))
+}
+
+/// Runs `code`'s compiled image from its entry with `args` in r1..r5 and
+/// `r10` the entry frame's stack top; how it ended.
 ///
 /// # Errors
 /// The slow path's errors (memory faults, helper errors).
+#[inline]
 pub(crate) fn run(
     image: &Image,
     code: &Code,
-    reg: &[u64; 16],
+    args: &[u64; 5],
+    r10: u64,
     mem: &mut Memory,
     env: &mut dyn Env,
     can_tail: bool,
 ) -> Result<Exit> {
-    let (fast_lo, fast_end8) = match mem.region_at(reg[1]) {
+    // SAFETY: the image is code `compile` produced for this program and
+    // the platform mapped executable: a function of this signature that
+    // reads the five arguments, touches of the context only the fields
+    // named at its top (none for a leaf), memory the verifier proved, and
+    // what the slow path hands it.
+    let entry: EntryFn = unsafe { core::mem::transmute(image.entry) };
+    let (fast_lo, fast_end8) = match image.fast.then(|| mem.region_at(args[0])).flatten() {
         Some(r) if r.end - r.start >= 8 => (r.start, r.end - 8),
         _ => (u64::MAX, 0),
     };
@@ -277,13 +354,7 @@ pub(crate) fn run(
         can_tail,
         outcome: None,
     };
-    cx.regs.copy_from_slice(&reg[..11]);
-    // SAFETY: the image is code `compile` produced for this program and
-    // the platform mapped executable: a function of this signature that
-    // touches only `cx`'s first two fields, memory the verifier proved,
-    // and what the slow path hands it.
-    let entry: extern "C" fn(*mut RunCtx<'_>) -> u64 = unsafe { core::mem::transmute(image.entry) };
-    let r0 = entry(&mut cx);
+    let r0 = entry(&mut cx, args.as_ptr(), r10);
     cx.outcome.take().unwrap_or(Ok(Exit::Return(r0)))
 }
 

@@ -33,6 +33,7 @@ const T3: u8 = 28;
 const S1: u8 = 9;
 const A0: u8 = 10;
 const A1: u8 = 11;
+const A2: u8 = 12;
 const A5: u8 = 15;
 const S2: u8 = 18;
 const S3: u8 = 19;
@@ -290,10 +291,14 @@ pub fn compile(insns: &[Insn], proven: &[bool], layout: &Layout, blind: Option<u
     let mut places = Places::new(n);
     let mut fixups: Vec<(usize, Target)> = Vec::new();
 
+    // The entry, `fn(cx, args, r10)` as on x86_64: a1 (r2's) and a2
+    // (r3's) are read before r2 and r3 are loaded.
     prologue(&mut a, &MAIN_SAVED);
     a.mv(S6, A0);
-    for bpf in [1u8, 2, 3, 4, 5, 10] {
-        a.load(8, reg(bpf), S6, REGS + 8 * i32::from(bpf));
+    a.mv(T0, A1);
+    a.mv(reg(10), A2);
+    for bpf in 1..=5u8 {
+        a.load(8, reg(bpf), T0, 8 * (i32::from(bpf) - 1));
     }
     a.store(8, S6, ENTRY_RSP, SP);
 

@@ -22,7 +22,8 @@
 //! `rsp` 16-byte aligned at every call.
 
 use super::{
-    jump_target, Keys, Layout, Places, Target, ENTRY_RSP, FAILED, FAST_END8, FAST_LO, HELPER, HELPER_FN, REGS, SLOW_FN,
+    jump_target, Keys, Layout, Places, Shape, Target, ENTRY_RSP, FAILED, FAST_END8, FAST_LO, HELPER, HELPER_FN, REGS,
+    SLOW_FN,
 };
 use crate::error::{Error, Result};
 use crate::prog::insn::Insn;
@@ -354,7 +355,12 @@ impl Asm {
 /// # Errors
 /// [`Error::BadInstruction`] for an instruction the verifier would not
 /// have passed (an unknown opcode, a jump out of the program).
-pub(super) fn compile(insns: &[Insn], proven: &[bool], layout: &Layout, blind: Option<u64>) -> Result<Vec<u8>> {
+pub(super) fn compile(
+    insns: &[Insn],
+    proven: &[bool],
+    layout: &Layout,
+    blind: Option<u64>,
+) -> Result<(Vec<u8>, Shape)> {
     let mut keys = Keys::new(blind);
     let n = insns.len();
     let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
@@ -365,20 +371,45 @@ pub(super) fn compile(insns: &[Insn], proven: &[bool], layout: &Layout, blind: O
     let mut places = Places::new(n);
     let mut fixups: Vec<(usize, Target)> = Vec::new();
 
-    // The run's entry: save what the caller needs kept, take the context
-    // and the arguments, remember the stack for leaving from any depth.
-    for r in [RBP, RBX, R12, R13, R14, R15] {
+    // The run's entry, `fn(cx, args, r10)`: save what the caller needs
+    // kept, take the arguments (r1..r5 from `args`), and, unless the
+    // program is a leaf, the context and the stack for leaving from any
+    // depth.
+    let shape = Shape::of(insns, proven);
+    let saved: Vec<u8> = if shape.leaf {
+        // Only the callee-saved registers the program uses.
+        [RBX, R13, R14, R15, RBP]
+            .into_iter()
+            .filter(|&r| (6..=10).any(|bpf| shape.uses[bpf] && reg(bpf as u8) == r))
+            .collect()
+    } else {
+        alloc::vec![RBP, RBX, R12, R13, R14, R15]
+    };
+    for &r in &saved {
         a.push(r);
     }
-    a.op_ri(5, true, RSP, 8);
-    a.mov(true, R12, RDI);
-    for bpf in [1u8, 2, 3, 4, 5, 10] {
-        a.load(8, reg(bpf), R12, REGS + 8 * i32::from(bpf));
+    if !shape.leaf {
+        a.op_ri(5, true, RSP, 8);
+        a.mov(true, R12, RDI);
     }
-    a.store(8, R12, ENTRY_RSP, RSP);
+    // rsi (r2's) and rdx (r3's) are read before r2 and r3 are loaded.
+    a.mov(true, R11, RSI);
+    if !shape.leaf || shape.uses[10] {
+        a.mov(true, RBP, RDX);
+    }
+    for bpf in 1..=5u8 {
+        if !shape.leaf || shape.uses[usize::from(bpf)] {
+            a.load(8, reg(bpf), R11, 8 * (i32::from(bpf) - 1));
+        }
+    }
+    if !shape.leaf {
+        a.store(8, R12, ENTRY_RSP, RSP);
+    }
     let main_epilogue = |a: &mut Asm| {
-        a.op_ri(0, true, RSP, 8);
-        for r in [R15, R14, R13, R12, RBX, RBP] {
+        if !shape.leaf {
+            a.op_ri(0, true, RSP, 8);
+        }
+        for &r in saved.iter().rev() {
             a.pop(r);
         }
         a.byte(0xc3);
@@ -555,15 +586,17 @@ pub(super) fn compile(insns: &[Insn], proven: &[bool], layout: &Layout, blind: O
         }
     }
     places.at[n] = a.here();
-    // Leaving from any depth (a fault, a tail call, the slow path's exit):
-    // back to the entry's stack, then the entry's epilogue.
-    places.leave = a.here();
-    a.load(8, RSP, R12, ENTRY_RSP);
-    main_epilogue(&mut a);
+    if !shape.leaf {
+        // Leaving from any depth (a fault, a tail call, the slow path's
+        // exit): back to the entry's stack, then the entry's epilogue.
+        places.leave = a.here();
+        a.load(8, RSP, R12, ENTRY_RSP);
+        main_epilogue(&mut a);
+    }
     for (p, t) in fixups {
         a.patch(p, places.of(t).ok_or_else(|| bad(0))?);
     }
-    Ok(a.b)
+    Ok((a.b, shape))
 }
 
 /// The condition of a conditional jump.
