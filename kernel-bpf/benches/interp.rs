@@ -130,7 +130,8 @@ fn ours(prog: &[Insn], jit: bool) -> impl FnMut() -> u64 {
         // SAFETY: `proven` is the verifier's result for `prog` (or empty);
         // the benchmark programs end and make no local calls.
         #[allow(unsafe_code)]
-        let image = unsafe { kernel_bpf::prog::jit::compile(prog, &proven, &|b| host.map_code(b), None) };
+        let image =
+            unsafe { kernel_bpf::prog::jit::compile(prog, &proven, &Default::default(), &|b| host.map_code(b), None) };
         code = code.with_image(image.expect("the benchmark programs compile"));
     }
     move || interp::run_code(&code, [0; 5], &mut mem, &mut MapEnv, Limits { max_steps: u64::MAX }).unwrap()
@@ -170,7 +171,7 @@ fn compile_time(c: &mut Criterion) {
         b.iter(|| {
             // SAFETY: as below; nothing is mapped (so nothing runs).
             #[allow(unsafe_code)]
-            let image = unsafe { kernel_bpf::prog::jit::compile(&prog, &proven, &|_| None, None) };
+            let image = unsafe { kernel_bpf::prog::jit::compile(&prog, &proven, &Default::default(), &|_| None, None) };
             black_box(image.is_none())
         })
     });
@@ -178,7 +179,9 @@ fn compile_time(c: &mut Criterion) {
         b.iter(|| {
             // SAFETY: `proven` is the verifier's result for `prog`.
             #[allow(unsafe_code)]
-            let image = unsafe { kernel_bpf::prog::jit::compile(&prog, &proven, &|b| host.map_code(b), None) };
+            let image = unsafe {
+                kernel_bpf::prog::jit::compile(&prog, &proven, &Default::default(), &|b| host.map_code(b), None)
+            };
             black_box(image.expect("compiles").len())
         })
     });

@@ -57,7 +57,9 @@ fn run_case(case: &Case, mode: Mode) -> std::result::Result<u64, String> {
         // access of the corpus in bounds of its memory or stack; the
         // corpus's programs end and call a few frames deep at most.
         #[allow(unsafe_code)]
-        let image = unsafe { kernel_bpf::prog::jit::compile(&prog, &proven, &|b| host.map_code(b), blind) };
+        let image = unsafe {
+            kernel_bpf::prog::jit::compile(&prog, &proven, &Default::default(), &|b| host.map_code(b), blind)
+        };
         code = code.with_image(image.ok_or("not compiled")?);
     }
     let mut mem = Memory::new();

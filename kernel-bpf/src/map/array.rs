@@ -1,8 +1,8 @@
 //! ARRAY and PERCPU_ARRAY: `max_entries` values indexed by a u32 key, all
 //! present from creation, none deletable.
 
-use super::slab::{words, Words};
-use super::{access_ok, check_memory, Map, MapDef, ARRAY_FLAGS};
+use super::slab::{words, ValueLayout, Words};
+use super::{access_ok, check_memory, ArrayValues, Map, MapDef, ARRAY_FLAGS};
 use crate::error::{Error, Result};
 use abi::{MapCreateAttr, MapType, BPF_EXIST, BPF_F_INNER_MAP, BPF_F_MMAPABLE, BPF_F_PRESERVE_ELEMS, BPF_NOEXIST};
 use core::any::Any;
@@ -142,6 +142,25 @@ impl Map for ArrayMap {
             at
         };
         NonNull::new(self.values.ptr(at))
+    }
+
+    fn holds_value(&self, addr: u64, len: u64) -> bool {
+        let at = ValueLayout {
+            slot: self.stride,
+            first: 0,
+            copies: self.stride / self.value_words.max(1),
+            value_words: self.value_words,
+            value_size: self.def.value_size as usize,
+        };
+        self.values.holds_value(addr, len, at)
+    }
+
+    fn array_values(&self) -> Option<ArrayValues> {
+        (!self.def.is_percpu()).then(|| ArrayValues {
+            base: self.values.ptr(0) as u64,
+            max_entries: self.def.max_entries,
+            stride: self.stride as u64 * 8,
+        })
     }
 
     fn memory_bytes(&self) -> usize {

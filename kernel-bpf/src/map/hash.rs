@@ -26,7 +26,7 @@
 //! The hash is a multiply-xor over the key's words with a per-map random
 //! seed (zero with `BPF_F_ZERO_SEED`).
 
-use super::slab::{words, Words};
+use super::slab::{words, ValueLayout, Words};
 use super::{access_ok, check_memory, Map, MapDef, HASH_FLAGS};
 use crate::error::{Error, Result};
 use abi::{MapCreateAttr, MapType, BPF_EXIST, BPF_F_NO_COMMON_LRU, BPF_F_NO_PREALLOC, BPF_F_NUMA_NODE, BPF_NOEXIST};
@@ -663,6 +663,20 @@ impl Map for HashMap {
             0
         };
         NonNull::new(c.value_ptr(cpu_off))
+    }
+
+    fn holds_value(&self, addr: u64, len: u64) -> bool {
+        let at = ValueLayout {
+            slot: self.slot_words,
+            first: 1 + self.key_words,
+            copies: self.stride / self.value_words.max(1),
+            value_words: self.value_words,
+            value_size: self.def.value_size as usize,
+        };
+        self.chunks
+            .iter()
+            .filter_map(spin::Once::get)
+            .any(|w| w.holds_value(addr, len, at))
     }
 
     fn memory_bytes(&self) -> usize {

@@ -187,6 +187,21 @@ pub trait Map: Send + Sync + Any {
     /// programs may point into).
     fn lookup_ptr(&self, key: &[u8], cpu: u32) -> Option<NonNull<u8>>;
 
+    /// Whether `[addr, addr + len)` lies inside one value that
+    /// [`Map::lookup_ptr`] can point to (of any element, present or not:
+    /// the storage lives as long as the map). A run's memory checks ask
+    /// this of the maps it uses, so a lookup need not lend each value.
+    fn holds_value(&self, addr: u64, len: u64) -> bool {
+        let _ = (addr, len);
+        false
+    }
+
+    /// A plain array's values, where compiled code may find them itself
+    /// (Linux's inlined array lookup); `None` for other types.
+    fn array_values(&self) -> Option<ArrayValues> {
+        None
+    }
+
     /// Bytes of memory the map holds, for accounting and benchmarks.
     fn memory_bytes(&self) -> usize;
 
@@ -197,6 +212,18 @@ pub trait Map: Send + Sync + Any {
     /// `map_release_uref`): maps that hold programs or maps drop them
     /// here, which breaks every cycle through them.
     fn release_users(&self) {}
+}
+
+/// Where an array's values lie: value `i` (below `max_entries`) is at
+/// `base + i * stride`, for as long as the map lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ArrayValues {
+    /// The first value's address.
+    pub base: u64,
+    /// The number of values.
+    pub max_entries: u32,
+    /// Bytes from one value to the next.
+    pub stride: u64,
 }
 
 /// Checks a BPF_MAP_CREATE attr and makes the map.

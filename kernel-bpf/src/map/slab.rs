@@ -49,6 +49,16 @@ fn unpack(w: u64, out: &mut [u8]) {
     }
 }
 
+/// Where values lie in a block of [`Words`] (see [`Words::holds_value`]).
+#[derive(Clone, Copy)]
+pub(crate) struct ValueLayout {
+    pub slot: usize,
+    pub first: usize,
+    pub copies: usize,
+    pub value_words: usize,
+    pub value_size: usize,
+}
+
 /// A fixed array of atomic words.
 pub(crate) struct Words {
     w: Box<[AtomicU64]>,
@@ -106,6 +116,28 @@ impl Words {
     /// The address of word `at`, for programs (valid while `self` lives).
     pub(crate) fn ptr(&self, at: usize) -> *mut u8 {
         self.w[at].as_ptr().cast()
+    }
+
+    /// Whether `[addr, addr + len)` lies inside one value stored here: the
+    /// block is slots of `slot` words, each holding `copies` values (one
+    /// per CPU) of `value_words` words from its word `first`, and a
+    /// value's first `value_size` bytes are the program's.
+    pub(crate) fn holds_value(&self, addr: u64, len: u64, at: ValueLayout) -> bool {
+        if at.slot == 0 || at.value_words == 0 {
+            return false;
+        }
+        let start = self.w.as_ptr() as u64;
+        let Some(off) = addr.checked_sub(start).filter(|&o| o < self.bytes() as u64) else {
+            return false;
+        };
+        let in_slot = off % (at.slot as u64 * 8);
+        let value_bytes = at.value_words as u64 * 8;
+        match in_slot.checked_sub(at.first as u64 * 8) {
+            Some(rel) if rel < at.copies as u64 * value_bytes => (rel % value_bytes)
+                .checked_add(len)
+                .is_some_and(|end| end <= at.value_size as u64),
+            _ => false,
+        }
     }
 
     /// The word `at` itself.

@@ -219,8 +219,9 @@ impl<P: Platform> Env for KernelEnv<'_, P> {
                 }
                 match m.lookup_ptr(&key, cpu) {
                     Some(ptr) if d.prog_can_read() => {
-                        let (len, writable) = (d.value_size as usize, d.prog_can_write());
-                        mem.lend(m.clone(), ptr, len, writable);
+                        // The value is the map's: the run may use it while
+                        // it keeps the map.
+                        mem.keep_map(&m);
                         ptr.as_ptr() as u64
                     }
                     _ => 0,

@@ -9,6 +9,7 @@ use crate::object::Objects;
 use crate::prog::insn::{decode, known_opcode, Insn, LD_DW_IMM};
 use crate::prog::interp::code::{prepare, Code};
 use crate::prog::interp::mem::Memory;
+use crate::prog::jit::Lookups;
 use crate::prog::verify::{self, LdImm, Log, MapInfo, Verified};
 use abi::{ProgType, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE};
 use alloc::sync::Arc;
@@ -39,6 +40,9 @@ pub struct Program {
     /// every run: map index, value pointer, length.
     /// (map index, value address, length): addresses into `maps`' storage.
     values: Vec<(usize, u64, usize)>,
+    /// Maps (indices into `maps`) whose values its compiled code looks up
+    /// without a helper, kept by every run's memory.
+    kept: Vec<usize>,
     /// What the verifier proved.
     pub verified: Verified,
 }
@@ -180,13 +184,24 @@ impl Program {
             let trusted = unsafe { code.trust(&verified.proven) };
             code = trusted;
         }
+        let mut kept = Vec::new();
         if let Some(map) = req.jit {
-            // Every access checked, when checks are kept.
-            let proven: &[bool] = if req.keep_checks { &[] } else { &verified.proven };
+            // Every access checked, and every helper called, when checks
+            // are kept.
+            let (proven, lookups): (&[bool], _) = if req.keep_checks {
+                (&[], Lookups::default())
+            } else {
+                (&verified.proven, Lookups::plan(&insns, &verified.call_map, &maps))
+            };
             // SAFETY: as for `trust` just above: `proven` is the verifier's
-            // result for `insns`, whose maps the program holds.
+            // result for `insns`, whose maps the program holds; `lookups`
+            // is planned from it on those maps, and every run keeps the
+            // maps it uses (`lend_values`).
             #[allow(unsafe_code)]
-            let image = unsafe { crate::prog::jit::compile(&insns, proven, map, req.blind) };
+            let image = unsafe { crate::prog::jit::compile(&insns, proven, &lookups, map, req.blind) };
+            if image.is_some() {
+                kept = lookups.kept;
+            }
             code.jit = image.map(Arc::new);
         }
         let code = Arc::new(code);
@@ -199,12 +214,24 @@ impl Program {
             code,
             maps,
             values,
+            kept,
             verified,
         })
     }
 
-    /// Lends the program's directly addressed map values to a run.
+    /// The maps (indices into [`Program::maps`]) whose values its compiled
+    /// code looks up itself, without the helper (see
+    /// [`crate::prog::jit::Lookup`]); none when it is interpreted.
+    pub fn compiled_lookups(&self) -> &[usize] {
+        &self.kept
+    }
+
+    /// Lends the program's directly addressed map values to a run, and
+    /// has it keep the maps its compiled lookups use.
     pub fn lend_values(&self, mem: &mut Memory) {
+        for m in self.kept.iter().filter_map(|&k| self.maps.get(k)) {
+            mem.keep_map(m);
+        }
         for &(idx, addr, len) in &self.values {
             if let (Some(m), Some(ptr)) = (self.maps.get(idx), NonNull::new(addr as *mut u8)) {
                 let writable = m.def().prog_can_write();

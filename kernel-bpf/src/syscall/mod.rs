@@ -210,6 +210,14 @@ impl<P: Platform> Bpf<P> {
         self.objects.map(fd)
     }
 
+    /// The program behind `fd`, for kernel users (attach points, tools).
+    ///
+    /// # Errors
+    /// [`Error::BadFd`] or [`Error::WrongObjectKind`].
+    pub fn program(&self, fd: u32) -> Result<Arc<crate::prog::Program>> {
+        self.objects.prog(fd)
+    }
+
     /// Hands every committed record of the ring buffer `fd` to `f`; returns
     /// how many (the kernel-side consumer; see `map::RingBuf` for the layout).
     ///

@@ -302,8 +302,16 @@ impl Memory {
                 writable,
             });
         }
-        if !self.maps.iter().any(|m| Arc::ptr_eq(m, &map)) {
-            self.maps.push(map);
+        self.keep_map(&map);
+    }
+
+    /// Allows access to the values of `map` (what [`Map::holds_value`]
+    /// accepts, writes only where programs may write its values) and keeps
+    /// it alive for the run: a lookup's value needs no region of its own.
+    #[inline]
+    pub fn keep_map(&mut self, map: &Arc<dyn Map>) {
+        if !self.maps.iter().any(|m| Arc::ptr_eq(m, map)) {
+            self.maps.push(map.clone());
         }
     }
 
@@ -337,8 +345,16 @@ impl Memory {
                 self.last.set(k);
                 true
             }
-            None => false,
+            None => self.in_map_value(addr, len, write),
         }
+    }
+
+    /// Whether `[addr, addr + len)` is inside a value of a kept map.
+    #[cold]
+    fn in_map_value(&self, addr: u64, len: u64, write: bool) -> bool {
+        self.maps
+            .iter()
+            .any(|m| (!write || m.def().prog_can_write()) && m.holds_value(addr, len))
     }
 
     /// Loads `size` (1, 2, 4 or 8) bytes, zero-extended.

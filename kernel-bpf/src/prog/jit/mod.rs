@@ -26,6 +26,7 @@ pub mod riscv64;
 pub mod x86_64;
 
 use crate::error::Result;
+use crate::map::{ArrayValues, HashMap, Map};
 use crate::platform::CodeMapping;
 use crate::prog::insn::{Insn, CALL, CALLX, LD_DW_IMM};
 use crate::prog::interp::code::Code;
@@ -34,6 +35,7 @@ use crate::prog::interp::{self, Env, Exit};
 use crate::prog::load::CodeMapper;
 use abi::{BPF_JMP, BPF_JMP32, BPF_LD, BPF_LDX, BPF_MEM, BPF_MODE_MASK, BPF_ST, BPF_STX};
 use alloc::boxed::Box;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 /// The offset in [`RunCtx`] of a field compiled code reads or writes.
@@ -59,6 +61,8 @@ const FAST_END8: i32 = offset!(fast_end8);
 /// through (so it holds no absolute address).
 const SLOW_FN: i32 = offset!(slow_fn);
 const HELPER_FN: i32 = offset!(helper_fn);
+/// The address of [`hash_lookup`].
+const LOOKUP_FN: i32 = offset!(lookup_fn);
 
 /// What compiled code and the Rust functions it calls share during one
 /// run. The compiled code reads and writes only the fields named above, at
@@ -75,6 +79,7 @@ pub struct RunCtx<'a> {
     fast_end8: u64,
     slow_fn: u64,
     helper_fn: u64,
+    lookup_fn: u64,
     code: &'a Code,
     mem: &'a mut Memory,
     env: &'a mut dyn Env,
@@ -187,6 +192,68 @@ impl Keys {
     }
 }
 
+/// A map lookup (`bpf_map_lookup_elem`) compiled without the helper
+/// table, on the map the verifier found at that call on every path, as
+/// Linux inlines array and hash lookups. The run's memory keeps the map
+/// (see [`Lookups::kept`]), so the values it gives pass later checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// A plain array: `r0 = key < max_entries ? base + key * stride : 0`,
+    /// in machine code.
+    Array(ArrayValues),
+    /// A hash map (plain or LRU, not per-CPU): a direct call of
+    /// [`hash_lookup`] with the map's address (a `HashMap` the program
+    /// holds) and the key.
+    Hash(u64),
+}
+
+/// The lookups of one program, by instruction, and the maps they use.
+#[derive(Default)]
+pub struct Lookups {
+    /// By instruction: the lookup a helper call is compiled as.
+    pub at: Vec<Option<Lookup>>,
+    /// The program's maps (indices) that its compiled lookups use, for
+    /// each run's memory to keep ([`Memory::keep_map`]).
+    pub kept: Vec<usize>,
+}
+
+impl Lookups {
+    /// The lookups of `insns`, from the verifier's map of each call
+    /// (`call_map`) and the program's `maps`.
+    pub fn plan(insns: &[Insn], call_map: &[Option<u16>], maps: &[Arc<dyn Map>]) -> Lookups {
+        let mut out = Lookups {
+            at: alloc::vec![None; insns.len()],
+            kept: Vec::new(),
+        };
+        for (pc, i) in insns.iter().enumerate() {
+            if i.code != CALL || i.src != 0 || i.imm as u32 != abi::Helper::MapLookupElem.raw() {
+                continue;
+            }
+            let Some(idx) = call_map.get(pc).copied().flatten().map(usize::from) else {
+                continue;
+            };
+            let Some(m) = maps.get(idx).filter(|m| m.def().prog_can_read()) else {
+                continue;
+            };
+            let lookup = match (m.array_values(), m.as_any().downcast_ref::<HashMap>()) {
+                (Some(a), _) if a.stride <= i32::MAX as u64 => Lookup::Array(a),
+                (_, Some(h)) if !m.def().is_percpu() => Lookup::Hash(h as *const HashMap as u64),
+                _ => continue,
+            };
+            out.at[pc] = Some(lookup);
+            if !out.kept.contains(&idx) {
+                out.kept.push(idx);
+            }
+        }
+        out
+    }
+
+    /// The lookup the call at `pc` is compiled as, if any.
+    fn get(&self, pc: usize) -> Option<Lookup> {
+        self.at.get(pc).copied().flatten()
+    }
+}
+
 /// What a program's entry must set up, known before its code is written.
 pub(super) struct Shape {
     /// The program calls nothing (no helper, no subprogram, no slow path)
@@ -204,7 +271,7 @@ pub(super) struct Shape {
 impl Shape {
     /// The shape of `insns`, whose accesses `proven` marks as needing no
     /// check.
-    pub(super) fn of(insns: &[Insn], proven: &[bool]) -> Shape {
+    pub(super) fn of(insns: &[Insn], proven: &[bool], lookups: &Lookups) -> Shape {
         let mut shape = Shape {
             leaf: true,
             fast: false,
@@ -216,7 +283,10 @@ impl Shape {
             let direct = proven.get(pc) == Some(&true);
             let second_half = i.code == 0 && pc > 0 && insns[pc - 1].code == LD_DW_IMM;
             let calls = match i.class() {
-                BPF_JMP | BPF_JMP32 => matches!(i.code, CALL | CALLX),
+                // An array lookup is machine code, not a call.
+                BPF_JMP | BPF_JMP32 => {
+                    matches!(i.code, CALL | CALLX) && !matches!(lookups.get(pc), Some(Lookup::Array(_)))
+                }
                 BPF_LD => i.code != LD_DW_IMM && !second_half,
                 BPF_LDX => {
                     shape.fast |= !direct && i.code & BPF_MODE_MASK == BPF_MEM;
@@ -277,11 +347,21 @@ impl Layout {
 /// Code the verifier did not see may be compiled with an empty `proven`
 /// (every access is then checked), but must still not nest bpf-to-bpf
 /// calls deeper than `MAX_CALL_FRAMES` (the compiled code does not count
-/// them) and must end, as verified code does.
-pub unsafe fn compile(insns: &[Insn], proven: &[bool], map: CodeMapper<'_>, blind: Option<u64>) -> Option<Image> {
+/// them) and must end, as verified code does. `lookups` must come from
+/// [`Lookups::plan`] on the verifier's result and maps the program holds
+/// for as long as the image lives, and each run's memory must keep the
+/// maps it names ([`Lookups::kept`]); code the verifier did not see takes
+/// none (`Lookups::default()`).
+pub unsafe fn compile(
+    insns: &[Insn],
+    proven: &[bool],
+    lookups: &Lookups,
+    map: CodeMapper<'_>,
+    blind: Option<u64>,
+) -> Option<Image> {
     #[cfg(target_arch = "x86_64")]
     {
-        let (bytes, shape) = x86_64::compile(insns, proven, &Layout::of(insns), blind).ok()?;
+        let (bytes, shape) = x86_64::compile(insns, proven, lookups, &Layout::of(insns), blind).ok()?;
         map(&bytes).map(|mapping| Image {
             entry: mapping.addr(),
             mapping,
@@ -291,7 +371,7 @@ pub unsafe fn compile(insns: &[Insn], proven: &[bool], map: CodeMapper<'_>, blin
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        let _ = (insns, proven, map, blind);
+        let _ = (insns, proven, lookups, map, blind);
         None
     }
 }
@@ -348,6 +428,7 @@ pub(crate) fn run(
         fast_end8,
         slow_fn: SLOW as usize as u64,
         helper_fn: HELPER_CALL as usize as u64,
+        lookup_fn: HASH_LOOKUP as usize as u64,
         code,
         mem,
         env,
@@ -360,8 +441,22 @@ pub(crate) fn run(
 
 type HelperFn = extern "C" fn(u64, u64, u64, u64, u64, *mut RunCtx<'_>) -> u64;
 type SlowFn = extern "C" fn(*mut RunCtx<'_>, u64) -> u64;
+type LookupFn = extern "C" fn(*const HashMap, *const u8) -> u64;
 const HELPER_CALL: HelperFn = helper;
 const SLOW: SlowFn = slow;
+const HASH_LOOKUP: LookupFn = hash_lookup;
+
+/// `bpf_map_lookup_elem` on a hash map known at load, called straight
+/// from compiled code (no helper table, no dynamic dispatch): the value's
+/// address, or 0.
+extern "C" fn hash_lookup(map: *const HashMap, key: *const u8) -> u64 {
+    // SAFETY: compiled code passes the address of a hash map the program
+    // holds (see `Lookup::Hash`), so it lives through the run, and a key
+    // the verifier proved readable for the map's key size (on the stack
+    // or in a map value).
+    let (map, key) = unsafe { (&*map, core::slice::from_raw_parts(key, (*map).def().key_size as usize)) };
+    map.lookup_ptr(key, 0).map_or(0, |p| p.as_ptr() as u64)
+}
 
 /// A helper call straight from compiled code: the arguments are r1..r5
 /// where they already are, the helper's id in the context; returns r0. A

@@ -27,7 +27,8 @@ fn runs(text: &str, data: &[u8]) -> [Result<u64>; 3] {
             let host = Hosted::new(1);
             // SAFETY: nothing proven: every access is checked; the test
             // programs call at most a few frames deep and end.
-            let image = unsafe { compile(&insns, &[], &|b| host.map_code(b), blind) }.expect("compiles");
+            let image =
+                unsafe { compile(&insns, &[], &Default::default(), &|b| host.map_code(b), blind) }.expect("compiles");
             assert_eq!(undecodable(image.bytes()), None, "{text}");
             code = code.with_image(image);
         }

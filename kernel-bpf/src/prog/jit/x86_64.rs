@@ -22,8 +22,8 @@
 //! `rsp` 16-byte aligned at every call.
 
 use super::{
-    jump_target, Keys, Layout, Places, Shape, Target, ENTRY_RSP, FAILED, FAST_END8, FAST_LO, HELPER, HELPER_FN, REGS,
-    SLOW_FN,
+    jump_target, Keys, Layout, Lookup, Lookups, Places, Shape, Target, ENTRY_RSP, FAILED, FAST_END8, FAST_LO, HELPER,
+    HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
 };
 use crate::error::{Error, Result};
 use crate::prog::insn::Insn;
@@ -358,6 +358,7 @@ impl Asm {
 pub(super) fn compile(
     insns: &[Insn],
     proven: &[bool],
+    lookups: &Lookups,
     layout: &Layout,
     blind: Option<u64>,
 ) -> Result<(Vec<u8>, Shape)> {
@@ -375,7 +376,7 @@ pub(super) fn compile(
     // kept, take the arguments (r1..r5 from `args`), and, unless the
     // program is a leaf, the context and the stack for leaving from any
     // depth.
-    let shape = Shape::of(insns, proven);
+    let shape = Shape::of(insns, proven, lookups);
     let saved: Vec<u8> = if shape.leaf {
         // Only the callee-saved registers the program uses.
         [RBX, R13, R14, R15, RBP]
@@ -504,6 +505,32 @@ pub(super) fn compile(
                     fixups.push((a.here() - 4, Target::Func(t)));
                     a.op_ri(5, true, RBP, MAX_BPF_STACK as i32);
                 }
+                CALL if lookups.get(pc).is_some() => match lookups.get(pc) {
+                    Some(Lookup::Array(v)) => {
+                        // r0 = the u32 key r2 points to; below max_entries,
+                        // base + key * stride, else 0.
+                        a.load(4, RAX, RSI, 0);
+                        a.op_ri(7, false, RAX, v.max_entries as i32);
+                        let missing = a.jump(Some(0x3));
+                        a.imul_ri(true, RAX, v.stride as i32);
+                        imm64(&mut a, &mut keys, R11, v.base);
+                        a.op_rr(0x01, true, RAX, R11);
+                        let done = a.jump(None);
+                        let here = a.here();
+                        a.patch(missing, here);
+                        a.op_rr(0x31, false, RAX, RAX);
+                        let end = a.here();
+                        a.patch(done, end);
+                    }
+                    _ => {
+                        // Hash: the map's address in r1 instead of its
+                        // handle, the key already in r2.
+                        if let Some(Lookup::Hash(m)) = lookups.get(pc) {
+                            imm64(&mut a, &mut keys, RDI, m);
+                        }
+                        a.call_mem(R12, LOOKUP_FN);
+                    }
+                },
                 CALL if i.imm as u32 != abi::Helper::TailCall.raw() => {
                     // Straight to the helper: r1..r5 are already the first
                     // five arguments; the context is the sixth.
@@ -538,14 +565,7 @@ pub(super) fn compile(
             BPF_LD if i.code == LD_DW_IMM => {
                 let hi = insns.get(pc + 1).ok_or_else(|| bad(pc))?.imm as u32;
                 let v = u64::from(hi) << 32 | u64::from(i.imm as u32);
-                match keys.next() {
-                    Some(k) => {
-                        a.mov_imm64(d, v ^ k);
-                        a.mov_imm64(R10, k);
-                        a.op_rr(0x31, true, d, R10);
-                    }
-                    None => a.mov_imm64(d, v),
-                }
+                imm64(&mut a, &mut keys, d, v);
             }
             // The second slot of a 64-bit immediate: no code.
             _ if i.code == 0 && pc > 0 && insns[pc - 1].code == LD_DW_IMM => {}
@@ -597,6 +617,19 @@ pub(super) fn compile(
         a.patch(p, places.of(t).ok_or_else(|| bad(0))?);
     }
     Ok((a.b, shape))
+}
+
+/// `dst = v`, blinded when there are keys (r10, the machine register, is
+/// the scratch for the key).
+fn imm64(a: &mut Asm, keys: &mut Keys, dst: u8, v: u64) {
+    match keys.next() {
+        Some(k) => {
+            a.mov_imm64(dst, v ^ k);
+            a.mov_imm64(R10, k);
+            a.op_rr(0x31, true, dst, R10);
+        }
+        None => a.mov_imm64(dst, v),
+    }
 }
 
 /// The condition of a conditional jump.

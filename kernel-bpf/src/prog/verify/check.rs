@@ -96,7 +96,17 @@ pub(super) struct Walk<'a, 'l> {
     /// Per instruction, the kinds of memory its loads and stores reached
     /// on the paths walked (`REACH_*` bits).
     reach: Vec<u8>,
+    /// Per helper call that takes a map, the map on the paths walked
+    /// (`MAP_CALL_*` otherwise).
+    map_call: Vec<u32>,
 }
+
+/// No path reached the call yet.
+const MAP_CALL_UNSEEN: u32 = u32::MAX;
+/// Paths gave different maps.
+const MAP_CALL_MIXED: u32 = u32::MAX - 1;
+/// Or'ed in: the key was in memory checked at run time (a packet).
+const MAP_CALL_KEY_CHECKED: u32 = 1 << 16;
 
 /// A load or store reached the stack, a map value or helper memory.
 const REACH_PROVEN: u8 = 1;
@@ -140,6 +150,7 @@ impl<'a, 'l> Walk<'a, 'l> {
             depth: starts.iter().map(|&s| (s, 0)).collect(),
             ctx_end: 0,
             reach: vec![0; n],
+            map_call: vec![MAP_CALL_UNSEEN; n],
         }
     }
 
@@ -229,7 +240,20 @@ impl<'a, 'l> Walk<'a, 'l> {
             ctx_end: self.ctx_end,
             stack_depth: self.depth.iter().map(|&(_, d)| d).collect(),
             proven: self.reach.iter().map(|&r| r == REACH_PROVEN).collect(),
+            call_map: self.map_call.iter().map(|&m| u16::try_from(m).ok()).collect(),
         })
+    }
+
+    /// Notes that the helper call at `pc` took map `m` (and its key, if
+    /// any, from the stack or a map value when `key_direct`) on one path:
+    /// the call keeps a map only if every path gives the same.
+    fn note_map_call(&mut self, pc: usize, m: u16, key_direct: bool) {
+        let seen = u32::from(m) | if key_direct { 0 } else { MAP_CALL_KEY_CHECKED };
+        self.map_call[pc] = match self.map_call[pc] {
+            MAP_CALL_UNSEEN => seen,
+            s if s == seen => s,
+            _ => MAP_CALL_MIXED,
+        };
     }
 
     /// Marks the end of a path through `parent`.
@@ -1254,6 +1278,7 @@ impl<'a, 'l> Walk<'a, 'l> {
             return Err(self.fail_with(Error::GplOnlyHelper { id, pc }));
         }
         let mut map: Option<u16> = None;
+        let mut key_direct = true;
         let mut key: Option<u64> = None;
         let mut alloc_size: Option<u32> = None;
         let mut release: Option<u32> = None;
@@ -1295,6 +1320,7 @@ impl<'a, 'l> Walk<'a, 'l> {
                     self.helper_mem(st, regno, &reg, i64::from(size), a)?;
                     if kind == ArgKind::PtrToMapKey {
                         key = const_key(st, &reg, size);
+                        key_direct = matches!(reg.kind, Kind::Stack(_) | Kind::MapValue(_));
                     }
                 }
                 // Checked with the size that follows.
@@ -1395,6 +1421,9 @@ impl<'a, 'l> Walk<'a, 'l> {
                     _ => reject!(self, EACCES, "R{regno} is not a known constant'"),
                 },
             }
+        }
+        if let Some(m) = map {
+            self.note_map_call(pc, m, key_direct);
         }
         if let Some(m) = map {
             let info = self.p.maps[usize::from(m)];

@@ -79,6 +79,12 @@ pub struct Verified {
     /// the stack, a map value or helper memory, in bounds (so it needs no
     /// check when the program runs).
     pub proven: Vec<bool>,
+    /// By instruction: for a helper call that takes a map, the map (an
+    /// index into the input's maps) when every path passed the same one,
+    /// with its key (if the helper takes one) on the stack or in a map
+    /// value, which needs no check (Linux's per-call map state, which
+    /// lets it inline lookups).
+    pub call_map: Vec<Option<u16>>,
 }
 
 /// Verifies `p` (its control flow first), writing what `log` asks for.

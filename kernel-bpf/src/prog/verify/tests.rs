@@ -184,8 +184,15 @@ fn check(p: &[Insn]) -> Result<bool, alloc::string::String> {
                 let blind = Some(u64::from(fill).wrapping_mul(0x9e37_79b9_7f4a_7c15)).filter(|_| fill & 1 == 1);
                 // SAFETY: as for `trusted` above.
                 #[allow(unsafe_code)]
-                let image =
-                    unsafe { crate::prog::jit::compile(&runnable, &verified.proven, &|b| host.map_code(b), blind) };
+                let image = unsafe {
+                    crate::prog::jit::compile(
+                        &runnable,
+                        &verified.proven,
+                        &Default::default(),
+                        &|b| host.map_code(b),
+                        blind,
+                    )
+                };
                 let Some(image) = image else {
                     return Err(alloc::format!("verified, but not compiled\n{}", log.text()));
                 };
