@@ -7,8 +7,9 @@
 //! starts over. Each slot has a sequence number, odd while the slot is free
 //! or being rewritten, which readers check around the key comparison.
 //!
-//! Slots live in chunks of 1024, allocated up front (the default, as Linux's
-//! preallocation) or on first use (`BPF_F_NO_PREALLOC`); a slot's memory is
+//! Slots live in one block allocated up front (the default, as Linux's
+//! preallocation) or in chunks of 1024 allocated on first use
+//! (`BPF_F_NO_PREALLOC`); a slot's memory is
 //! never freed while the map lives, so the pointers the helper path returns
 //! stay valid, and a deleted slot is reused, as in Linux. Free slots form a
 //! lock-free stack with a tag against ABA. As in Linux, updating an existing
@@ -148,6 +149,17 @@ impl Slot<'_> {
     }
 }
 
+/// `n` slots of `slot_words` words, each free (odd sequence) and linked to
+/// nothing.
+fn free_slots(n: usize, slot_words: usize) -> Result<Words> {
+    let w = Words::new(n * slot_words)?;
+    for i in 0..n {
+        w.word(i * slot_words)
+            .store((1 << 32) | u64::from(NULLS | INDEX), Ordering::Relaxed);
+    }
+    Ok(w)
+}
+
 fn atomics<T>(n: usize, make: impl FnMut() -> T) -> Result<Box<[T]>> {
     let mut v = Vec::new();
     v.try_reserve_exact(n).map_err(|_| Error::NoMemory)?;
@@ -169,6 +181,9 @@ pub(crate) struct HashMap {
     /// Words of one slot: meta, key, values, LRU stamp.
     slot_words: usize,
     chunks: Box<[spin::Once<Words>]>,
+    /// With preallocation (the default), every slot in one block instead
+    /// of chunks: a lookup then finds a slot without a chunk to go through.
+    flat: Option<Words>,
     /// Free-slot stack: low 32 bits slot + 1 (0: empty), high 32 bits a tag.
     free: AtomicU64,
     /// Slots never handed out start here.
@@ -199,7 +214,12 @@ impl HashMap {
                 AtomicU32::new(NULLS | (i - 1))
             })?
         };
-        let chunks = atomics(n_chunks, spin::Once::new)?;
+        let prealloc = def.flags & BPF_F_NO_PREALLOC == 0;
+        let chunks = atomics(if prealloc { 0 } else { n_chunks }, spin::Once::new)?;
+        let flat = match prealloc {
+            true => Some(free_slots(n_chunks * CHUNK, slot_words)?),
+            false => None,
+        };
         let map = HashMap {
             lru,
             seed,
@@ -210,6 +230,7 @@ impl HashMap {
             buckets,
             mask: (n_buckets - 1) as u32,
             chunks,
+            flat,
             free: AtomicU64::new(0),
             bump: AtomicU32::new(0),
             pool,
@@ -218,32 +239,28 @@ impl HashMap {
             cursor: AtomicU32::new(0),
             def,
         };
-        if map.def.flags & BPF_F_NO_PREALLOC == 0 {
-            for c in 0..n_chunks {
-                map.make_chunk(c)?;
-            }
-        }
         Ok(map)
     }
 
-    fn make_chunk(&self, c: usize) -> Result<&Words> {
-        let sw = self.slot_words;
-        self.chunks[c].try_call_once(|| {
-            let w = Words::new(CHUNK * sw)?;
-            for i in 0..CHUNK {
-                // Free (odd sequence), linked to nothing.
-                w.word(i * sw)
-                    .store((1 << 32) | u64::from(NULLS | INDEX), Ordering::Relaxed);
-            }
-            Ok(w)
-        })
+    /// Makes chunk `c` (without preallocation) if it is not yet made.
+    fn make_chunk(&self, c: usize) -> Result<()> {
+        if self.flat.is_none() {
+            self.chunks[c].try_call_once(|| free_slots(CHUNK, self.slot_words))?;
+        }
+        Ok(())
     }
 
-    /// The slot `slot`, if its chunk exists.
+    /// The slot `slot`, if it exists (its chunk is made).
     #[inline]
     fn at(&self, slot: u32) -> Option<Slot<'_>> {
-        let w = self.chunks.get((slot >> CHUNK_SHIFT) as usize)?.get()?;
-        let base = (slot as usize & (CHUNK - 1)) * self.slot_words;
+        let (w, base) = match &self.flat {
+            Some(w) if slot < self.pool => (w, slot as usize * self.slot_words),
+            Some(_) => return None,
+            None => (
+                self.chunks.get((slot >> CHUNK_SHIFT) as usize)?.get()?,
+                (slot as usize & (CHUNK - 1)) * self.slot_words,
+            ),
+        };
         Some(Slot {
             w,
             base,
@@ -654,6 +671,7 @@ impl Map for HashMap {
         self.remove(key, Some(out))
     }
 
+    #[inline]
     fn lookup_ptr(&self, key: &[u8], cpu: u32) -> Option<NonNull<u8>> {
         let (_, c) = self.find(key, Self::word(key))?;
         self.touch(&c);
@@ -673,15 +691,16 @@ impl Map for HashMap {
             value_words: self.value_words,
             value_size: self.def.value_size as usize,
         };
-        self.chunks
+        self.flat
             .iter()
-            .filter_map(spin::Once::get)
+            .chain(self.chunks.iter().filter_map(spin::Once::get))
             .any(|w| w.holds_value(addr, len, at))
     }
 
     fn memory_bytes(&self) -> usize {
         let chunks = self.chunks.iter().filter(|c| c.get().is_some()).count();
-        self.buckets.len() * 4 + chunks * CHUNK * self.slot_words * 8
+        let slots = self.flat.as_ref().map_or(0, Words::bytes);
+        self.buckets.len() * 4 + chunks * CHUNK * self.slot_words * 8 + slots
     }
 
     fn as_any(&self) -> &dyn Any {
