@@ -28,7 +28,7 @@ pub mod x86_64;
 use crate::error::Result;
 use crate::map::{ArrayValues, HashMap, Map};
 use crate::platform::CodeMapping;
-use crate::prog::insn::{Insn, CALL, CALLX, LD_DW_IMM};
+use crate::prog::insn::{Insn, CALL, CALLX, EXIT, JA32, LD_DW_IMM};
 use crate::prog::interp::code::Code;
 use crate::prog::interp::mem::Memory;
 use crate::prog::interp::{self, Env, Exit};
@@ -266,6 +266,9 @@ pub(super) struct Shape {
     pub fast: bool,
     /// The BPF registers it names.
     pub uses: [bool; 11],
+    /// By instruction: the target of a backward jump (its code starts on
+    /// 16 bytes, which the processor fetches loops best from).
+    pub loop_heads: Vec<bool>,
 }
 
 impl Shape {
@@ -276,6 +279,7 @@ impl Shape {
             leaf: true,
             fast: false,
             uses: [false; 11],
+            loop_heads: alloc::vec![false; insns.len()],
         };
         for (pc, i) in insns.iter().enumerate() {
             shape.uses[usize::from(i.dst).min(10)] = true;
@@ -284,8 +288,18 @@ impl Shape {
             let second_half = i.code == 0 && pc > 0 && insns[pc - 1].code == LD_DW_IMM;
             let calls = match i.class() {
                 // An array lookup is machine code, not a call.
+                BPF_JMP | BPF_JMP32 if matches!(i.code, CALL | CALLX) => {
+                    !matches!(lookups.get(pc), Some(Lookup::Array(_)))
+                }
                 BPF_JMP | BPF_JMP32 => {
-                    matches!(i.code, CALL | CALLX) && !matches!(lookups.get(pc), Some(Lookup::Array(_)))
+                    if i.code != EXIT {
+                        let rel = if i.code == JA32 { i.imm } else { i32::from(i.off) };
+                        let t = pc as i64 + 1 + i64::from(rel);
+                        if rel < 0 && t >= 0 {
+                            shape.loop_heads[t as usize] = true;
+                        }
+                    }
+                    false
                 }
                 BPF_LD => i.code != LD_DW_IMM && !second_half,
                 BPF_LDX => {
@@ -304,6 +318,7 @@ impl Shape {
 /// Where each function of a program starts: the entry at 0 and every
 /// target of a bpf-to-bpf call.
 pub struct Layout {
+    /// The first instruction of each function, in order (0 first).
     starts: Vec<usize>,
 }
 

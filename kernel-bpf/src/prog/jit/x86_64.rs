@@ -66,20 +66,24 @@ struct Asm {
 }
 
 impl Asm {
+    #[inline]
     fn byte(&mut self, v: u8) {
         self.b.push(v);
     }
 
+    #[inline]
     fn bytes(&mut self, v: &[u8]) {
         self.b.extend_from_slice(v);
     }
 
+    #[inline]
     fn i32(&mut self, v: i32) {
         self.bytes(&v.to_le_bytes());
     }
 
     /// A REX prefix if one is needed (`byte_regs`: an 8-bit operand in
     /// spl, bpl, sil or dil, which only exist with one).
+    #[inline]
     fn rex(&mut self, w: bool, r: u8, b: u8, byte_regs: bool) {
         let v = 0x40 | u8::from(w) << 3 | (r >> 3 & 1) << 2 | (b >> 3 & 1);
         if v != 0x40 || (byte_regs && (r & 7 >= 4 || b & 7 >= 4)) {
@@ -88,11 +92,13 @@ impl Asm {
     }
 
     /// A register-direct ModRM byte.
+    #[inline]
     fn rr(&mut self, r: u8, b: u8) {
         self.byte(0xc0 | (r & 7) << 3 | (b & 7));
     }
 
     /// A ModRM (and SIB) for `[base + disp]`.
+    #[inline]
     fn mem(&mut self, r: u8, base: u8, disp: i32) {
         let small = i8::try_from(disp).is_ok();
         let md = if disp == 0 && base & 7 != RBP {
@@ -115,6 +121,7 @@ impl Asm {
 
     /// `op dst, src` of the "r/m, reg" form (`opc`: add 01, or 09, and 21,
     /// sub 29, xor 31, cmp 39, test 85, mov 89).
+    #[inline]
     fn op_rr(&mut self, opc: u8, w: bool, dst: u8, src: u8) {
         self.rex(w, src, dst, false);
         self.byte(opc);
@@ -123,6 +130,7 @@ impl Asm {
 
     /// `op dst, imm` of group 1 (`ext`: add 0, or 1, and 4, sub 5, xor 6,
     /// cmp 7).
+    #[inline]
     fn op_ri(&mut self, ext: u8, w: bool, dst: u8, imm: i32) {
         self.rex(w, 0, dst, false);
         if let Ok(b) = i8::try_from(imm) {
@@ -137,11 +145,13 @@ impl Asm {
     }
 
     /// `mov dst, src` (32-bit zero-extends).
+    #[inline]
     fn mov(&mut self, w: bool, dst: u8, src: u8) {
         self.op_rr(0x89, w, dst, src);
     }
 
     /// `dst = imm` sign-extended to 64 bits (`w`) or as 32 bits.
+    #[inline]
     fn mov_imm(&mut self, w: bool, dst: u8, imm: i32) {
         if w && imm < 0 {
             self.rex(true, 0, dst, false);
@@ -157,6 +167,7 @@ impl Asm {
         }
     }
 
+    #[inline]
     fn mov_imm64(&mut self, dst: u8, v: u64) {
         if let Ok(small) = u32::try_from(v) {
             self.mov_imm(false, dst, small as i32);
@@ -170,6 +181,7 @@ impl Asm {
     }
 
     /// A group-3 op on `dst` (`ext`: test-imm 0, neg 3, div 6, idiv 7).
+    #[inline]
     fn grp3(&mut self, ext: u8, w: bool, dst: u8) {
         self.rex(w, 0, dst, false);
         self.byte(0xf7);
@@ -177,12 +189,14 @@ impl Asm {
     }
 
     /// `shift dst, cl` (`ext`: shl 4, shr 5, sar 7).
+    #[inline]
     fn shift_cl(&mut self, ext: u8, w: bool, dst: u8) {
         self.rex(w, 0, dst, false);
         self.byte(0xd3);
         self.rr(ext, dst);
     }
 
+    #[inline]
     fn shift_imm(&mut self, ext: u8, w: bool, dst: u8, n: u8) {
         self.rex(w, 0, dst, false);
         self.byte(0xc1);
@@ -190,12 +204,14 @@ impl Asm {
         self.byte(n);
     }
 
+    #[inline]
     fn imul_rr(&mut self, w: bool, dst: u8, src: u8) {
         self.rex(w, dst, src, false);
         self.bytes(&[0x0f, 0xaf]);
         self.rr(dst, src);
     }
 
+    #[inline]
     fn imul_ri(&mut self, w: bool, dst: u8, imm: i32) {
         self.rex(w, dst, dst, false);
         self.byte(0x69);
@@ -205,24 +221,28 @@ impl Asm {
 
     /// `movzx`/`movsx` of a register's low 8 or 16 bits (`opc`: 0f b6, b7,
     /// be, bf).
+    #[inline]
     fn extend(&mut self, opc: u8, w: bool, dst: u8, src: u8) {
         self.rex(w, dst, src, opc == 0xb6 || opc == 0xbe);
         self.bytes(&[0x0f, opc]);
         self.rr(dst, src);
     }
 
+    #[inline]
     fn movsxd(&mut self, dst: u8, src: u8) {
         self.rex(true, dst, src, false);
         self.byte(0x63);
         self.rr(dst, src);
     }
 
+    #[inline]
     fn bswap(&mut self, w: bool, r: u8) {
         self.rex(w, 0, r, false);
         self.bytes(&[0x0f, 0xc8 | (r & 7)]);
     }
 
     /// `dst = zero-extended [base + off]` of `size` bytes.
+    #[inline]
     fn load(&mut self, size: u8, dst: u8, base: u8, off: i32) {
         match size {
             1 | 2 => {
@@ -238,6 +258,7 @@ impl Asm {
     }
 
     /// `dst = sign-extended [base + off]` of `size` (1, 2 or 4) bytes.
+    #[inline]
     fn load_sx(&mut self, size: u8, dst: u8, base: u8, off: i32) {
         self.rex(true, dst, base, false);
         match size {
@@ -250,6 +271,7 @@ impl Asm {
 
     /// `[base + off] op= src` (or with `lock`), of `size` (4 or 8) bytes;
     /// `opc` as for [`Asm::op_rr`], or the two-byte `0f xx` forms.
+    #[inline]
     fn op_mr(&mut self, lock: bool, opc: &[u8], size: u8, base: u8, off: i32, src: u8) {
         if lock {
             self.byte(0xf0);
@@ -260,6 +282,7 @@ impl Asm {
     }
 
     /// `[base + off] = src`'s low `size` bytes.
+    #[inline]
     fn store(&mut self, size: u8, base: u8, off: i32, src: u8) {
         if size == 2 {
             self.byte(0x66);
@@ -270,6 +293,7 @@ impl Asm {
     }
 
     /// `[base + off] = imm` (`size` bytes; 8 sign-extends it).
+    #[inline]
     fn store_imm(&mut self, size: u8, base: u8, off: i32, imm: i32) {
         if size == 2 {
             self.byte(0x66);
@@ -285,6 +309,7 @@ impl Asm {
     }
 
     /// `lea dst, [base + disp]`.
+    #[inline]
     fn lea(&mut self, dst: u8, base: u8, disp: i32) {
         self.rex(true, dst, base, false);
         self.byte(0x8d);
@@ -292,6 +317,7 @@ impl Asm {
     }
 
     /// `cmp r, [base + disp]` (64-bit).
+    #[inline]
     fn cmp_rm(&mut self, r: u8, base: u8, disp: i32) {
         self.rex(true, r, base, false);
         self.byte(0x3b);
@@ -299,6 +325,7 @@ impl Asm {
     }
 
     /// `cmp qword [base + disp], imm8`.
+    #[inline]
     fn cmp_mi8(&mut self, base: u8, disp: i32, imm: i8) {
         self.rex(true, 0, base, false);
         self.byte(0x83);
@@ -307,17 +334,20 @@ impl Asm {
     }
 
     /// `call qword [base + disp]`.
+    #[inline]
     fn call_mem(&mut self, base: u8, disp: i32) {
         self.rex(false, 0, base, false);
         self.byte(0xff);
         self.mem(2, base, disp);
     }
 
+    #[inline]
     fn push(&mut self, r: u8) {
         self.rex(false, 0, r, false);
         self.byte(0x50 | (r & 7));
     }
 
+    #[inline]
     fn pop(&mut self, r: u8) {
         self.rex(false, 0, r, false);
         self.byte(0x58 | (r & 7));
@@ -325,6 +355,7 @@ impl Asm {
 
     /// A jump (`cc`: `None` for `jmp`) with a 32-bit displacement to be
     /// patched; returns where the displacement is.
+    #[inline]
     fn jump(&mut self, cc: Option<u8>) -> usize {
         match cc {
             Some(c) => self.bytes(&[0x0f, 0x80 | c]),
@@ -335,11 +366,13 @@ impl Asm {
     }
 
     /// Points the displacement at `at` to `to`.
+    #[inline]
     fn patch(&mut self, at: usize, to: usize) {
         let rel = to as i64 - (at as i64 + 4);
         self.b[at..at + 4].copy_from_slice(&(rel as i32).to_le_bytes());
     }
 
+    #[inline]
     fn here(&self) -> usize {
         self.b.len()
     }
@@ -416,29 +449,20 @@ pub(super) fn compile(
         a.byte(0xc3);
     };
 
-    // Loop heads (targets of backward jumps) start on 16 bytes.
-    let mut loop_head = alloc::vec![false; n];
-    for (pc, i) in insns.iter().enumerate() {
-        let class = i.class();
-        if matches!(class, BPF_JMP | BPF_JMP32) && !matches!(i.code, CALL | CALLX | EXIT) {
-            let rel = if i.code == JA32 { i.imm } else { i32::from(i.off) };
-            let t = pc as i64 + 1 + i64::from(rel);
-            if rel < 0 && t >= 0 {
-                loop_head[t as usize] = true;
-            }
-        }
-    }
+    // Functions in order: `func` is the one `pc` is in.
+    let mut func = 0;
     for pc in 0..n {
-        let func = layout.func_of(pc);
-        if layout.starts(pc) && pc != 0 {
+        if layout.starts.get(func + 1) == Some(&pc) {
             // A subprogram: r6-r9 are the caller's.
+            func += 1;
             places.entry[pc] = a.here();
             for r in [RBX, R13, R14, R15] {
                 a.push(r);
             }
             a.op_ri(5, true, RSP, 8);
         }
-        if loop_head[pc] {
+        // Loop heads (targets of backward jumps) start on 16 bytes.
+        if shape.loop_heads.get(pc) == Some(&true) {
             while a.here() % 16 != 0 {
                 a.byte(0x90);
             }
