@@ -2,13 +2,17 @@
 //! program of the conformance corpus (and again with blinded constants)
 //! runs under `qemu-riscv64`, in a small runner built by
 //! `riscv64-linux-gnu-gcc` (`tests/riscv64/run.c`), and must give the
-//! corpus's results. Every access is compiled as proven (the runner's
+//! corpus's results, compiled for plain RV64IMA (run on a core without
+//! Zba and Zbb) and with those extensions (on a core with them), and
+//! decoding as exactly those instructions. Every access is compiled as
+//! proven (the runner's
 //! memory is real, and a stray access would crash it); helper calls come
 //! back to the runner. The runner does not serve the slow path, so the
 //! programs that call through a register (`callx`) are only checked to
 //! reach it.
 
-use kernel_bpf::prog::jit::{riscv64, Layout};
+use kernel_bpf::prog::jit::riscv64::{self, Extensions};
+use kernel_bpf::prog::jit::Layout;
 use std::path::PathBuf;
 use std::process::Command;
 use tests::corpus::{parse, program};
@@ -37,11 +41,22 @@ fn runner(test: &str) -> Option<(PathBuf, PathBuf)> {
     Some((out, runner))
 }
 
-/// Runs the cases of `blob` (see `run.c`) under qemu-riscv64: a line each.
-fn run_blob(out: &std::path::Path, runner: &std::path::Path, name: &str, blob: &[u8]) -> Vec<String> {
+/// The extensions of both kinds of code: none (RV64IMA), or Zba and Zbb.
+const PLAIN: Extensions = Extensions { zba: false, zbb: false };
+const ZB: Extensions = Extensions { zba: true, zbb: true };
+
+/// Runs the cases of `blob` (see `run.c`) under qemu-riscv64, on a core
+/// with exactly the extensions `ext`: a line each.
+fn run_blob(out: &std::path::Path, runner: &std::path::Path, name: &str, blob: &[u8], ext: Extensions) -> Vec<String> {
     let input = out.join(name);
     std::fs::write(&input, blob).unwrap();
-    let run = Command::new("qemu-riscv64").arg(runner).arg(&input).output().unwrap();
+    let cpu = format!("rv64,zba={},zbb={}", ext.zba, ext.zbb);
+    let run = Command::new("qemu-riscv64")
+        .args(["-cpu", &cpu])
+        .arg(runner)
+        .arg(&input)
+        .output()
+        .unwrap();
     String::from_utf8_lossy(&run.stdout)
         .lines()
         .map(str::to_string)
@@ -50,7 +65,8 @@ fn run_blob(out: &std::path::Path, runner: &std::path::Path, name: &str, blob: &
 
 /// Generated programs of every ALU and conditional-jump opcode at edge
 /// values give under qemu-riscv64 the r0 the interpreter gives, plain and
-/// with blinded constants.
+/// with blinded constants, compiled for RV64IMA on a core without Zba and
+/// Zbb and compiled with them on a core with them.
 #[test]
 fn generated_programs_match_the_interpreter_under_qemu_riscv64() {
     use kernel_bpf::prog::interp::{self, mem::Memory, Limits};
@@ -60,7 +76,7 @@ fn generated_programs_match_the_interpreter_under_qemu_riscv64() {
     };
     let mut rng = rand::rngs::SmallRng::seed_from_u64(0x0003_1415);
     let n = 1500;
-    let mut blob = Vec::new();
+    let mut blobs = [Vec::new(), Vec::new()];
     let mut want = Vec::new();
     for k in 0..n {
         let p = tests::generate::alu_program(&mut rng);
@@ -74,17 +90,28 @@ fn generated_programs_match_the_interpreter_under_qemu_riscv64() {
         )
         .unwrap();
         let blind = (k % 2 == 1).then_some(0x5eed + k as u64);
-        let m = riscv64::compile(&p, &[], &Layout::of(&p), blind).unwrap();
-        blob.extend((m.len() as u32).to_le_bytes());
-        blob.extend(0u32.to_le_bytes());
-        blob.extend(&m);
+        for (blob, ext) in blobs.iter_mut().zip([PLAIN, ZB]) {
+            let m = riscv64::compile(&p, &[], &Layout::of(&p), blind, ext).unwrap();
+            blob.extend((m.len() as u32).to_le_bytes());
+            blob.extend(0u32.to_le_bytes());
+            blob.extend(&m);
+        }
         want.push((format!("{r0:x}"), p));
     }
-    let lines = run_blob(&out, &runner, "generated.bin", &blob);
-    for (k, (w, p)) in want.iter().enumerate() {
-        assert_eq!(lines.get(k), Some(w), "program {k} (blinded: {}): {p:?}", k % 2 == 1);
+    for (blob, ext) in blobs.iter().zip([PLAIN, ZB]) {
+        let lines = run_blob(&out, &runner, &format!("generated-{}.bin", ext.zbb), blob, ext);
+        for (k, (w, p)) in want.iter().enumerate() {
+            assert_eq!(
+                lines.get(k),
+                Some(w),
+                "program {k} ({ext:?}, blinded: {}): {p:?}",
+                k % 2 == 1
+            );
+        }
     }
-    println!("{n} generated programs: the same r0 under qemu-riscv64 as interpreted (every other one blinded)");
+    println!(
+        "{n} generated programs: the same r0 under qemu-riscv64 as interpreted, for RV64IMA and with Zba and Zbb (every other one blinded)"
+    );
 }
 
 #[test]
@@ -95,7 +122,9 @@ fn the_corpus_runs_under_qemu_riscv64() {
     let Some(dir) = tests::corpus::dir_or_report("the_corpus_runs_under_qemu_riscv64") else {
         return;
     };
-    for blind in [None, Some(0x0b1d_5eed_u64)] {
+    // Bytes of unblinded code without and with Zba and Zbb.
+    let mut bytes = [0usize; 2];
+    for (blind, ext) in [(None, PLAIN), (Some(0x0b1d_5eed_u64), PLAIN), (None, ZB)] {
         let mut blob = Vec::new();
         let mut cases = Vec::new();
         let mut cases_code = Vec::new();
@@ -103,7 +132,7 @@ fn the_corpus_runs_under_qemu_riscv64() {
             let case = parse(&std::fs::read_to_string(&f).unwrap()).unwrap();
             let prog = program(&case).unwrap();
             let proven = vec![true; prog.len()];
-            let code = riscv64::compile(&prog, &proven, &Layout::of(&prog), blind)
+            let code = riscv64::compile(&prog, &proven, &Layout::of(&prog), blind, ext)
                 .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
             blob.extend((code.len() as u32).to_le_bytes());
             blob.extend((case.mem.len() as u32).to_le_bytes());
@@ -114,18 +143,11 @@ fn the_corpus_runs_under_qemu_riscv64() {
             cases.push((f.file_stem().unwrap().to_string_lossy().to_string(), case.result, callx));
         }
         if blind.is_none() {
-            decodes(&out, &cases_code);
+            decodes(&out, &cases_code, ext);
+            bytes[usize::from(ext.zbb)] = cases_code.len();
         }
-        let lines = run_blob(
-            &out,
-            &runner,
-            if blind.is_some() {
-                "corpus-blinded.bin"
-            } else {
-                "corpus.bin"
-            },
-            &blob,
-        );
+        let name = format!("corpus-{}-{}.bin", blind.is_some(), ext.zbb);
+        let lines = run_blob(&out, &runner, &name, &blob, ext);
         let mut failed = Vec::new();
         let mut slow = 0;
         for (k, (name, want, callx)) in cases.iter().enumerate() {
@@ -137,26 +159,50 @@ fn the_corpus_runs_under_qemu_riscv64() {
             }
         }
         println!(
-            "riscv64 JIT{} under qemu-riscv64: {} of {} corpus programs give the corpus's result; {slow} call through a register and reach the slow path",
+            "riscv64 JIT{}{} under qemu-riscv64: {} of {} corpus programs give the corpus's result; {slow} call through a register and reach the slow path",
             if blind.is_some() { ", constants blinded," } else { "" },
+            if ext.zbb { ", with Zba and Zbb," } else { "" },
             cases.len() - failed.len() - slow,
             cases.len()
         );
         assert!(failed.is_empty(), "{}", failed.join("\n"));
     }
+    println!(
+        "the corpus's riscv64 code: {} bytes for RV64IMA, {} with Zba and Zbb",
+        bytes[0], bytes[1]
+    );
+    assert!(bytes[1] < bytes[0], "the extensions shorten the code");
 }
 
-/// The code decodes as RV64 instructions of 4 bytes each, every one of them
-/// known to the GNU disassembler (no `.word`, `.insn` or `unimp`).
-fn decodes(dir: &std::path::Path, code: &[u8]) {
-    if !tests::require("riscv64-linux-gnu-objdump", "binutils-riscv64-linux-gnu") {
+/// The code decodes as instructions of 4 bytes each of exactly RV64IMA
+/// and the extensions `ext`, every one known to the GNU disassembler (no
+/// `.word`, `.4byte`, `.insn` or `unimp`): each word is assembled as an
+/// instruction of an object whose architecture says so, and disassembled.
+fn decodes(dir: &std::path::Path, code: &[u8], ext: Extensions) {
+    if !tests::require("riscv64-linux-gnu-objdump", "binutils-riscv64-linux-gnu")
+        || !tests::require("riscv64-linux-gnu-as", "binutils-riscv64-linux-gnu")
+    {
         return;
     }
-    let file = dir.join("code.bin");
-    std::fs::write(&file, code).unwrap();
+    let arch = if ext.zbb { "rv64ima_zba_zbb" } else { "rv64ima" };
+    let source = dir.join(format!("code-{arch}.s"));
+    let object = dir.join(format!("code-{arch}.o"));
+    let text: String = code
+        .chunks(4)
+        .map(|w| format!(".insn 0x{:08x}\n", u32::from_le_bytes(w.try_into().unwrap())))
+        .collect();
+    std::fs::write(&source, text).unwrap();
+    let built = Command::new("riscv64-linux-gnu-as")
+        .arg(format!("-march={arch}"))
+        .arg("-o")
+        .arg(&object)
+        .arg(&source)
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
     let out = Command::new("riscv64-linux-gnu-objdump")
-        .args(["-D", "-b", "binary", "-m", "riscv:rv64"])
-        .arg(&file)
+        .arg("-d")
+        .arg(&object)
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -166,9 +212,9 @@ fn decodes(dir: &std::path::Path, code: &[u8]) {
         let (word, mnemonic) = (parts.nth(1).unwrap_or("").trim(), parts.next().unwrap_or(""));
         assert!(
             word.len() == 8 && !mnemonic.starts_with('.') && mnemonic != "unimp",
-            "not a known 4-byte instruction: {line}"
+            "not a known {arch} instruction of 4 bytes: {line}"
         );
         n += 1;
     }
-    assert_eq!(n * 4, code.len(), "every 4 bytes decoded");
+    assert_eq!(n * 4, code.len(), "every 4 bytes decoded as {arch}");
 }

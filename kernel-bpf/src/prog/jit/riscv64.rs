@@ -1,7 +1,8 @@
-//! The riscv64 back end (rCore's architecture): RV64IMA, without Zba or
-//! Zbb (byte swaps and extensions are written out), so it runs on any
-//! RV64GC core. It writes code for riscv64 on any host, so the tests run
-//! its output under an emulator.
+//! The riscv64 back end (rCore's architecture): RV64IMA, so it runs on any
+//! RV64GC core, and the Zba and Zbb forms where the core has them
+//! ([`Extensions`]: `zext.w`, `zext.h`, `sext.b`, `sext.h`, `rev8`, each
+//! of which is otherwise written out). It writes code for riscv64 on any
+//! host, so the tests run its output under an emulator.
 //!
 //! | BPF | r0 | r1 | r2 | r3 | r4 | r5 | r6 | r7 | r8 | r9 | r10 |
 //! |---|---|---|---|---|---|---|---|---|---|---|---|
@@ -73,6 +74,18 @@ const BGEU: u32 = 7;
 #[derive(Default)]
 struct Asm {
     b: Vec<u8>,
+    ext: Extensions,
+}
+
+/// The optional extensions compiled code may use; without them, it is
+/// RV64IMA (any RV64GC core runs it). Where the core has them, fewer
+/// instructions do the same.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Extensions {
+    /// Zba: `zext.w` (`add.uw`) zero-extends 32-bit results.
+    pub zba: bool,
+    /// Zbb: `rev8` swaps bytes; `sext.b`, `sext.h` and `zext.h` extend.
+    pub zbb: bool,
 }
 
 fn fits12(v: i64) -> bool {
@@ -149,8 +162,35 @@ impl Asm {
 
     /// `rd = rs`'s low 32 bits, zero-extended.
     fn zext32(&mut self, rd: u8, rs: u8) {
-        self.slli(rd, rs, 32);
-        self.srli(rd, rd, 32);
+        if self.ext.zba {
+            // add.uw rd, rs, zero
+            self.r(0x04, ZERO, rs, 0, rd, OP_32);
+        } else {
+            self.slli(rd, rs, 32);
+            self.srli(rd, rd, 32);
+        }
+    }
+
+    /// `rd = rs`'s low 16 bits, zero-extended.
+    fn zext16(&mut self, rd: u8, rs: u8) {
+        if self.ext.zbb {
+            // zext.h
+            self.r(0x04, ZERO, rs, 4, rd, OP_32);
+        } else {
+            self.slli(rd, rs, 48);
+            self.srli(rd, rd, 48);
+        }
+    }
+
+    /// `rd = rs`'s low `bits` (8 or 16) bits, sign-extended.
+    fn sext_small(&mut self, rd: u8, rs: u8, bits: u32) {
+        if self.ext.zbb {
+            // sext.b or sext.h
+            self.i(if bits == 8 { 0x604 } else { 0x605 }, rs, 1, rd, OP_IMM);
+        } else {
+            self.slli(rd, rs, 64 - bits);
+            self.srai(rd, rd, 64 - bits);
+        }
     }
 
     /// `rd = rs`'s low 32 bits, sign-extended (`sext.w`).
@@ -276,17 +316,25 @@ fn epilogue(a: &mut Asm, saved: &[u8]) {
     a.ret();
 }
 
-/// Compiles `insns` as [`super::x86_64::compile`] does, for riscv64.
+/// Compiles `insns` as [`super::x86_64::compile`] does, for riscv64 with
+/// the extensions `ext`.
 ///
 /// # Errors
 /// [`Error::BadInstruction`] for an instruction the verifier would not
 /// have passed, or code too long for its jumps.
-pub fn compile(insns: &[Insn], proven: &[bool], layout: &Layout, blind: Option<u64>) -> Result<Vec<u8>> {
+pub fn compile(
+    insns: &[Insn],
+    proven: &[bool],
+    layout: &Layout,
+    blind: Option<u64>,
+    ext: Extensions,
+) -> Result<Vec<u8>> {
     let n = insns.len();
     let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
     let mut keys = Keys::new(blind);
     let mut a = Asm {
         b: Vec::with_capacity(64 + 16 * insns.len()),
+        ext,
     };
     let mut places = Places::new(n);
     let mut fixups: Vec<(usize, Target)> = Vec::new();
@@ -524,11 +572,7 @@ fn alu(a: &mut Asm, i: &Insn, w: bool, d: u8, s: u8, x: bool, op: u8) -> Option<
         BPF_MOV => match (x, i.off) {
             (true, 0) if w => a.mv(d, s),
             (true, 0) => a.zext32(d, s),
-            (true, 8 | 16) => {
-                let n = 64 - i.off as u32;
-                a.slli(d, s, n);
-                a.srai(d, d, n);
-            }
+            (true, 8 | 16) => a.sext_small(d, s, i.off as u32),
             (true, 32) if w => a.sext32(d, s),
             _ => return None,
         },
@@ -584,10 +628,7 @@ fn alu(a: &mut Asm, i: &Insn, w: bool, d: u8, s: u8, x: bool, op: u8) -> Option<
             zext = false;
             let swap = w || x;
             match (i.imm, swap) {
-                (16, false) => {
-                    a.slli(d, d, 48);
-                    a.srli(d, d, 48);
-                }
+                (16, false) => a.zext16(d, d),
                 (32, false) => a.zext32(d, d),
                 (64, false) => {}
                 (16 | 32 | 64, true) => swap_bytes(a, d, i.imm as u32 / 8),
@@ -657,6 +698,14 @@ fn atomic(a: &mut Asm, i: &Insn, size: u8, d: u8, s: u8) -> Option<()> {
 
 /// `d` = its low `n` bytes in the other order (zero-extended).
 fn swap_bytes(a: &mut Asm, d: u8, n: u32) {
+    if a.ext.zbb {
+        // rev8, then the swapped bytes down to the bottom.
+        a.i(0x6b8, d, 5, d, OP_IMM);
+        if n < 8 {
+            a.srli(d, d, 64 - 8 * n);
+        }
+        return;
+    }
     a.addi(T0, ZERO, 0);
     for k in 0..n {
         // t1 = byte k of d, moved to byte n-1-k.
