@@ -7,6 +7,12 @@
  * helper 5 (ktime_get_ns) returns 1, any other id*1000 + the arguments'
  * sum. The slow path (calls through a register, here) is not served: it
  * ends the case with "slow PC".
+ *
+ * Map lookups the JIT compiles itself find, at VALUES (a fixed address),
+ * 64 u64 values, value i being 3i + 1: an array's values (the tests
+ * compile array lookups with that base), and the values of a hash map
+ * whose lookup function is served here, for the map at HASH_MAP, with
+ * every even key below 64.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -18,8 +24,18 @@
 /* kernel-bpf's struct RunCtx, as far as compiled code reads it. */
 struct run_ctx {
 	uint64_t regs[11];
-	uint64_t entry_sp, helper, failed, fast_lo, fast_end8, slow_fn, helper_fn;
+	uint64_t entry_sp, helper, failed, fast_lo, fast_end8, slow_fn, helper_fn, lookup_fn;
 };
+
+#define VALUES 0x40000000UL
+#define HASH_MAP 0x40001000UL
+
+static uint64_t lookup(uint64_t map, const uint32_t *key)
+{
+	if (map != HASH_MAP || *key >= 64 || *key % 2)
+		return 0;
+	return VALUES + 8 * (uint64_t)*key;
+}
 
 static uint64_t helper(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, struct run_ctx *cx)
 {
@@ -47,8 +63,12 @@ int main(int argc, char **argv)
 	uint32_t lens[2];
 	static uint64_t stack[512 * 8 / 8] __attribute__((aligned(16)));
 
-	if (!f)
+	uint64_t *values = mmap((void *)VALUES, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+
+	if (!f || values != (uint64_t *)VALUES)
 		return 2;
+	for (int i = 0; i < 64; i++)
+		values[i] = 3 * (uint64_t)i + 1;
 	while (get(f, lens, sizeof(lens))) {
 		size_t page = 4096, size = (lens[0] + page - 1) / page * page;
 		uint8_t *code = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -68,6 +88,7 @@ int main(int argc, char **argv)
 		cx.fast_lo = UINT64_MAX;
 		cx.slow_fn = (uint64_t)(uintptr_t)slow;
 		cx.helper_fn = (uint64_t)(uintptr_t)helper;
+		cx.lookup_fn = (uint64_t)(uintptr_t)lookup;
 		entry = (uint64_t (*)(struct run_ctx *, const uint64_t *, uint64_t))(uintptr_t)code;
 		int pc = setjmp(back);
 		if (pc)

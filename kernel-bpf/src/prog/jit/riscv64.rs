@@ -16,7 +16,8 @@
 //! 1 MiB either way.
 
 use super::{
-    jump_target, Keys, Layout, Places, Target, ENTRY_RSP, FAILED, FAST_END8, FAST_LO, HELPER, HELPER_FN, REGS, SLOW_FN,
+    jump_target, Keys, Layout, Lookup, Lookups, Places, Target, ENTRY_RSP, FAILED, FAST_END8, FAST_LO, HELPER,
+    HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
 };
 use crate::error::{Error, Result};
 use crate::prog::insn::Insn;
@@ -325,6 +326,7 @@ fn epilogue(a: &mut Asm, saved: &[u8]) {
 pub fn compile(
     insns: &[Insn],
     proven: &[bool],
+    lookups: &Lookups,
     layout: &Layout,
     blind: Option<u64>,
     ext: Extensions,
@@ -413,6 +415,36 @@ pub fn compile(
                     fixups.push((p, Target::Func(t)));
                     a.addi(S5, S5, -(MAX_BPF_STACK as i32));
                 }
+                CALL if lookups.get(pc).is_some() => match lookups.get(pc) {
+                    Some(Lookup::Array(v)) => {
+                        // r0 = the u32 key r2 points to; below max_entries,
+                        // base + key * stride, else 0.
+                        a.load(4, A5, A1, 0);
+                        a.li(T0, v.max_entries.into());
+                        let missing = a.branch(BGEU, A5, T0);
+                        a.li(T0, v.stride as i64);
+                        a.r(1, T0, A5, 0, A5, OP);
+                        imm64(&mut a, &mut keys, T2, v.base);
+                        a.r(0, T2, A5, 0, A5, OP);
+                        let done = a.jal(ZERO);
+                        let here = a.here();
+                        a.addi(A5, ZERO, 0);
+                        let end = a.here();
+                        if !(a.patch(missing, here) && a.patch(done, end)) {
+                            return Err(bad(pc));
+                        }
+                    }
+                    _ => {
+                        // Hash: the map's address in r1 instead of its
+                        // handle, the key already in r2.
+                        if let Some(Lookup::Hash(m)) = lookups.get(pc) {
+                            imm64(&mut a, &mut keys, A0, m);
+                        }
+                        a.load(8, T1, S6, LOOKUP_FN);
+                        a.call_reg(T1);
+                        a.mv(A5, A0);
+                    }
+                },
                 CALL if i.imm as u32 != abi::Helper::TailCall.raw() => {
                     a.li(T0, i.imm.into());
                     a.store(8, S6, HELPER, T0);
@@ -464,15 +496,7 @@ pub fn compile(
             },
             BPF_LD if i.code == LD_DW_IMM => {
                 let hi = insns.get(pc + 1).ok_or_else(|| bad(pc))?.imm as u32;
-                let v = (u64::from(hi) << 32 | u64::from(i.imm as u32)) as i64;
-                match keys.next() {
-                    Some(k) => {
-                        a.li(d, v ^ k as i64);
-                        a.li(T1, k as i64);
-                        a.r(0, T1, d, 4, d, OP);
-                    }
-                    None => a.li(d, v),
-                }
+                imm64(&mut a, &mut keys, d, u64::from(hi) << 32 | u64::from(i.imm as u32));
             }
             _ if i.code == 0 && pc > 0 && insns[pc - 1].code == LD_DW_IMM => {}
             BPF_LDX if i.code & BPF_MODE_MASK == BPF_MEM && proven.get(pc) == Some(&true) => {
@@ -545,6 +569,18 @@ pub fn compile(
         }
     }
     Ok(a.b)
+}
+
+/// `dst = v`, blinded when there are keys (t1 is the scratch for the key).
+fn imm64(a: &mut Asm, keys: &mut Keys, dst: u8, v: u64) {
+    match keys.next() {
+        Some(k) => {
+            a.li(dst, (v ^ k) as i64);
+            a.li(T1, k as i64);
+            a.r(0, T1, dst, 4, dst, OP);
+        }
+        None => a.li(dst, v as i64),
+    }
 }
 
 /// One ALU instruction (`s` holds the source, an immediate already loaded
