@@ -768,3 +768,38 @@ fn slow_op(a: &mut Asm, pc: usize, entry_frame: bool, fixups: &mut Vec<(usize, T
         a.load(8, reg(bpf), S6, REGS + 8 * i32::from(bpf));
     }
 }
+
+/// What the tests check of riscv64 code.
+#[cfg(all(test, feature = "std"))]
+pub(crate) mod tests {
+    use super::Extensions;
+    use core::str::FromStr;
+    use riscv_isa::{decode_le_bytes, Instruction, Target};
+
+    /// The offset of the first 4 bytes of `code` that are not an
+    /// instruction of RV64IMA and the extensions `ext` (the decoder's
+    /// `UNIMP`, or a compressed one), if any.
+    pub(crate) fn undecodable(code: &[u8], ext: Extensions) -> Option<usize> {
+        let mut target = Target::from_str("RV64IMA").expect("a target");
+        target.zba = ext.zba;
+        target.zbb = ext.zbb;
+        // riscv-isa 0.3 reads RV64's rev8 (a Zbb instruction) only under
+        // Zbkb, which shares it: that one is allowed along with Zbb. (The
+        // tests crate checks the exact extensions with GNU objdump.)
+        target.zbkb = ext.zbb;
+        (0..code.len())
+            .step_by(4)
+            .find(|&at| !matches!(decode_le_bytes(&code[at..], &target), Some((i, 4)) if i != Instruction::UNIMP))
+    }
+
+    #[test]
+    fn the_decoder_knows_the_extensions_apart() {
+        // rev8 a0, a0 is Zbb; addi a0, a0, 1 is RV64I.
+        let (rev8, addi) = (0x6b85_5513u32.to_le_bytes(), 0x0015_0513u32.to_le_bytes());
+        let zb = Extensions { zba: true, zbb: true };
+        assert_eq!(undecodable(&addi, Extensions::default()), None);
+        assert_eq!(undecodable(&rev8, Extensions::default()), Some(0));
+        assert_eq!(undecodable(&rev8, zb), None);
+        assert_eq!(undecodable(&[0; 4], zb), Some(0));
+    }
+}

@@ -175,6 +175,25 @@ fn check(p: &[Insn]) -> Result<bool, alloc::string::String> {
                     log.text()
                 ));
             }
+            // The riscv64 back end compiles it too (its code runs under an
+            // emulator in the tests crate), into instructions of exactly
+            // RV64IMA, or with Zba and Zbb when asked (blinded then).
+            #[cfg(feature = "std")]
+            if fill == 0 {
+                use crate::prog::jit::riscv64::{self, Extensions};
+                let layout = crate::prog::jit::Layout::of(&runnable);
+                for ext in [Extensions::default(), Extensions { zba: true, zbb: true }] {
+                    let blind = ext.zbb.then_some(0x0b1d);
+                    let code = riscv64::compile(&runnable, &verified.proven, &Default::default(), &layout, blind, ext)
+                        .map_err(|e| alloc::format!("verified, but not compiled for riscv64 ({ext:?}): {e}"))?;
+                    if let Some(bad) = riscv64::tests::undecodable(&code, ext) {
+                        return Err(alloc::format!(
+                            "riscv64 code ({ext:?}) does not decode at byte {bad}\n{}",
+                            log.text()
+                        ));
+                    }
+                }
+            }
             // And so does the compiled code, which makes them directly.
             #[cfg(all(feature = "std", target_arch = "x86_64"))]
             {
