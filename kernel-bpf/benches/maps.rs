@@ -135,16 +135,16 @@ fn ld_map(dst: u8, fd: u32) -> [Insn; 2] {
     [insn(0x18, 0x10 | dst, 0, fd as i32), insn(0, 0, 0, 0)]
 }
 
-/// A program that looks up `PER_RUN` keys of `map` and sums their values
-/// into the counter's value (`counter`: an array of one 16-byte value, a
-/// u32 base and the u64 sum), returning the sum. With `sweep` (`n`), key `j` of
+/// A program that looks up `PER_RUN` keys of `map` and returns the sum of
+/// their values (`counter`: an array of one 16-byte value whose first u32
+/// is the base). With `sweep` (`n`), key `j` of
 /// a run is `(base + j) * K` and the base moves on by `PER_RUN` (back to 0
 /// before it passes the sweep's `n`), so runs sweep every key of `keys(n)`
 /// in order; without, key `j` is `j` (an array's index). Both paths of each
 /// lookup leave the same registers, so the verifier's pruning keeps the
 /// loop linear.
 fn lookup_program(map: u32, counter: u32, sweep: Option<u32>) -> Vec<Insn> {
-    let mut p = vec![insn(0xb7, 6, 0, 0), insn(0xb7, 8, 0, 0)]; // i = 0, base = 0
+    let mut p = vec![insn(0xb7, 6, 0, 0), insn(0xb7, 7, 0, 0), insn(0xb7, 8, 0, 0)]; // i, sum, base = 0
     p.push(insn(0x62, 10, -8, 0)); // *(u32 *)(r10 - 8) = 0
     p.extend(ld_map(1, counter));
     p.extend([
@@ -154,7 +154,6 @@ fn lookup_program(map: u32, counter: u32, sweep: Option<u32>) -> Vec<Insn> {
         insn(0x55, 0, 1, 0),    // if r0 != 0 goto +1
         insn(0x95, 0, 0, 0),    // exit (r0 = 0)
         insn(0xbf, 0x09, 0, 0), // r9 = r0
-        insn(0x7a, 9, 8, 0),    // *(u64 *)(r9 + 8) = 0
     ]);
     if sweep.is_some() {
         p.push(insn(0x61, 0x98, 0, 0)); // r8 = *(u32 *)(r9 + 0)
@@ -173,11 +172,9 @@ fn lookup_program(map: u32, counter: u32, sweep: Option<u32>) -> Vec<Insn> {
         insn(0xbf, 0xa2, 0, 0),
         insn(0x07, 2, 0, -4),
         insn(0x85, 0, 0, 1),    // call bpf_map_lookup_elem
-        insn(0x15, 0, 4, 0),    // if r0 == 0 goto +4
+        insn(0x15, 0, 2, 0),    // if r0 == 0 goto +2
         insn(0x79, 0x01, 0, 0), // r1 = *(u64 *)(r0 + 0)
-        insn(0x79, 0x90, 8, 0), // r0 = *(u64 *)(r9 + 8)
-        insn(0x0f, 0x10, 0, 0), // r0 += r1
-        insn(0x7b, 0x09, 8, 0), // *(u64 *)(r9 + 8) = r0
+        insn(0x0f, 0x17, 0, 0), // r7 += r1
         insn(0xb7, 0, 0, 0),    // r0 = 0
         insn(0xb7, 1, 0, 0),    // r1 = 0
         insn(0x07, 6, 0, 1),    // r6 += 1
@@ -192,7 +189,7 @@ fn lookup_program(map: u32, counter: u32, sweep: Option<u32>) -> Vec<Insn> {
             insn(0x63, 0x89, 0, 0),                            // *(u32 *)(r9 + 0) = r8
         ]);
     }
-    p.extend([insn(0x79, 0x90, 8, 0), insn(0x95, 0, 0, 0)]); // r0 = the sum; exit
+    p.extend([insn(0xbf, 0x70, 0, 0), insn(0x95, 0, 0, 0)]); // r0 = r7; exit
     p
 }
 

@@ -316,6 +316,16 @@ impl Asm {
         self.mem(dst, base, disp);
     }
 
+    /// `lea dst, [base + index << scale]` (`scale` 0 to 3; `base` neither
+    /// rbp nor r13, whose form needs a displacement).
+    #[inline]
+    fn lea_index(&mut self, dst: u8, base: u8, index: u8, scale: u8) {
+        self.byte(0x48 | (dst >> 3 & 1) << 2 | (index >> 3 & 1) << 1 | (base >> 3 & 1));
+        self.byte(0x8d);
+        self.byte((dst & 7) << 3 | 0x04);
+        self.byte(scale << 6 | (index & 7) << 3 | (base & 7));
+    }
+
     /// `cmp r, [base + disp]` (64-bit).
     #[inline]
     fn cmp_rm(&mut self, r: u8, base: u8, disp: i32) {
@@ -536,9 +546,15 @@ pub(super) fn compile(
                         a.load(4, RAX, RSI, 0);
                         a.op_ri(7, false, RAX, v.max_entries as i32);
                         let missing = a.jump(Some(0x3));
-                        a.imul_ri(true, RAX, v.stride as i32);
                         imm64(&mut a, &mut keys, R11, v.base);
-                        a.op_rr(0x01, true, RAX, R11);
+                        match v.stride {
+                            // One lea where the stride is a scale.
+                            1 | 2 | 4 | 8 => a.lea_index(RAX, R11, RAX, v.stride.trailing_zeros() as u8),
+                            _ => {
+                                a.imul_ri(true, RAX, v.stride as i32);
+                                a.op_rr(0x01, true, RAX, R11);
+                            }
+                        }
                         let done = a.jump(None);
                         let here = a.here();
                         a.patch(missing, here);
