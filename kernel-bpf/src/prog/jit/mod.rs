@@ -6,12 +6,20 @@
 //!   on any host (the tests run it under an emulator).
 //!
 //! The common case runs as machine code: ALU, jumps, 64-bit immediates,
-//! bpf-to-bpf calls, and the loads and stores the verifier proved in
-//! bounds. The rest (helper and tail calls, accesses it could not prove,
-//! atomics, legacy packet loads) goes through one slow path: the compiled
-//! code spills the registers into the run's [`RunCtx`] and calls
-//! [`slow`], which runs that instruction with the interpreter's own code
-//! ([`interp::slow_op`]), so both agree by construction there.
+//! bpf-to-bpf calls, the loads, stores and atomics the verifier proved in
+//! bounds, helper calls (straight to `helper`, by an id in the code or
+//! in a register), and map lookups on maps known at load ([`Lookups`]:
+//! an array's in machine code, a hash map's a direct call of
+//! `hash_lookup`). The rest (tail calls, accesses the verifier could
+//! not prove outside the entry's region, legacy packet loads) goes
+//! through one slow path: the compiled code spills the registers into
+//! the run's [`RunCtx`] and calls [`slow`], which runs that instruction
+//! with the interpreter's own code ([`interp::slow_op`]), so both agree
+//! by construction there.
+//!
+//! Compiled code is `extern "C" fn(cx, args, r10) -> r0`; a leaf program
+//! (`Shape::leaf`) never reads `cx` and is entered without one
+//! (`run_leaf`).
 //!
 //! The machine code is placed by the platform ([`Platform::map_code`]):
 //! written while writable, then executable and never writable again. A
@@ -202,7 +210,7 @@ pub enum Lookup {
     /// in machine code.
     Array(ArrayValues),
     /// A hash map (plain or LRU, not per-CPU): a direct call of
-    /// [`hash_lookup`] with the map's address (a `HashMap` the program
+    /// `hash_lookup` with the map's address (a `HashMap` the program
     /// holds) and the key.
     Hash(u64),
 }

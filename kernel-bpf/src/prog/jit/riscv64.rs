@@ -448,15 +448,26 @@ pub fn compile(
                 CALL if i.imm as u32 != abi::Helper::TailCall.raw() => {
                     a.li(T0, i.imm.into());
                     a.store(8, S6, HELPER, T0);
-                    a.mv(A5, S6);
-                    a.load(8, T1, S6, HELPER_FN);
-                    a.call_reg(T1);
-                    a.mv(A5, A0);
-                    a.load(8, T0, S6, FAILED);
-                    let p = a.branch(BNE, T0, ZERO);
-                    fixups.push((p, Target::Leave));
+                    call_helper(&mut a, &mut fixups);
                 }
-                CALL | CALLX => slow_op(&mut a, pc, func == 0, &mut fixups),
+                CALLX => {
+                    // The helper whose id is the register's low 32 bits, as
+                    // on x86_64; a tail call takes the slow path.
+                    let d = reg(i.dst);
+                    a.zext32(T1, d);
+                    a.li(T0, abi::Helper::TailCall.raw().into());
+                    let tail = a.branch(BEQ, T1, T0);
+                    a.store(8, S6, HELPER, d);
+                    call_helper(&mut a, &mut fixups);
+                    let done = a.jal(ZERO);
+                    let here = a.here();
+                    slow_op(&mut a, pc, func == 0, &mut fixups);
+                    let end = a.here();
+                    if !(a.patch(tail, here) && a.patch(done, end)) {
+                        return Err(bad(pc));
+                    }
+                }
+                CALL => slow_op(&mut a, pc, func == 0, &mut fixups),
                 _ => {
                     let wide = class == BPF_JMP;
                     let (l, r) = if wide {
@@ -751,6 +762,19 @@ fn swap_bytes(a: &mut Asm, d: u8, n: u32) {
         a.r(0, T1, T0, 6, T0, OP);
     }
     a.mv(d, T0);
+}
+
+/// Calls the helper whose id the context holds (the context the sixth
+/// argument, r1..r5 where they are), r0 its result; leaves the run if it
+/// failed.
+fn call_helper(a: &mut Asm, fixups: &mut Vec<(usize, Target)>) {
+    a.mv(A5, S6);
+    a.load(8, T1, S6, HELPER_FN);
+    a.call_reg(T1);
+    a.mv(A5, A0);
+    a.load(8, T0, S6, FAILED);
+    let p = a.branch(BNE, T0, ZERO);
+    fixups.push((p, Target::Leave));
 }
 
 /// Hands the instruction at `pc` to the slow path, as on x86_64.

@@ -7,19 +7,21 @@
 //!
 //! r12 holds the run's [`super::RunCtx`]; r9, r10 and r11 are scratch.
 //! Compiled here: ALU and ALU64 (Linux's division semantics, sign-extending
-//! moves, byte swaps), JMP and JMP32, 64-bit immediates, the loads and
-//! stores the verifier proved, loads inside the region r1 pointed to at
-//! entry (checked inline), helper calls (straight to [`super::helper`],
-//! the arguments already where the C convention wants them, through the
-//! address in the run's context), bpf-to-bpf
-//! calls and exits. Everything else (tail calls, other checked accesses,
-//! atomics, legacy packet loads) calls the slow path, which runs that one
-//! instruction as the interpreter does on the spilled registers (see
-//! [`super`]).
+//! moves, byte swaps), JMP and JMP32, 64-bit immediates, the loads,
+//! stores and atomics the verifier proved, loads inside the region r1
+//! pointed to at entry (checked inline), helper calls by an id in the code
+//! or in a register (straight to [`super::helper`], the arguments already
+//! where the C convention wants them, through the address in the run's
+//! context), map lookups on maps known at load (an array's inline, a hash
+//! map's a direct call), bpf-to-bpf calls and exits. Everything else (tail
+//! calls, other checked accesses, legacy packet loads) calls the slow
+//! path, which runs that one instruction as the interpreter does on the
+//! spilled registers (see [`super`]).
 //!
-//! A program is one machine function, `extern "C" fn(*mut RunCtx) ->
-//! u64`; each subprogram is a local function that saves r6-r9. Frames keep
-//! `rsp` 16-byte aligned at every call.
+//! A program is one machine function, `extern "C" fn(*mut RunCtx, *const
+//! u64, u64) -> u64` (the context, r1..r5, r10); each subprogram is a
+//! local function that saves r6-r9. Frames keep `rsp` 16-byte aligned at
+//! every call.
 
 use super::{
     jump_target, Keys, Layout, Lookup, Lookups, Places, Shape, Target, ENTRY_RSP, FAILED, FAST_END8, FAST_LO, HELPER,
@@ -575,13 +577,24 @@ pub(super) fn compile(
                     // Straight to the helper: r1..r5 are already the first
                     // five arguments; the context is the sixth.
                     a.store_imm(8, R12, HELPER, i.imm);
-                    a.mov(true, R9, R12);
-                    a.call_mem(R12, HELPER_FN);
-                    a.cmp_mi8(R12, FAILED, 0);
-                    let p = a.jump(Some(CC_NE));
-                    fixups.push((p, Target::Leave));
+                    call_helper(&mut a, &mut fixups);
                 }
-                CALL | CALLX => slow_op(&mut a, pc, func == 0, &mut fixups),
+                CALLX => {
+                    // The helper whose id is in the register (its low 32
+                    // bits, as the interpreter reads it); a tail call
+                    // takes the slow path.
+                    a.op_ri(7, false, d, abi::Helper::TailCall.raw() as i32);
+                    let tail = a.jump(Some(CC_E));
+                    a.store(8, R12, HELPER, d);
+                    call_helper(&mut a, &mut fixups);
+                    let done = a.jump(None);
+                    let here = a.here();
+                    a.patch(tail, here);
+                    slow_op(&mut a, pc, func == 0, &mut fixups);
+                    let end = a.here();
+                    a.patch(done, end);
+                }
+                CALL => slow_op(&mut a, pc, func == 0, &mut fixups),
                 _ => {
                     let cc = jcc(op).ok_or_else(|| bad(pc))?;
                     let w = class == BPF_JMP;
@@ -898,6 +911,16 @@ fn atomic(a: &mut Asm, i: &Insn, size: u8, d: u8, s: u8) -> Option<()> {
         }
     }
     Some(())
+}
+
+/// Calls the helper whose id the context holds, with r1..r5 where they
+/// are; leaves the run if it failed.
+fn call_helper(a: &mut Asm, fixups: &mut Vec<(usize, Target)>) {
+    a.mov(true, R9, R12);
+    a.call_mem(R12, HELPER_FN);
+    a.cmp_mi8(R12, FAILED, 0);
+    let p = a.jump(Some(CC_NE));
+    fixups.push((p, Target::Leave));
 }
 
 /// Hands the instruction at `pc` to the slow path: the registers go to the
