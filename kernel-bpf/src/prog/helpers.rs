@@ -32,6 +32,9 @@ pub struct KernelEnv<'a, P: Platform> {
     pub inner: Vec<Arc<dyn Map>>,
 }
 
+/// Bytes a helper reads on its stack rather than allocating (keys).
+const SMALL: usize = 64;
+
 /// The high bits of the handle of an inner map (see [`KernelEnv::inner`]).
 pub const INNER_HANDLE_TAG: u64 = 0xffff_b9f1_0000_0000;
 
@@ -65,6 +68,29 @@ impl<P: Platform> KernelEnv<'_, P> {
         let mut v = vec![0u8; len];
         mem.read_bytes(addr, &mut v)?;
         Some(v)
+    }
+
+    /// [`KernelEnv::read`] into `small` when `len` fits (keys, mostly: no
+    /// allocation on the lookup path), else into `big`.
+    fn read_into<'b>(
+        mem: &Memory,
+        addr: u64,
+        len: usize,
+        small: &'b mut [u8; SMALL],
+        big: &'b mut Vec<u8>,
+    ) -> Option<&'b [u8]> {
+        if !mem.check(addr, len as u64, false) {
+            return None;
+        }
+        let buf = match small.get_mut(..len) {
+            Some(b) => b,
+            None => {
+                big.resize(len, 0);
+                big.as_mut_slice()
+            }
+        };
+        mem.read_bytes(addr, buf)?;
+        Some(buf)
     }
 
     /// probe_read(_user/_kernel): fills `size` bytes at `dst` from `src`, or
@@ -198,7 +224,8 @@ impl<P: Platform> Env for KernelEnv<'_, P> {
                     return Ok(0);
                 };
                 let d = m.def();
-                let Some(key) = Self::read(mem, a[1], d.key_size as usize) else {
+                let (mut small, mut big) = ([0u8; SMALL], Vec::new());
+                let Some(key) = Self::read_into(mem, a[1], d.key_size as usize, &mut small, &mut big) else {
                     return Ok(0);
                 };
                 // (The type is checked first: a plain lookup stays one compare.)
@@ -207,7 +234,7 @@ impl<P: Platform> Env for KernelEnv<'_, P> {
                     .flatten()
                 {
                     // A map of maps gives the inner map, as a handle.
-                    let Some(inner) = outer.get(&key) else { return Ok(0) };
+                    let Some(inner) = outer.get(key) else { return Ok(0) };
                     let i = match self.inner.iter().position(|x| Arc::ptr_eq(x, &inner)) {
                         Some(i) => i,
                         None => {
@@ -217,7 +244,7 @@ impl<P: Platform> Env for KernelEnv<'_, P> {
                     };
                     return Ok(INNER_HANDLE_TAG | i as u64);
                 }
-                match m.lookup_ptr(&key, cpu) {
+                match m.lookup_ptr(key, cpu) {
                     Some(ptr) if d.prog_can_read() => {
                         // The value is the map's: the run may use it while
                         // it keeps the map.
@@ -257,10 +284,11 @@ impl<P: Platform> Env for KernelEnv<'_, P> {
                 let Some(m) = self.map(a[0]).filter(|m| !is_queue(m.def())) else {
                     return Ok(neg(Errno::EINVAL));
                 };
-                let Some(key) = Self::read(mem, a[1], m.def().key_size as usize) else {
+                let (mut small, mut big) = ([0u8; SMALL], Vec::new());
+                let Some(key) = Self::read_into(mem, a[1], m.def().key_size as usize, &mut small, &mut big) else {
                     return Ok(neg(Errno::EFAULT));
                 };
-                m.delete(&key).map_or_else(err_code, |()| 0)
+                m.delete(key).map_or_else(err_code, |()| 0)
             }
             Helper::MapPopElem | Helper::MapPeekElem => {
                 let Some(m) = self.map(a[0]).filter(|m| is_queue(m.def())) else {
