@@ -24,11 +24,12 @@
 //! scanned from a rotating cursor (exact for maps of at most 64 entries,
 //! approximate above, as Linux's own LRU is).
 //!
-//! The hash is a multiply-xor over the key's words with a per-map random
-//! seed (zero with `BPF_F_ZERO_SEED`).
+//! The hash depends on a per-map random seed (zero with
+//! `BPF_F_ZERO_SEED`): one-word keys (most) take the multiply-shift hash,
+//! longer ones a multiply-xor over their words (see [`HashMap::bucket`]).
 
 use super::slab::{words, ValueLayout, Words};
-use super::{access_ok, check_memory, Map, MapDef, HASH_FLAGS};
+use super::{access_ok, check_memory, HashTable, Map, MapDef, HASH_FLAGS};
 use crate::error::{Error, Result};
 use abi::{MapCreateAttr, MapType, BPF_EXIST, BPF_F_NO_COMMON_LRU, BPF_F_NO_PREALLOC, BPF_F_NUMA_NODE, BPF_NOEXIST};
 use alloc::boxed::Box;
@@ -40,10 +41,14 @@ use core::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
 const CHUNK_SHIFT: u32 = 10;
 const CHUNK: usize = 1 << CHUNK_SHIFT;
 /// Bucket head bit: a writer holds the bucket.
-const LOCK: u32 = 1 << 31;
+pub(crate) const LOCK: u32 = 1 << 31;
 /// Chain entry bit: the end of a chain; the low bits name the bucket.
-const NULLS: u32 = 1 << 30;
-const INDEX: u32 = NULLS - 1;
+pub(crate) const NULLS: u32 = 1 << 30;
+pub(crate) const INDEX: u32 = NULLS - 1;
+/// The multipliers of the hash of keys longer than a word (see
+/// [`HashMap::bucket`]).
+const HASH_M1: u64 = 0x517c_c1b7_2722_0a95;
+const HASH_M2: u64 = 0x9e37_79b9_7f4a_7c15;
 /// Slots an LRU eviction compares.
 const LRU_SCAN: u32 = 64;
 
@@ -170,7 +175,13 @@ fn atomics<T>(n: usize, make: impl FnMut() -> T) -> Result<Box<[T]>> {
 /// One of the four hash map types.
 pub(crate) struct HashMap {
     def: MapDef,
-    seed: u32,
+    /// The hash's state before the first key word is mixed in (see
+    /// [`HashMap::bucket`]), fixed by the seed and the key size.
+    start: u64,
+    /// For one-word keys: the odd multiplier (from the seed) and the shift
+    /// of the multiply-shift hash (see [`HashMap::bucket`]).
+    mult: u64,
+    shift: u32,
     lru: bool,
     key_words: usize,
     value_words: usize,
@@ -202,7 +213,9 @@ impl HashMap {
         let key_words = words(def.key_size as usize);
         let value_words = words(def.value_size as usize);
         let stride = value_words * if def.is_percpu() { def.cpus as usize } else { 1 };
-        let n_buckets = u64::from(def.max_entries).next_power_of_two();
+        // At least two, so that a one-word key's bucket is a shift by less
+        // than 64.
+        let n_buckets = u64::from(def.max_entries).next_power_of_two().max(2);
         let pool = def.max_entries.saturating_add(def.cpus.clamp(1, 64));
         let n_chunks = (pool as usize).div_ceil(CHUNK);
         let slot_words = 1 + key_words + stride + usize::from(lru);
@@ -220,9 +233,12 @@ impl HashMap {
             true => Some(free_slots(n_chunks * CHUNK, slot_words)?),
             false => None,
         };
+        let start = u64::from(seed) ^ u64::from(def.key_size).wrapping_mul(HASH_M2);
         let map = HashMap {
             lru,
-            seed,
+            start,
+            mult: splitmix64(u64::from(seed)) | 1,
+            shift: 64 - n_buckets.trailing_zeros(),
             key_words,
             value_words,
             stride,
@@ -274,7 +290,7 @@ impl HashMap {
     #[inline(always)]
     fn locate(&self, key: &[u8]) -> (u32, Option<u64>) {
         let word = Self::word(key);
-        (self.hash(key, word) & self.mask, word)
+        (self.bucket(key, word), word)
     }
 
     /// `key` packed into one word, for keys of at most 8 bytes (most), which
@@ -284,24 +300,49 @@ impl HashMap {
         (key.len() <= 8).then(|| super::slab::pack(key))
     }
 
+    /// The bucket of `key` (`word`: the key packed, if one word). A
+    /// one-word key's is the top bits of `word * mult`, `mult` a random
+    /// odd number (the multiply-shift hash, universal: two keys share a
+    /// bucket with probability at most 2 / buckets). Longer keys mix each
+    /// word into the state as `h = (rotl(h, 23) ^ word) * M1`, then take
+    /// the bucket from `h ^ (h >> 32)` times M2.
     #[inline(always)]
-    fn hash(&self, key: &[u8], word: Option<u64>) -> u32 {
-        let mut h = u64::from(self.seed) ^ (key.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        if let Some(w) = word {
-            h = (h.rotate_left(23) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
-        } else {
-            for c in key.chunks(8) {
-                h = (h.rotate_left(23) ^ super::slab::pack(c)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    fn bucket(&self, key: &[u8], word: Option<u64>) -> u32 {
+        match word {
+            Some(w) => (w.wrapping_mul(self.mult) >> self.shift) as u32,
+            None => {
+                let mut h = self.start;
+                for c in key.chunks(8) {
+                    h = (h.rotate_left(23) ^ super::slab::pack(c)).wrapping_mul(HASH_M1);
+                }
+                h ^= h >> 32;
+                (h.wrapping_mul(HASH_M2) >> 32) as u32 & self.mask
             }
         }
-        h ^= h >> 32;
-        (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as u32
+    }
+
+    /// Where compiled code finds the values of keys itself, as
+    /// [`HashMap::find`] does: for a map of one-word keys (1, 2, 4 or 8
+    /// bytes) whose slots are one block and that keeps no use stamps (not
+    /// LRU) or per-CPU values; `None` for others.
+    pub(crate) fn table(&self) -> Option<HashTable> {
+        let slots = self.flat.as_ref().filter(|_| !self.lru && !self.def.is_percpu())?;
+        matches!(self.def.key_size, 1 | 2 | 4 | 8).then(|| HashTable {
+            map: self as *const HashMap as u64,
+            buckets: self.buckets.as_ptr() as u64,
+            mult: self.mult,
+            shift: self.shift as u8,
+            slots: slots.ptr(0) as u64,
+            slot_bytes: (self.slot_words * 8) as u32,
+            slot_count: self.pool,
+            key_size: self.def.key_size as u8,
+        })
     }
 
     /// Lock-free search: the slot holding `key`, if any.
     #[inline(always)]
     fn find(&self, key: &[u8], word: Option<u64>) -> Option<(u32, Slot<'_>)> {
-        let bucket = self.hash(key, word) & self.mask;
+        let bucket = self.bucket(key, word);
         'retry: loop {
             let mut e = self.buckets[bucket as usize].load(Ordering::Acquire) & !LOCK;
             while e & NULLS == 0 {
@@ -528,6 +569,15 @@ impl HashMap {
         }
         out
     }
+}
+
+/// A well-mixed 64-bit number from `x` (Steele, Lea and Flood's
+/// SplitMix64 finalizer).
+fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// A held bucket lock; dropping it releases the lock.

@@ -19,7 +19,7 @@ mod ringbuf;
 pub(crate) mod slab;
 mod stack_trace;
 
-pub(crate) use hash::HashMap;
+pub(crate) use hash::{HashMap, INDEX as HASH_INDEX, LOCK as HASH_LOCK, NULLS as HASH_NULLS};
 pub use map_in_map::{is_map_in_map, MapInMap};
 pub use perf_event_array::PerfEventArray;
 pub use prog_array::{ProgArray, ProgEntry};
@@ -224,6 +224,36 @@ pub struct ArrayValues {
     pub max_entries: u32,
     /// Bytes from one value to the next.
     pub stride: u64,
+}
+
+/// Where a hash map's elements lie, for compiled code that looks keys up
+/// itself (see `HashMap::table`), valid for as long as the map lives. A
+/// key's bucket is `(w * mult) >> shift`, `w` the key's bytes
+/// zero-extended to a word. A bucket head (`u32`) names its chain's first
+/// slot; bit 31 is a writer's lock, and bit 30 ends a chain (the low bits
+/// then name the chain's bucket: another means start over). A slot is a
+/// meta word (its sequence number in the high half, odd while the slot is
+/// not live; the next entry in the low half), the key word, then the
+/// value. A reader whose key matches starts over if the sequence number
+/// changed since it read the meta word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HashTable {
+    /// The map (a `HashMap`), for code that calls its lookup instead.
+    pub map: u64,
+    /// The bucket heads.
+    pub buckets: u64,
+    /// The hash's multiplier (odd) and shift.
+    pub mult: u64,
+    /// The hash's shift (below 64).
+    pub shift: u8,
+    /// The first slot.
+    pub slots: u64,
+    /// Bytes from one slot to the next.
+    pub slot_bytes: u32,
+    /// The number of slots (a chain entry at or past it is no slot).
+    pub slot_count: u32,
+    /// The key's size: 1, 2, 4 or 8.
+    pub key_size: u8,
 }
 
 /// Checks a BPF_MAP_CREATE attr and makes the map.

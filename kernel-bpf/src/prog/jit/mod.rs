@@ -34,7 +34,7 @@ pub mod riscv64;
 pub mod x86_64;
 
 use crate::error::Result;
-use crate::map::{ArrayValues, HashMap, Map};
+use crate::map::{ArrayValues, HashMap, HashTable, Map};
 use crate::platform::CodeMapping;
 use crate::prog::insn::{Insn, CALL, CALLX, EXIT, JA32, LD_DW_IMM};
 use crate::prog::interp::code::Code;
@@ -213,6 +213,10 @@ pub enum Lookup {
     /// `hash_lookup` with the map's address (a `HashMap` the program
     /// holds) and the key.
     Hash(u64),
+    /// A hash map whose table compiled code can search itself (see
+    /// [`HashTable`]): in machine code on x86_64, as [`Lookup::Hash`] of
+    /// `table.map` elsewhere.
+    Table(HashTable),
 }
 
 /// The lookups of one program, by instruction, and the maps they use.
@@ -245,7 +249,10 @@ impl Lookups {
             };
             let lookup = match (m.array_values(), m.as_any().downcast_ref::<HashMap>()) {
                 (Some(a), _) if a.stride <= i32::MAX as u64 => Lookup::Array(a),
-                (_, Some(h)) if !m.def().is_percpu() => Lookup::Hash(h as *const HashMap as u64),
+                (_, Some(h)) if !m.def().is_percpu() => match h.table() {
+                    Some(t) => Lookup::Table(t),
+                    None => Lookup::Hash(h as *const HashMap as u64),
+                },
                 _ => continue,
             };
             out.at[pc] = Some(lookup);

@@ -20,6 +20,7 @@ use super::{
     HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
 };
 use crate::error::{Error, Result};
+use crate::map::HashTable;
 use crate::prog::insn::Insn;
 use crate::prog::insn::*;
 use abi::*;
@@ -437,7 +438,7 @@ pub fn compile(
                     _ => {
                         // Hash: the map's address in r1 instead of its
                         // handle, the key already in r2.
-                        if let Some(Lookup::Hash(m)) = lookups.get(pc) {
+                        if let Some(Lookup::Hash(m) | Lookup::Table(HashTable { map: m, .. })) = lookups.get(pc) {
                             imm64(&mut a, &mut keys, A0, m);
                         }
                         a.load(8, T1, S6, LOOKUP_FN);

@@ -28,6 +28,7 @@ use super::{
     HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
 };
 use crate::error::{Error, Result};
+use crate::map::{HashTable, HASH_INDEX, HASH_LOCK, HASH_NULLS};
 use crate::prog::insn::Insn;
 use crate::prog::insn::*;
 use abi::*;
@@ -213,12 +214,32 @@ impl Asm {
         self.rr(dst, src);
     }
 
+    /// `dst = src * imm`.
     #[inline]
-    fn imul_ri(&mut self, w: bool, dst: u8, imm: i32) {
-        self.rex(w, dst, dst, false);
+    fn imul_ri(&mut self, w: bool, dst: u8, src: u8, imm: i32) {
+        self.rex(w, dst, src, false);
         self.byte(0x69);
-        self.rr(dst, dst);
+        self.rr(dst, src);
         self.i32(imm);
+    }
+
+    /// `test r, imm` (sign-extended with `w`).
+    #[inline]
+    fn test_ri(&mut self, w: bool, r: u8, imm: i32) {
+        self.rex(w, 0, r, false);
+        self.byte(0xf7);
+        self.rr(0, r);
+        self.i32(imm);
+    }
+
+    /// A bit test: the carry flag becomes bit `bit` of `r` (`ext`: bt 4,
+    /// btr 6, which also clears it).
+    #[inline]
+    fn bt_ri(&mut self, ext: u8, w: bool, r: u8, bit: u8) {
+        self.rex(w, 0, r, false);
+        self.bytes(&[0x0f, 0xba]);
+        self.rr(ext, r);
+        self.byte(bit);
     }
 
     /// `movzx`/`movsx` of a register's low 8 or 16 bits (`opc`: 0f b6, b7,
@@ -328,10 +349,10 @@ impl Asm {
         self.byte(scale << 6 | (index & 7) << 3 | (base & 7));
     }
 
-    /// `cmp r, [base + disp]` (64-bit).
+    /// `cmp r, [base + disp]` (64-bit with `w`, else 32).
     #[inline]
-    fn cmp_rm(&mut self, r: u8, base: u8, disp: i32) {
-        self.rex(true, r, base, false);
+    fn cmp_rm(&mut self, w: bool, r: u8, base: u8, disp: i32) {
+        self.rex(w, r, base, false);
         self.byte(0x3b);
         self.mem(r, base, disp);
     }
@@ -553,7 +574,7 @@ pub(super) fn compile(
                             // One lea where the stride is a scale.
                             1 | 2 | 4 | 8 => a.lea_index(RAX, R11, RAX, v.stride.trailing_zeros() as u8),
                             _ => {
-                                a.imul_ri(true, RAX, v.stride as i32);
+                                a.imul_ri(true, RAX, RAX, v.stride as i32);
                                 a.op_rr(0x01, true, RAX, R11);
                             }
                         }
@@ -564,6 +585,7 @@ pub(super) fn compile(
                         let end = a.here();
                         a.patch(done, end);
                     }
+                    Some(Lookup::Table(t)) => hash_probe(&mut a, &mut keys, &t),
                     _ => {
                         // Hash: the map's address in r1 instead of its
                         // handle, the key already in r2.
@@ -600,12 +622,7 @@ pub(super) fn compile(
                     let w = class == BPF_JMP;
                     match (op, x) {
                         (BPF_JSET, true) => a.op_rr(0x85, w, d, s),
-                        (BPF_JSET, false) => {
-                            a.rex(w, 0, d, false);
-                            a.byte(0xf7);
-                            a.rr(0, d);
-                            a.i32(i.imm);
-                        }
+                        (BPF_JSET, false) => a.test_ri(w, d, i.imm),
                         (_, true) => a.op_rr(0x39, w, d, s),
                         // test sets the flags as cmp with 0 does.
                         (_, false) if i.imm == 0 => a.op_rr(0x85, w, d, d),
@@ -629,10 +646,10 @@ pub(super) fn compile(
                 // Inside the entry's region (checked here), a plain load;
                 // anywhere else, the slow path's checked one.
                 a.lea(R11, s, i.off.into());
-                a.cmp_rm(R11, R12, FAST_LO);
+                a.cmp_rm(true, R11, R12, FAST_LO);
                 let below = a.jump(Some(0x2));
                 a.lea(R10, R11, i32::from(size) - 8);
-                a.cmp_rm(R10, R12, FAST_END8);
+                a.cmp_rm(true, R10, R12, FAST_END8);
                 let above = a.jump(Some(0x7));
                 a.load(size, d, R11, 0);
                 let done = a.jump(None);
@@ -685,6 +702,71 @@ fn imm64(a: &mut Asm, keys: &mut Keys, dst: u8, v: u64) {
     }
 }
 
+/// `r0 = ` the value of the key r2 points to in the hash table `t`, or 0:
+/// the search of `HashMap::find` in machine code (see [`HashTable`]),
+/// using only registers a call clobbers (r1..r5 and the scratch ones).
+/// Memory order needs nothing more than plain loads on x86_64 (loads are
+/// not reordered with other loads).
+fn hash_probe(a: &mut Asm, keys: &mut Keys, t: &HashTable) {
+    // r11 = the key's word, rdx = its bucket.
+    a.load(t.key_size, R11, RSI, 0);
+    a.mov_imm64(RDX, t.mult);
+    a.imul_rr(true, RDX, R11);
+    a.shift_imm(5, true, RDX, t.shift);
+    // r9 = the bucket's head, rsi = the first slot.
+    imm64(a, keys, R9, t.buckets);
+    a.lea_index(R9, R9, RDX, 2);
+    imm64(a, keys, RSI, t.slots);
+    // ecx = an entry: a slot's number, or (in the cold part below) a
+    // locked head, a chain's end, or no slot.
+    let retry = a.here();
+    a.load(4, RCX, R9, 0);
+    let walk = a.here();
+    a.op_ri(7, false, RCX, t.slot_count as i32);
+    let not_slot = a.jump(Some(0x3));
+    // rdi = the slot, r8 = its meta word.
+    a.imul_ri(true, RDI, RCX, t.slot_bytes as i32);
+    a.op_rr(0x01, true, RDI, RSI);
+    a.load(8, R8, RDI, 0);
+    // Not live (odd sequence number), or another key: the next entry.
+    a.bt_ri(4, true, R8, 32);
+    let dead = a.jump(Some(0x2));
+    a.cmp_rm(true, R11, RDI, 8);
+    let other = a.jump(Some(CC_NE));
+    // The key: unless the slot changed meanwhile, its value.
+    a.shift_imm(5, true, R8, 32);
+    a.cmp_rm(false, R8, RDI, 4);
+    let changed = a.jump(Some(CC_NE));
+    a.patch(changed, retry);
+    a.lea(RAX, RDI, 16);
+    let found = a.jump(None);
+    let next = a.here();
+    a.patch(dead, next);
+    a.patch(other, next);
+    a.mov(false, RCX, R8);
+    let back = a.jump(None);
+    a.patch(back, walk);
+    // Not a slot: a locked head (unlock our copy and go on), the end of a
+    // chain (another bucket's means the entry we followed moved to
+    // another chain: start over), or nothing (not found).
+    let here = a.here();
+    a.patch(not_slot, here);
+    a.bt_ri(6, false, RCX, HASH_LOCK.trailing_zeros() as u8);
+    let locked = a.jump(Some(0x2));
+    a.patch(locked, walk);
+    a.test_ri(false, RCX, HASH_NULLS as i32);
+    let nothing = a.jump(Some(CC_E));
+    a.op_ri(4, false, RCX, HASH_INDEX as i32);
+    a.op_rr(0x39, false, RCX, RDX);
+    let moved = a.jump(Some(CC_NE));
+    a.patch(moved, retry);
+    let here = a.here();
+    a.patch(nothing, here);
+    a.op_rr(0x31, false, RAX, RAX);
+    let here = a.here();
+    a.patch(found, here);
+}
+
 /// The condition of a conditional jump.
 fn jcc(op: u8) -> Option<u8> {
     Some(match op {
@@ -731,7 +813,7 @@ fn alu(a: &mut Asm, i: &Insn, w: bool, d: u8, s: u8, x: bool, op: u8) -> Option<
             if x {
                 a.imul_rr(w, d, s);
             } else {
-                a.imul_ri(w, d, i.imm);
+                a.imul_ri(w, d, d, i.imm);
             }
         }
         BPF_NEG => a.grp3(3, w, d),
