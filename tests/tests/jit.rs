@@ -599,3 +599,59 @@ fn compiled_hash_lookups_hold_up_while_another_thread_writes() {
         runs * 64
     );
 }
+
+/// Looks up keys 0..6 and 2^32 - 1 of a 4-entry array of `N`-byte values
+/// (value `i` starting with `i * 1000 + 7`) from `probe_program`.
+fn array_probe_runs<S: Sys + Clone + 'static, const N: usize>(sys: &S) -> Vec<u32> {
+    use user_bindings::maps::Array;
+    let array: Array<S, [u8; N]> = Array::create(sys, 4).unwrap();
+    for i in 0..4u32 {
+        let mut v = [0u8; N];
+        v[..4].copy_from_slice(&(i * 1000 + 7).to_ne_bytes());
+        array.set(i, &v, 0).unwrap();
+    }
+    let input: Array<S, [u8; 16]> = Array::create(sys, 1).unwrap();
+    let p = Program::load(
+        sys,
+        ProgType::SocketFilter,
+        &probe_program(input.map().fd().raw(), array.map().fd().raw()),
+        "GPL",
+    )
+    .unwrap();
+    [0, 1, 2, 3, 4, 5, u32::MAX]
+        .iter()
+        .map(|k| {
+            let mut key = [0u8; 16];
+            key[..4].copy_from_slice(&k.to_ne_bytes());
+            input.set(0, &key, 0).unwrap();
+            p.test_run(&[0u8; 60], 1).unwrap().retval
+        })
+        .collect()
+}
+
+fn array_probe_case<const N: usize>(linux: Option<&Syscall>) {
+    let want = vec![8, 1008, 2008, 3008, 0, 0, 0];
+    let sys = Process::new(1);
+    assert_eq!(array_probe_runs::<_, N>(&sys), want, "{N}-byte values, compiled");
+    sys.bpf.blind_constants(true);
+    assert_eq!(array_probe_runs::<_, N>(&sys), want, "{N}-byte values, blinded");
+    sys.bpf.use_jit(false);
+    assert_eq!(array_probe_runs::<_, N>(&sys), want, "{N}-byte values, interpreted");
+    if let Some(linux) = linux {
+        assert_eq!(array_probe_runs::<_, N>(linux), want, "{N}-byte values, Linux");
+    }
+}
+
+/// Array lookups compiled inline for every stride (a scale of the
+/// address mode, or a multiply) find what the interpreter and Linux find,
+/// and nothing past the end.
+#[test]
+fn compiled_array_lookups_match_the_interpreter_and_linux_for_every_stride() {
+    let linux = Syscall::probe()
+        .map_err(|why| println!("SKIP the Linux half: {why}"))
+        .ok();
+    array_probe_case::<4>(linux.as_ref());
+    array_probe_case::<12>(linux.as_ref());
+    array_probe_case::<24>(linux.as_ref());
+    array_probe_case::<40>(linux.as_ref());
+}

@@ -41,7 +41,7 @@ use crate::prog::interp::code::Code;
 use crate::prog::interp::mem::Memory;
 use crate::prog::interp::{self, Env, Exit};
 use crate::prog::load::CodeMapper;
-use abi::{BPF_JMP, BPF_JMP32, BPF_LD, BPF_LDX, BPF_MEM, BPF_MODE_MASK, BPF_ST, BPF_STX};
+use abi::{BPF_ALU, BPF_ALU64, BPF_JMP, BPF_JMP32, BPF_LD, BPF_LDX, BPF_MEM, BPF_MODE_MASK};
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -149,28 +149,44 @@ enum Target {
 /// Where the code of each instruction and function entry is, to resolve
 /// [`Target`]s once all is written.
 struct Places {
+    /// By instruction (each written in order), then the end.
     at: Vec<usize>,
-    entry: Vec<usize>,
+    /// Each subprogram's first instruction and its entry, in order.
+    entry: Vec<(usize, usize)>,
     leave: usize,
 }
 
 impl Places {
     fn new(n: usize) -> Places {
         Places {
-            at: alloc::vec![usize::MAX; n + 1],
-            entry: alloc::vec![usize::MAX; n],
+            at: Vec::with_capacity(n + 1),
+            entry: Vec::new(),
             leave: usize::MAX,
         }
     }
 
+    /// The code of the next instruction starts at `pos`.
+    #[inline]
+    fn insn(&mut self, pos: usize) {
+        self.at.push(pos);
+    }
+
+    /// The entry of the subprogram starting at instruction `pc` is at
+    /// `pos` (subprograms come in order).
+    fn func(&mut self, pc: usize, pos: usize) {
+        self.entry.push((pc, pos));
+    }
+
     /// Where `t` is, if it was written.
     fn of(&self, t: Target) -> Option<usize> {
-        let to = match t {
-            Target::Insn(t) => self.at[t],
-            Target::Func(f) => self.entry[f],
-            Target::Leave => self.leave,
-        };
-        (to != usize::MAX).then_some(to)
+        match t {
+            Target::Insn(t) => self.at.get(t).copied(),
+            Target::Func(f) => {
+                let i = self.entry.binary_search_by_key(&f, |e| e.0).ok()?;
+                Some(self.entry[i].1)
+            }
+            Target::Leave => (self.leave != usize::MAX).then_some(self.leave),
+        }
     }
 }
 
@@ -188,6 +204,11 @@ struct Keys(Option<u64>);
 impl Keys {
     fn new(seed: Option<u64>) -> Keys {
         Keys(seed.map(|s| s | 1))
+    }
+
+    /// Whether constants are blinded.
+    fn on(&self) -> bool {
+        self.0.is_some()
     }
 
     fn next(&mut self) -> Option<u64> {
@@ -267,6 +288,33 @@ impl Lookups {
     fn get(&self, pc: usize) -> Option<Lookup> {
         self.at.get(pc).copied().flatten()
     }
+
+    /// By instruction (empty: none): a 64-bit immediate load into r1 (the
+    /// map, in the usual `r1 = map; r2 = key; call`) whose value nothing
+    /// reads. The instructions up to the lookup it feeds neither jump nor
+    /// touch r1, the compiled lookup takes its map from the plan, and the
+    /// call leaves r1 unreadable. It needs no code.
+    fn unused_loads(&self, insns: &[Insn]) -> Vec<bool> {
+        let mut out = Vec::new();
+        for (pc, _) in self.at.iter().enumerate().filter(|(_, l)| l.is_some()) {
+            if out.is_empty() {
+                out = alloc::vec![false; insns.len()];
+            }
+            let mut q = pc.min(insns.len());
+            while q >= 2 {
+                q -= 1;
+                let i = insns[q];
+                if i.code == 0 && insns[q - 1].code == LD_DW_IMM {
+                    out[q - 1] = insns[q - 1].dst == 1;
+                    break;
+                }
+                if i.dst == 1 || i.src == 1 || matches!(i.class(), BPF_JMP | BPF_JMP32) {
+                    break;
+                }
+            }
+        }
+        out
+    }
 }
 
 /// What a program's entry must set up, known before its code is written.
@@ -290,43 +338,45 @@ impl Shape {
     /// The shape of `insns`, whose accesses `proven` marks as needing no
     /// check.
     pub(super) fn of(insns: &[Insn], proven: &[bool], lookups: &Lookups) -> Shape {
-        let mut shape = Shape {
-            leaf: true,
-            fast: false,
-            uses: [false; 11],
-            loop_heads: alloc::vec![false; insns.len()],
-        };
+        let mut loop_heads = alloc::vec![false; insns.len()];
+        // Bit r: the program names register r.
+        let mut uses = 0u16;
+        let mut leaf = true;
+        let mut fast = false;
         for (pc, i) in insns.iter().enumerate() {
-            shape.uses[usize::from(i.dst).min(10)] = true;
-            shape.uses[usize::from(i.src).min(10)] = true;
-            let direct = proven.get(pc) == Some(&true);
-            let second_half = i.code == 0 && pc > 0 && insns[pc - 1].code == LD_DW_IMM;
-            let calls = match i.class() {
-                // An array lookup is machine code, not a call.
+            uses |= 1 << i.dst.min(10) | 1 << i.src.min(10);
+            let direct = || proven.get(pc) == Some(&true);
+            match i.class() {
+                BPF_ALU | BPF_ALU64 => {}
+                // An array lookup is machine code, not a call, and so is a
+                // hash table's on x86_64 (the back end that takes a shape).
                 BPF_JMP | BPF_JMP32 if matches!(i.code, CALL | CALLX) => {
-                    !matches!(lookups.get(pc), Some(Lookup::Array(_)))
+                    leaf &= matches!(lookups.get(pc), Some(Lookup::Array(_) | Lookup::Table(_)));
                 }
-                BPF_JMP | BPF_JMP32 => {
-                    if i.code != EXIT {
-                        let rel = if i.code == JA32 { i.imm } else { i32::from(i.off) };
-                        let t = pc as i64 + 1 + i64::from(rel);
-                        if rel < 0 && t >= 0 {
-                            shape.loop_heads[t as usize] = true;
-                        }
+                BPF_JMP | BPF_JMP32 if i.code != EXIT => {
+                    let rel = if i.code == JA32 { i.imm } else { i32::from(i.off) };
+                    let t = pc as i64 + 1 + i64::from(rel);
+                    if rel < 0 && t >= 0 {
+                        loop_heads[t as usize] = true;
                     }
-                    false
                 }
-                BPF_LD => i.code != LD_DW_IMM && !second_half,
+                BPF_JMP | BPF_JMP32 => {}
+                // A 64-bit immediate (its second half is code 0).
+                BPF_LD => leaf &= i.code == LD_DW_IMM || (i.code == 0 && pc > 0 && insns[pc - 1].code == LD_DW_IMM),
                 BPF_LDX => {
-                    shape.fast |= !direct && i.code & BPF_MODE_MASK == BPF_MEM;
-                    !direct
+                    let direct = direct();
+                    fast |= !direct && i.code & BPF_MODE_MASK == BPF_MEM;
+                    leaf &= direct;
                 }
-                BPF_ST | BPF_STX => !direct,
-                _ => false,
-            };
-            shape.leaf &= !calls;
+                _ => leaf &= direct(),
+            }
         }
-        shape
+        Shape {
+            leaf,
+            fast,
+            uses: core::array::from_fn(|r| uses & 1 << r != 0),
+            loop_heads,
+        }
     }
 }
 

@@ -335,6 +335,7 @@ pub fn compile(
     let n = insns.len();
     let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
     let mut keys = Keys::new(blind);
+    let unused = lookups.unused_loads(insns);
     let mut a = Asm {
         b: Vec::with_capacity(64 + 16 * insns.len()),
         ext,
@@ -356,10 +357,10 @@ pub fn compile(
     for pc in 0..n {
         let func = layout.func_of(pc);
         if layout.starts(pc) && pc != 0 {
-            places.entry[pc] = a.here();
+            places.func(pc, a.here());
             prologue(&mut a, &SUB_SAVED);
         }
-        places.at[pc] = a.here();
+        places.insn(a.here());
         let i = insns[pc];
         let (d, mut s) = (reg(i.dst), reg(i.src));
         let class = i.class();
@@ -506,6 +507,8 @@ pub fn compile(
                     fixups.push((j, jump_to(i.off.into())?));
                 }
             },
+            // The map of a lookup compiled here, which nothing reads.
+            BPF_LD if unused.get(pc) == Some(&true) => {}
             BPF_LD if i.code == LD_DW_IMM => {
                 let hi = insns.get(pc + 1).ok_or_else(|| bad(pc))?.imm as u32;
                 imm64(&mut a, &mut keys, d, u64::from(hi) << 32 | u64::from(i.imm as u32));
@@ -570,7 +573,7 @@ pub fn compile(
             _ => return Err(bad(pc)),
         }
     }
-    places.at[n] = a.here();
+    places.insn(a.here());
     places.leave = a.here();
     a.load(8, SP, S6, ENTRY_RSP);
     a.mv(A0, A5);

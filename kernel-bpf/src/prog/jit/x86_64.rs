@@ -349,6 +349,14 @@ impl Asm {
         self.byte(scale << 6 | (index & 7) << 3 | (base & 7));
     }
 
+    /// `cmovcc dst, src` (64-bit).
+    #[inline]
+    fn cmov(&mut self, cc: u8, dst: u8, src: u8) {
+        self.rex(true, dst, src, false);
+        self.bytes(&[0x0f, 0x40 | cc]);
+        self.rr(dst, src);
+    }
+
     /// `cmp r, [base + disp]` (64-bit with `w`, else 32).
     #[inline]
     fn cmp_rm(&mut self, w: bool, r: u8, base: u8, disp: i32) {
@@ -411,6 +419,42 @@ impl Asm {
     }
 }
 
+/// Code kept out of the straight path (a lookup's rare cases), placed
+/// after the program so the common case runs without taken jumps.
+#[derive(Default)]
+struct Cold {
+    a: Asm,
+    /// Jumps in the main code (where their displacement is) to cold code.
+    into: Vec<(usize, usize)>,
+    /// Jumps in the cold code back to the main code.
+    back: Vec<(usize, usize)>,
+}
+
+impl Cold {
+    /// Points the main code's jump whose displacement is at `from` here.
+    fn enter(&mut self, from: usize) {
+        self.into.push((from, self.a.here()));
+    }
+
+    /// A jump (`cc`: `None` for `jmp`) to `to` in the main code.
+    fn back(&mut self, cc: Option<u8>, to: usize) {
+        let p = self.a.jump(cc);
+        self.back.push((p, to));
+    }
+
+    /// Appends the cold code to `a` and resolves the jumps both ways.
+    fn place(self, a: &mut Asm) {
+        let base = a.here();
+        a.bytes(&self.a.b);
+        for (from, to) in self.into {
+            a.patch(from, base + to);
+        }
+        for (from, to) in self.back {
+            a.patch(base + from, to);
+        }
+    }
+}
+
 /// Compiles `insns` (verified; `proven[pc]`: the access at `pc` needs no
 /// check) into machine code. With `blind`, the seed of
 /// the keys, no immediate of the program appears in the code as it is:
@@ -429,6 +473,7 @@ pub(super) fn compile(
     blind: Option<u64>,
 ) -> Result<(Vec<u8>, Shape)> {
     let mut keys = Keys::new(blind);
+    let unused = lookups.unused_loads(insns);
     let n = insns.len();
     let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
     let mut a = Asm {
@@ -437,6 +482,7 @@ pub(super) fn compile(
     // The code of each instruction, and of each function's entry.
     let mut places = Places::new(n);
     let mut fixups: Vec<(usize, Target)> = Vec::new();
+    let mut cold = Cold::default();
 
     // The run's entry, `fn(cx, args, r10)`: save what the caller needs
     // kept, take the arguments (r1..r5 from `args`), and, unless the
@@ -488,7 +534,7 @@ pub(super) fn compile(
         if layout.starts.get(func + 1) == Some(&pc) {
             // A subprogram: r6-r9 are the caller's.
             func += 1;
-            places.entry[pc] = a.here();
+            places.func(pc, a.here());
             for r in [RBX, R13, R14, R15] {
                 a.push(r);
             }
@@ -500,14 +546,14 @@ pub(super) fn compile(
                 a.byte(0x90);
             }
         }
-        places.at[pc] = a.here();
+        places.insn(a.here());
         let i = insns[pc];
         let (d, mut s) = (reg(i.dst), reg(i.src));
         let class = i.class();
         let op = i.code & BPF_OP_MASK;
         let mut x = i.code & BPF_SRC_MASK == BPF_X && matches!(class, BPF_ALU | BPF_ALU64 | BPF_JMP | BPF_JMP32);
         let mut blinded = false;
-        let blindable = match class {
+        let blindable = || match class {
             BPF_ALU | BPF_ALU64 => matches!(
                 op,
                 BPF_ADD | BPF_SUB | BPF_AND | BPF_OR | BPF_XOR | BPF_MUL | BPF_MOV | BPF_DIV | BPF_MOD
@@ -516,7 +562,7 @@ pub(super) fn compile(
             BPF_ST => proven.get(pc) == Some(&true),
             _ => false,
         };
-        if !x && blindable {
+        if !x && keys.on() && blindable() {
             if let Some(k) = keys.next() {
                 // r10 = imm, written as (imm ^ k) ^ k; the instruction then
                 // takes it as its source register.
@@ -528,7 +574,10 @@ pub(super) fn compile(
                 blinded = true;
             }
         }
-        let size = access_size(i.code);
+        let size = match class {
+            BPF_LD | BPF_LDX | BPF_ST | BPF_STX => access_size(i.code),
+            _ => 0,
+        };
         let jump_to = |rel: i64| jump_target(pc, rel, n).ok_or_else(|| bad(pc));
         match class {
             BPF_ALU | BPF_ALU64 => alu(&mut a, &i, class == BPF_ALU64, d, s, x, op).ok_or_else(|| bad(pc))?,
@@ -565,27 +614,23 @@ pub(super) fn compile(
                 CALL if lookups.get(pc).is_some() => match lookups.get(pc) {
                     Some(Lookup::Array(v)) => {
                         // r0 = the u32 key r2 points to; below max_entries,
-                        // base + key * stride, else 0.
-                        a.load(4, RAX, RSI, 0);
-                        a.op_ri(7, false, RAX, v.max_entries as i32);
-                        let missing = a.jump(Some(0x3));
+                        // base + key * stride, else 0. Without a branch:
+                        // even speculatively, r0 is never past the end.
+                        a.load(4, RCX, RSI, 0);
                         imm64(&mut a, &mut keys, R11, v.base);
                         match v.stride {
                             // One lea where the stride is a scale.
-                            1 | 2 | 4 | 8 => a.lea_index(RAX, R11, RAX, v.stride.trailing_zeros() as u8),
+                            1 | 2 | 4 | 8 => a.lea_index(R11, R11, RCX, v.stride.trailing_zeros() as u8),
                             _ => {
-                                a.imul_ri(true, RAX, RAX, v.stride as i32);
-                                a.op_rr(0x01, true, RAX, R11);
+                                a.imul_ri(true, RDX, RCX, v.stride as i32);
+                                a.op_rr(0x01, true, R11, RDX);
                             }
                         }
-                        let done = a.jump(None);
-                        let here = a.here();
-                        a.patch(missing, here);
                         a.op_rr(0x31, false, RAX, RAX);
-                        let end = a.here();
-                        a.patch(done, end);
+                        a.op_ri(7, false, RCX, v.max_entries as i32);
+                        a.cmov(0x2, RAX, R11);
                     }
-                    Some(Lookup::Table(t)) => hash_probe(&mut a, &mut keys, &t),
+                    Some(Lookup::Table(t)) => hash_probe(&mut a, &mut cold, &mut keys, &t),
                     _ => {
                         // Hash: the map's address in r1 instead of its
                         // handle, the key already in r2.
@@ -632,6 +677,8 @@ pub(super) fn compile(
                     fixups.push((p, jump_to(i.off.into())?));
                 }
             },
+            // The map of a lookup compiled here, which nothing reads.
+            BPF_LD if unused.get(pc) == Some(&true) => {}
             BPF_LD if i.code == LD_DW_IMM => {
                 let hi = insns.get(pc + 1).ok_or_else(|| bad(pc))?.imm as u32;
                 let v = u64::from(hi) << 32 | u64::from(i.imm as u32);
@@ -675,7 +722,7 @@ pub(super) fn compile(
             _ => return Err(bad(pc)),
         }
     }
-    places.at[n] = a.here();
+    places.insn(a.here());
     if !shape.leaf {
         // Leaving from any depth (a fault, a tail call, the slow path's
         // exit): back to the entry's stack, then the entry's epilogue.
@@ -683,6 +730,7 @@ pub(super) fn compile(
         a.load(8, RSP, R12, ENTRY_RSP);
         main_epilogue(&mut a);
     }
+    cold.place(&mut a);
     for (p, t) in fixups {
         a.patch(p, places.of(t).ok_or_else(|| bad(0))?);
     }
@@ -707,7 +755,7 @@ fn imm64(a: &mut Asm, keys: &mut Keys, dst: u8, v: u64) {
 /// using only registers a call clobbers (r1..r5 and the scratch ones).
 /// Memory order needs nothing more than plain loads on x86_64 (loads are
 /// not reordered with other loads).
-fn hash_probe(a: &mut Asm, keys: &mut Keys, t: &HashTable) {
+fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable) {
     // r11 = the key's word, rdx = its bucket.
     a.load(t.key_size, R11, RSI, 0);
     a.mov_imm64(RDX, t.mult);
@@ -717,8 +765,8 @@ fn hash_probe(a: &mut Asm, keys: &mut Keys, t: &HashTable) {
     imm64(a, keys, R9, t.buckets);
     a.lea_index(R9, R9, RDX, 2);
     imm64(a, keys, RSI, t.slots);
-    // ecx = an entry: a slot's number, or (in the cold part below) a
-    // locked head, a chain's end, or no slot.
+    // ecx = an entry: a slot's number, or (in the cold code) a locked
+    // head, a chain's end, or no slot.
     let retry = a.here();
     a.load(4, RCX, R9, 0);
     let walk = a.here();
@@ -739,32 +787,28 @@ fn hash_probe(a: &mut Asm, keys: &mut Keys, t: &HashTable) {
     let changed = a.jump(Some(CC_NE));
     a.patch(changed, retry);
     a.lea(RAX, RDI, 16);
-    let found = a.jump(None);
-    let next = a.here();
-    a.patch(dead, next);
-    a.patch(other, next);
-    a.mov(false, RCX, R8);
-    let back = a.jump(None);
-    a.patch(back, walk);
+    let done = a.here();
+
+    // The next entry.
+    cold.enter(dead);
+    cold.enter(other);
+    cold.a.mov(false, RCX, R8);
+    cold.back(None, walk);
     // Not a slot: a locked head (unlock our copy and go on), the end of a
     // chain (another bucket's means the entry we followed moved to
     // another chain: start over), or nothing (not found).
-    let here = a.here();
-    a.patch(not_slot, here);
-    a.bt_ri(6, false, RCX, HASH_LOCK.trailing_zeros() as u8);
-    let locked = a.jump(Some(0x2));
-    a.patch(locked, walk);
-    a.test_ri(false, RCX, HASH_NULLS as i32);
-    let nothing = a.jump(Some(CC_E));
-    a.op_ri(4, false, RCX, HASH_INDEX as i32);
-    a.op_rr(0x39, false, RCX, RDX);
-    let moved = a.jump(Some(CC_NE));
-    a.patch(moved, retry);
-    let here = a.here();
-    a.patch(nothing, here);
-    a.op_rr(0x31, false, RAX, RAX);
-    let here = a.here();
-    a.patch(found, here);
+    cold.enter(not_slot);
+    cold.a.bt_ri(6, false, RCX, HASH_LOCK.trailing_zeros() as u8);
+    cold.back(Some(0x2), walk);
+    cold.a.test_ri(false, RCX, HASH_NULLS as i32);
+    let nothing = cold.a.jump(Some(CC_E));
+    cold.a.op_ri(4, false, RCX, HASH_INDEX as i32);
+    cold.a.op_rr(0x39, false, RCX, RDX);
+    cold.back(Some(CC_NE), retry);
+    let here = cold.a.here();
+    cold.a.patch(nothing, here);
+    cold.a.op_rr(0x31, false, RAX, RAX);
+    cold.back(None, done);
 }
 
 /// The condition of a conditional jump.
