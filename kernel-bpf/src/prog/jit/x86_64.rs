@@ -419,6 +419,76 @@ impl Asm {
     }
 }
 
+/// Lookups whose key pointer is set up right before them as `r2 = r10;
+/// r2 += off` (the usual way): the compiled lookup reads the key at
+/// `[rbp + off]` itself, and those two instructions need no code. Only
+/// where nothing else can see r2's value: no instruction between them and
+/// the lookup reads or writes r2 or jumps, none from the `+=` on is a
+/// jump's target (or a function's start), and the call leaves r2
+/// unreadable.
+#[derive(Default)]
+struct StackKeys {
+    /// By instruction: the key's offset from r10 of the lookup there.
+    at: Vec<Option<i32>>,
+    /// By instruction: a key pointer's setup that needs no code.
+    skip: Vec<bool>,
+}
+
+impl StackKeys {
+    fn of(insns: &[Insn], lookups: &Lookups) -> StackKeys {
+        let n = insns.len();
+        let mut out = StackKeys::default();
+        if lookups.at.iter().all(Option::is_none) {
+            return out;
+        }
+        let mut target = alloc::vec![false; n];
+        for (pc, i) in insns.iter().enumerate() {
+            let rel = match (i.class(), i.code) {
+                (_, CALL) if i.src == BPF_PSEUDO_CALL => i.imm,
+                (BPF_JMP32, JA32) => i.imm,
+                (_, CALL | CALLX | EXIT) => continue,
+                (BPF_JMP | BPF_JMP32, _) => i32::from(i.off),
+                _ => continue,
+            };
+            if let Some(Target::Insn(t)) = jump_target(pc, rel.into(), n) {
+                target[t] = true;
+            }
+        }
+        out.at = alloc::vec![None; n];
+        out.skip = alloc::vec![false; n];
+        for (pc, _) in lookups.at.iter().enumerate().filter(|(_, l)| l.is_some()) {
+            // Positions j..=pc are no jump's target.
+            let mut j = pc.min(n);
+            while j >= 2 && !target[j.min(n - 1)] {
+                let k = j - 1;
+                let (i, m) = (insns[k], insns[k - 1]);
+                if i.code == BPF_ALU64 | BPF_ADD | BPF_K && i.dst == 2 {
+                    if !target[k] && m.code == BPF_ALU64 | BPF_MOV | BPF_X && m.dst == 2 && m.src == 10 {
+                        out.at[pc] = Some(i.imm);
+                        out.skip[k - 1] = true;
+                        out.skip[k] = true;
+                    }
+                    break;
+                }
+                if i.dst == 2 || i.src == 2 || matches!(i.class(), BPF_JMP | BPF_JMP32) {
+                    break;
+                }
+                j = k;
+            }
+        }
+        out
+    }
+
+    /// Where the key of the lookup at `pc` is: `[rbp + off]`, or where r2
+    /// points.
+    fn key(&self, pc: usize) -> (u8, i32) {
+        match self.at.get(pc).copied().flatten() {
+            Some(off) => (RBP, off),
+            None => (RSI, 0),
+        }
+    }
+}
+
 /// Code kept out of the straight path (a lookup's rare cases), placed
 /// after the program so the common case runs without taken jumps.
 #[derive(Default)]
@@ -474,6 +544,11 @@ pub(super) fn compile(
 ) -> Result<(Vec<u8>, Shape)> {
     let mut keys = Keys::new(blind);
     let unused = lookups.unused_loads(insns);
+    let stack = if keys.on() {
+        StackKeys::default()
+    } else {
+        StackKeys::of(insns, lookups)
+    };
     let n = insns.len();
     let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
     let mut a = Asm {
@@ -580,6 +655,8 @@ pub(super) fn compile(
         };
         let jump_to = |rel: i64| jump_target(pc, rel, n).ok_or_else(|| bad(pc));
         match class {
+            // The key pointer of a lookup that reads its key from the stack.
+            BPF_ALU64 if stack.skip.get(pc) == Some(&true) => {}
             BPF_ALU | BPF_ALU64 => alu(&mut a, &i, class == BPF_ALU64, d, s, x, op).ok_or_else(|| bad(pc))?,
             BPF_JMP | BPF_JMP32 => match i.code {
                 JA => {
@@ -616,7 +693,8 @@ pub(super) fn compile(
                         // r0 = the u32 key r2 points to; below max_entries,
                         // base + key * stride, else 0. Without a branch:
                         // even speculatively, r0 is never past the end.
-                        a.load(4, RCX, RSI, 0);
+                        let (kb, ko) = stack.key(pc);
+                        a.load(4, RCX, kb, ko);
                         imm64(&mut a, &mut keys, R11, v.base);
                         match v.stride {
                             // One lea where the stride is a scale.
@@ -630,8 +708,11 @@ pub(super) fn compile(
                         a.op_ri(7, false, RCX, v.max_entries as i32);
                         a.cmov(0x2, RAX, R11);
                     }
-                    Some(Lookup::Table(t)) => hash_probe(&mut a, &mut cold, &mut keys, &t),
+                    Some(Lookup::Table(t)) => hash_probe(&mut a, &mut cold, &mut keys, &t, stack.key(pc)),
                     _ => {
+                        if let Some(off) = stack.at.get(pc).copied().flatten() {
+                            a.lea(RSI, RBP, off);
+                        }
                         // Hash: the map's address in r1 instead of its
                         // handle, the key already in r2.
                         if let Some(Lookup::Hash(m)) = lookups.get(pc) {
@@ -750,14 +831,15 @@ fn imm64(a: &mut Asm, keys: &mut Keys, dst: u8, v: u64) {
     }
 }
 
-/// `r0 = ` the value of the key r2 points to in the hash table `t`, or 0:
+/// `r0 = ` the value of the key at `[kb + ko]` (where r2 points) in the
+/// hash table `t`, or 0:
 /// the search of `HashMap::find` in machine code (see [`HashTable`]),
 /// using only registers a call clobbers (r1..r5 and the scratch ones).
 /// Memory order needs nothing more than plain loads on x86_64 (loads are
 /// not reordered with other loads).
-fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable) {
-    // r11 = the key's word, rdx = its bucket.
-    a.load(t.key_size, R11, RSI, 0);
+fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb, ko): (u8, i32)) {
+    // r11 = the key's word (at `[kb + ko]`), rdx = its bucket.
+    a.load(t.key_size, R11, kb, ko);
     a.mov_imm64(RDX, t.mult);
     a.imul_rr(true, RDX, R11);
     a.shift_imm(5, true, RDX, t.shift);
