@@ -69,24 +69,416 @@ struct Asm {
 }
 
 impl Asm {
-    #[inline]
-    fn byte(&mut self, v: u8) {
-        self.b.push(v);
+    /// Writes one instruction's bytes.
+    #[inline(always)]
+    fn put(&mut self, e: Enc) {
+        debug_assert!(e.n < 16, "an x86_64 instruction is at most 15 bytes");
+        let len = self.b.len();
+        self.b.extend_from_slice(&e.b);
+        self.b.truncate(len + e.n);
     }
 
+    /// Writes `v` as it is (padding, a return, a call's opcode).
     #[inline]
     fn bytes(&mut self, v: &[u8]) {
         self.b.extend_from_slice(v);
     }
 
+    /// `op dst, src` of the "r/m, reg" form (`opc`: add 01, or 09, and 21,
+    /// sub 29, xor 31, cmp 39, test 85, mov 89).
     #[inline]
+    fn op_rr(&mut self, opc: u8, w: bool, dst: u8, src: u8) {
+        let mut e = Enc::default();
+        e.rex(w, src, dst, false);
+        e.byte(opc);
+        e.rr(src, dst);
+        self.put(e);
+    }
+
+    /// `op dst, imm` of group 1 (`ext`: add 0, or 1, and 4, sub 5, xor 6,
+    /// cmp 7).
+    #[inline]
+    fn op_ri(&mut self, ext: u8, w: bool, dst: u8, imm: i32) {
+        let mut e = Enc::default();
+        e.rex(w, 0, dst, false);
+        if let Ok(b) = i8::try_from(imm) {
+            e.byte(0x83);
+            e.rr(ext, dst);
+            e.byte(b as u8);
+        } else {
+            e.byte(0x81);
+            e.rr(ext, dst);
+            e.i32(imm);
+        }
+        self.put(e);
+    }
+
+    /// `mov dst, src` (32-bit zero-extends).
+    #[inline]
+    fn mov(&mut self, w: bool, dst: u8, src: u8) {
+        self.op_rr(0x89, w, dst, src);
+    }
+
+    /// `dst = imm` sign-extended to 64 bits (`w`) or as 32 bits.
+    #[inline]
+    fn mov_imm(&mut self, w: bool, dst: u8, imm: i32) {
+        let mut e = Enc::default();
+        if w && imm < 0 {
+            e.rex(true, 0, dst, false);
+            e.byte(0xc7);
+            e.rr(0, dst);
+            e.i32(imm);
+        } else if imm == 0 {
+            return self.op_rr(0x31, false, dst, dst);
+        } else {
+            e.rex(false, 0, dst, false);
+            e.byte(0xb8 | (dst & 7));
+            e.i32(imm);
+        }
+        self.put(e);
+    }
+
+    #[inline]
+    fn mov_imm64(&mut self, dst: u8, v: u64) {
+        if let Ok(small) = u32::try_from(v) {
+            self.mov_imm(false, dst, small as i32);
+        } else if let Ok(neg) = i32::try_from(v as i64) {
+            self.mov_imm(true, dst, neg);
+        } else {
+            let mut e = Enc::default();
+            e.rex(true, 0, dst, false);
+            e.byte(0xb8 | (dst & 7));
+            e.bytes(&v.to_le_bytes());
+            self.put(e);
+        }
+    }
+
+    /// A group-3 op on `dst` (`ext`: test-imm 0, neg 3, div 6, idiv 7).
+    #[inline]
+    fn grp3(&mut self, ext: u8, w: bool, dst: u8) {
+        let mut e = Enc::default();
+        e.rex(w, 0, dst, false);
+        e.byte(0xf7);
+        e.rr(ext, dst);
+        self.put(e);
+    }
+
+    /// `shift dst, cl` (`ext`: shl 4, shr 5, sar 7).
+    #[inline]
+    fn shift_cl(&mut self, ext: u8, w: bool, dst: u8) {
+        let mut e = Enc::default();
+        e.rex(w, 0, dst, false);
+        e.byte(0xd3);
+        e.rr(ext, dst);
+        self.put(e);
+    }
+
+    #[inline]
+    fn shift_imm(&mut self, ext: u8, w: bool, dst: u8, n: u8) {
+        let mut e = Enc::default();
+        e.rex(w, 0, dst, false);
+        e.byte(0xc1);
+        e.rr(ext, dst);
+        e.byte(n);
+        self.put(e);
+    }
+
+    #[inline]
+    fn imul_rr(&mut self, w: bool, dst: u8, src: u8) {
+        let mut e = Enc::default();
+        e.rex(w, dst, src, false);
+        e.bytes(&[0x0f, 0xaf]);
+        e.rr(dst, src);
+        self.put(e);
+    }
+
+    /// `dst = src * imm`.
+    #[inline]
+    fn imul_ri(&mut self, w: bool, dst: u8, src: u8, imm: i32) {
+        let mut e = Enc::default();
+        e.rex(w, dst, src, false);
+        e.byte(0x69);
+        e.rr(dst, src);
+        e.i32(imm);
+        self.put(e);
+    }
+
+    /// `test r, imm` (sign-extended with `w`).
+    #[inline]
+    fn test_ri(&mut self, w: bool, r: u8, imm: i32) {
+        let mut e = Enc::default();
+        e.rex(w, 0, r, false);
+        e.byte(0xf7);
+        e.rr(0, r);
+        e.i32(imm);
+        self.put(e);
+    }
+
+    /// A bit test: the carry flag becomes bit `bit` of `r` (`ext`: bt 4,
+    /// btr 6, which also clears it).
+    #[inline]
+    fn bt_ri(&mut self, ext: u8, w: bool, r: u8, bit: u8) {
+        let mut e = Enc::default();
+        e.rex(w, 0, r, false);
+        e.bytes(&[0x0f, 0xba]);
+        e.rr(ext, r);
+        e.byte(bit);
+        self.put(e);
+    }
+
+    /// `movzx`/`movsx` of a register's low 8 or 16 bits (`opc`: 0f b6, b7,
+    /// be, bf).
+    #[inline]
+    fn extend(&mut self, opc: u8, w: bool, dst: u8, src: u8) {
+        let mut e = Enc::default();
+        e.rex(w, dst, src, opc == 0xb6 || opc == 0xbe);
+        e.bytes(&[0x0f, opc]);
+        e.rr(dst, src);
+        self.put(e);
+    }
+
+    #[inline]
+    fn movsxd(&mut self, dst: u8, src: u8) {
+        let mut e = Enc::default();
+        e.rex(true, dst, src, false);
+        e.byte(0x63);
+        e.rr(dst, src);
+        self.put(e);
+    }
+
+    #[inline]
+    fn bswap(&mut self, w: bool, r: u8) {
+        let mut e = Enc::default();
+        e.rex(w, 0, r, false);
+        e.bytes(&[0x0f, 0xc8 | (r & 7)]);
+        self.put(e);
+    }
+
+    /// `dst = zero-extended [base + off]` of `size` bytes.
+    #[inline]
+    fn load(&mut self, size: u8, dst: u8, base: u8, off: i32) {
+        let mut e = Enc::default();
+        match size {
+            1 | 2 => {
+                e.rex(false, dst, base, false);
+                e.bytes(&[0x0f, if size == 1 { 0xb6 } else { 0xb7 }]);
+            }
+            _ => {
+                e.rex(size == 8, dst, base, false);
+                e.byte(0x8b);
+            }
+        }
+        e.mem(dst, base, off);
+        self.put(e);
+    }
+
+    /// `dst = sign-extended [base + off]` of `size` (1, 2 or 4) bytes.
+    #[inline]
+    fn load_sx(&mut self, size: u8, dst: u8, base: u8, off: i32) {
+        let mut e = Enc::default();
+        e.rex(true, dst, base, false);
+        match size {
+            1 => e.bytes(&[0x0f, 0xbe]),
+            2 => e.bytes(&[0x0f, 0xbf]),
+            _ => e.byte(0x63),
+        }
+        e.mem(dst, base, off);
+        self.put(e);
+    }
+
+    /// `[base + off] op= src` (or with `lock`), of `size` (4 or 8) bytes;
+    /// `opc` as for [`Asm::op_rr`], or the two-byte `0f xx` forms.
+    #[inline]
+    fn op_mr(&mut self, lock: bool, opc: &[u8], size: u8, base: u8, off: i32, src: u8) {
+        let mut e = Enc::default();
+        if lock {
+            e.byte(0xf0);
+        }
+        e.rex(size == 8, src, base, false);
+        e.bytes(opc);
+        e.mem(src, base, off);
+        self.put(e);
+    }
+
+    /// `[base + off] = src`'s low `size` bytes.
+    #[inline]
+    fn store(&mut self, size: u8, base: u8, off: i32, src: u8) {
+        let mut e = Enc::default();
+        if size == 2 {
+            e.byte(0x66);
+        }
+        e.rex(size == 8, src, base, size == 1);
+        e.byte(if size == 1 { 0x88 } else { 0x89 });
+        e.mem(src, base, off);
+        self.put(e);
+    }
+
+    /// `[base + off] = imm` (`size` bytes; 8 sign-extends it).
+    #[inline]
+    fn store_imm(&mut self, size: u8, base: u8, off: i32, imm: i32) {
+        let mut e = Enc::default();
+        if size == 2 {
+            e.byte(0x66);
+        }
+        e.rex(size == 8, 0, base, false);
+        e.byte(if size == 1 { 0xc6 } else { 0xc7 });
+        e.mem(0, base, off);
+        match size {
+            1 => e.byte(imm as u8),
+            2 => e.bytes(&(imm as u16).to_le_bytes()),
+            _ => e.i32(imm),
+        }
+        self.put(e);
+    }
+
+    /// `lea dst, [base + disp]`.
+    #[inline]
+    fn lea(&mut self, dst: u8, base: u8, disp: i32) {
+        let mut e = Enc::default();
+        e.rex(true, dst, base, false);
+        e.byte(0x8d);
+        e.mem(dst, base, disp);
+        self.put(e);
+    }
+
+    /// `lea dst, [base + index << scale]` (`scale` 0 to 3; `base` neither
+    /// rbp nor r13, whose form needs a displacement).
+    #[inline]
+    fn lea_index(&mut self, dst: u8, base: u8, index: u8, scale: u8) {
+        let mut e = Enc::default();
+        e.byte(0x48 | (dst >> 3 & 1) << 2 | (index >> 3 & 1) << 1 | (base >> 3 & 1));
+        e.byte(0x8d);
+        e.byte((dst & 7) << 3 | 0x04);
+        e.byte(scale << 6 | (index & 7) << 3 | (base & 7));
+        self.put(e);
+    }
+
+    /// `rol r16, n`.
+    #[inline]
+    fn rol16(&mut self, r: u8, n: u8) {
+        let mut e = Enc::default();
+        e.byte(0x66);
+        e.rex(false, 0, r, false);
+        e.byte(0xc1);
+        e.rr(0, r);
+        e.byte(n);
+        self.put(e);
+    }
+
+    /// `cmovcc dst, src` (64-bit).
+    #[inline]
+    fn cmov(&mut self, cc: u8, dst: u8, src: u8) {
+        let mut e = Enc::default();
+        e.rex(true, dst, src, false);
+        e.bytes(&[0x0f, 0x40 | cc]);
+        e.rr(dst, src);
+        self.put(e);
+    }
+
+    /// `cmp r, [base + disp]` (64-bit with `w`, else 32).
+    #[inline]
+    fn cmp_rm(&mut self, w: bool, r: u8, base: u8, disp: i32) {
+        let mut e = Enc::default();
+        e.rex(w, r, base, false);
+        e.byte(0x3b);
+        e.mem(r, base, disp);
+        self.put(e);
+    }
+
+    /// `cmp qword [base + disp], imm8`.
+    #[inline]
+    fn cmp_mi8(&mut self, base: u8, disp: i32, imm: i8) {
+        let mut e = Enc::default();
+        e.rex(true, 0, base, false);
+        e.byte(0x83);
+        e.mem(7, base, disp);
+        e.byte(imm as u8);
+        self.put(e);
+    }
+
+    /// `call qword [base + disp]`.
+    #[inline]
+    fn call_mem(&mut self, base: u8, disp: i32) {
+        let mut e = Enc::default();
+        e.rex(false, 0, base, false);
+        e.byte(0xff);
+        e.mem(2, base, disp);
+        self.put(e);
+    }
+
+    #[inline]
+    fn push(&mut self, r: u8) {
+        let mut e = Enc::default();
+        e.rex(false, 0, r, false);
+        e.byte(0x50 | (r & 7));
+        self.put(e);
+    }
+
+    #[inline]
+    fn pop(&mut self, r: u8) {
+        let mut e = Enc::default();
+        e.rex(false, 0, r, false);
+        e.byte(0x58 | (r & 7));
+        self.put(e);
+    }
+
+    /// A jump (`cc`: `None` for `jmp`) with a 32-bit displacement to be
+    /// patched; returns where the displacement is.
+    #[inline]
+    fn jump(&mut self, cc: Option<u8>) -> usize {
+        let mut e = Enc::default();
+        match cc {
+            Some(c) => e.bytes(&[0x0f, 0x80 | c]),
+            None => e.byte(0xe9),
+        }
+        e.i32(0);
+        self.put(e);
+        self.b.len() - 4
+    }
+
+    /// Points the displacement at `at` to `to`.
+    #[inline]
+    fn patch(&mut self, at: usize, to: usize) {
+        let rel = to as i64 - (at as i64 + 4);
+        self.b[at..at + 4].copy_from_slice(&(rel as i32).to_le_bytes());
+    }
+
+    #[inline]
+    fn here(&self) -> usize {
+        self.b.len()
+    }
+}
+
+/// One machine instruction's bytes, gathered before they are written, so
+/// that the buffer's room is checked once per instruction, not per byte.
+#[derive(Default)]
+struct Enc {
+    b: [u8; 16],
+    n: usize,
+}
+
+impl Enc {
+    #[inline(always)]
+    fn byte(&mut self, v: u8) {
+        self.b[self.n & 15] = v;
+        self.n += 1;
+    }
+
+    #[inline(always)]
+    fn bytes(&mut self, v: &[u8]) {
+        for &x in v {
+            self.byte(x);
+        }
+    }
+
+    #[inline(always)]
     fn i32(&mut self, v: i32) {
         self.bytes(&v.to_le_bytes());
     }
 
     /// A REX prefix if one is needed (`byte_regs`: an 8-bit operand in
     /// spl, bpl, sil or dil, which only exist with one).
-    #[inline]
+    #[inline(always)]
     fn rex(&mut self, w: bool, r: u8, b: u8, byte_regs: bool) {
         let v = 0x40 | u8::from(w) << 3 | (r >> 3 & 1) << 2 | (b >> 3 & 1);
         if v != 0x40 || (byte_regs && (r & 7 >= 4 || b & 7 >= 4)) {
@@ -95,13 +487,13 @@ impl Asm {
     }
 
     /// A register-direct ModRM byte.
-    #[inline]
+    #[inline(always)]
     fn rr(&mut self, r: u8, b: u8) {
         self.byte(0xc0 | (r & 7) << 3 | (b & 7));
     }
 
     /// A ModRM (and SIB) for `[base + disp]`.
-    #[inline]
+    #[inline(always)]
     fn mem(&mut self, r: u8, base: u8, disp: i32) {
         let small = i8::try_from(disp).is_ok();
         let md = if disp == 0 && base & 7 != RBP {
@@ -120,302 +512,6 @@ impl Asm {
             2 => self.i32(disp),
             _ => {}
         }
-    }
-
-    /// `op dst, src` of the "r/m, reg" form (`opc`: add 01, or 09, and 21,
-    /// sub 29, xor 31, cmp 39, test 85, mov 89).
-    #[inline]
-    fn op_rr(&mut self, opc: u8, w: bool, dst: u8, src: u8) {
-        self.rex(w, src, dst, false);
-        self.byte(opc);
-        self.rr(src, dst);
-    }
-
-    /// `op dst, imm` of group 1 (`ext`: add 0, or 1, and 4, sub 5, xor 6,
-    /// cmp 7).
-    #[inline]
-    fn op_ri(&mut self, ext: u8, w: bool, dst: u8, imm: i32) {
-        self.rex(w, 0, dst, false);
-        if let Ok(b) = i8::try_from(imm) {
-            self.byte(0x83);
-            self.rr(ext, dst);
-            self.byte(b as u8);
-        } else {
-            self.byte(0x81);
-            self.rr(ext, dst);
-            self.i32(imm);
-        }
-    }
-
-    /// `mov dst, src` (32-bit zero-extends).
-    #[inline]
-    fn mov(&mut self, w: bool, dst: u8, src: u8) {
-        self.op_rr(0x89, w, dst, src);
-    }
-
-    /// `dst = imm` sign-extended to 64 bits (`w`) or as 32 bits.
-    #[inline]
-    fn mov_imm(&mut self, w: bool, dst: u8, imm: i32) {
-        if w && imm < 0 {
-            self.rex(true, 0, dst, false);
-            self.byte(0xc7);
-            self.rr(0, dst);
-            self.i32(imm);
-        } else if imm == 0 {
-            self.op_rr(0x31, false, dst, dst);
-        } else {
-            self.rex(false, 0, dst, false);
-            self.byte(0xb8 | (dst & 7));
-            self.i32(imm);
-        }
-    }
-
-    #[inline]
-    fn mov_imm64(&mut self, dst: u8, v: u64) {
-        if let Ok(small) = u32::try_from(v) {
-            self.mov_imm(false, dst, small as i32);
-        } else if let Ok(neg) = i32::try_from(v as i64) {
-            self.mov_imm(true, dst, neg);
-        } else {
-            self.rex(true, 0, dst, false);
-            self.byte(0xb8 | (dst & 7));
-            self.bytes(&v.to_le_bytes());
-        }
-    }
-
-    /// A group-3 op on `dst` (`ext`: test-imm 0, neg 3, div 6, idiv 7).
-    #[inline]
-    fn grp3(&mut self, ext: u8, w: bool, dst: u8) {
-        self.rex(w, 0, dst, false);
-        self.byte(0xf7);
-        self.rr(ext, dst);
-    }
-
-    /// `shift dst, cl` (`ext`: shl 4, shr 5, sar 7).
-    #[inline]
-    fn shift_cl(&mut self, ext: u8, w: bool, dst: u8) {
-        self.rex(w, 0, dst, false);
-        self.byte(0xd3);
-        self.rr(ext, dst);
-    }
-
-    #[inline]
-    fn shift_imm(&mut self, ext: u8, w: bool, dst: u8, n: u8) {
-        self.rex(w, 0, dst, false);
-        self.byte(0xc1);
-        self.rr(ext, dst);
-        self.byte(n);
-    }
-
-    #[inline]
-    fn imul_rr(&mut self, w: bool, dst: u8, src: u8) {
-        self.rex(w, dst, src, false);
-        self.bytes(&[0x0f, 0xaf]);
-        self.rr(dst, src);
-    }
-
-    /// `dst = src * imm`.
-    #[inline]
-    fn imul_ri(&mut self, w: bool, dst: u8, src: u8, imm: i32) {
-        self.rex(w, dst, src, false);
-        self.byte(0x69);
-        self.rr(dst, src);
-        self.i32(imm);
-    }
-
-    /// `test r, imm` (sign-extended with `w`).
-    #[inline]
-    fn test_ri(&mut self, w: bool, r: u8, imm: i32) {
-        self.rex(w, 0, r, false);
-        self.byte(0xf7);
-        self.rr(0, r);
-        self.i32(imm);
-    }
-
-    /// A bit test: the carry flag becomes bit `bit` of `r` (`ext`: bt 4,
-    /// btr 6, which also clears it).
-    #[inline]
-    fn bt_ri(&mut self, ext: u8, w: bool, r: u8, bit: u8) {
-        self.rex(w, 0, r, false);
-        self.bytes(&[0x0f, 0xba]);
-        self.rr(ext, r);
-        self.byte(bit);
-    }
-
-    /// `movzx`/`movsx` of a register's low 8 or 16 bits (`opc`: 0f b6, b7,
-    /// be, bf).
-    #[inline]
-    fn extend(&mut self, opc: u8, w: bool, dst: u8, src: u8) {
-        self.rex(w, dst, src, opc == 0xb6 || opc == 0xbe);
-        self.bytes(&[0x0f, opc]);
-        self.rr(dst, src);
-    }
-
-    #[inline]
-    fn movsxd(&mut self, dst: u8, src: u8) {
-        self.rex(true, dst, src, false);
-        self.byte(0x63);
-        self.rr(dst, src);
-    }
-
-    #[inline]
-    fn bswap(&mut self, w: bool, r: u8) {
-        self.rex(w, 0, r, false);
-        self.bytes(&[0x0f, 0xc8 | (r & 7)]);
-    }
-
-    /// `dst = zero-extended [base + off]` of `size` bytes.
-    #[inline]
-    fn load(&mut self, size: u8, dst: u8, base: u8, off: i32) {
-        match size {
-            1 | 2 => {
-                self.rex(false, dst, base, false);
-                self.bytes(&[0x0f, if size == 1 { 0xb6 } else { 0xb7 }]);
-            }
-            _ => {
-                self.rex(size == 8, dst, base, false);
-                self.byte(0x8b);
-            }
-        }
-        self.mem(dst, base, off);
-    }
-
-    /// `dst = sign-extended [base + off]` of `size` (1, 2 or 4) bytes.
-    #[inline]
-    fn load_sx(&mut self, size: u8, dst: u8, base: u8, off: i32) {
-        self.rex(true, dst, base, false);
-        match size {
-            1 => self.bytes(&[0x0f, 0xbe]),
-            2 => self.bytes(&[0x0f, 0xbf]),
-            _ => self.byte(0x63),
-        }
-        self.mem(dst, base, off);
-    }
-
-    /// `[base + off] op= src` (or with `lock`), of `size` (4 or 8) bytes;
-    /// `opc` as for [`Asm::op_rr`], or the two-byte `0f xx` forms.
-    #[inline]
-    fn op_mr(&mut self, lock: bool, opc: &[u8], size: u8, base: u8, off: i32, src: u8) {
-        if lock {
-            self.byte(0xf0);
-        }
-        self.rex(size == 8, src, base, false);
-        self.bytes(opc);
-        self.mem(src, base, off);
-    }
-
-    /// `[base + off] = src`'s low `size` bytes.
-    #[inline]
-    fn store(&mut self, size: u8, base: u8, off: i32, src: u8) {
-        if size == 2 {
-            self.byte(0x66);
-        }
-        self.rex(size == 8, src, base, size == 1);
-        self.byte(if size == 1 { 0x88 } else { 0x89 });
-        self.mem(src, base, off);
-    }
-
-    /// `[base + off] = imm` (`size` bytes; 8 sign-extends it).
-    #[inline]
-    fn store_imm(&mut self, size: u8, base: u8, off: i32, imm: i32) {
-        if size == 2 {
-            self.byte(0x66);
-        }
-        self.rex(size == 8, 0, base, false);
-        self.byte(if size == 1 { 0xc6 } else { 0xc7 });
-        self.mem(0, base, off);
-        match size {
-            1 => self.byte(imm as u8),
-            2 => self.bytes(&(imm as u16).to_le_bytes()),
-            _ => self.i32(imm),
-        }
-    }
-
-    /// `lea dst, [base + disp]`.
-    #[inline]
-    fn lea(&mut self, dst: u8, base: u8, disp: i32) {
-        self.rex(true, dst, base, false);
-        self.byte(0x8d);
-        self.mem(dst, base, disp);
-    }
-
-    /// `lea dst, [base + index << scale]` (`scale` 0 to 3; `base` neither
-    /// rbp nor r13, whose form needs a displacement).
-    #[inline]
-    fn lea_index(&mut self, dst: u8, base: u8, index: u8, scale: u8) {
-        self.byte(0x48 | (dst >> 3 & 1) << 2 | (index >> 3 & 1) << 1 | (base >> 3 & 1));
-        self.byte(0x8d);
-        self.byte((dst & 7) << 3 | 0x04);
-        self.byte(scale << 6 | (index & 7) << 3 | (base & 7));
-    }
-
-    /// `cmovcc dst, src` (64-bit).
-    #[inline]
-    fn cmov(&mut self, cc: u8, dst: u8, src: u8) {
-        self.rex(true, dst, src, false);
-        self.bytes(&[0x0f, 0x40 | cc]);
-        self.rr(dst, src);
-    }
-
-    /// `cmp r, [base + disp]` (64-bit with `w`, else 32).
-    #[inline]
-    fn cmp_rm(&mut self, w: bool, r: u8, base: u8, disp: i32) {
-        self.rex(w, r, base, false);
-        self.byte(0x3b);
-        self.mem(r, base, disp);
-    }
-
-    /// `cmp qword [base + disp], imm8`.
-    #[inline]
-    fn cmp_mi8(&mut self, base: u8, disp: i32, imm: i8) {
-        self.rex(true, 0, base, false);
-        self.byte(0x83);
-        self.mem(7, base, disp);
-        self.byte(imm as u8);
-    }
-
-    /// `call qword [base + disp]`.
-    #[inline]
-    fn call_mem(&mut self, base: u8, disp: i32) {
-        self.rex(false, 0, base, false);
-        self.byte(0xff);
-        self.mem(2, base, disp);
-    }
-
-    #[inline]
-    fn push(&mut self, r: u8) {
-        self.rex(false, 0, r, false);
-        self.byte(0x50 | (r & 7));
-    }
-
-    #[inline]
-    fn pop(&mut self, r: u8) {
-        self.rex(false, 0, r, false);
-        self.byte(0x58 | (r & 7));
-    }
-
-    /// A jump (`cc`: `None` for `jmp`) with a 32-bit displacement to be
-    /// patched; returns where the displacement is.
-    #[inline]
-    fn jump(&mut self, cc: Option<u8>) -> usize {
-        match cc {
-            Some(c) => self.bytes(&[0x0f, 0x80 | c]),
-            None => self.byte(0xe9),
-        }
-        self.i32(0);
-        self.b.len() - 4
-    }
-
-    /// Points the displacement at `at` to `to`.
-    #[inline]
-    fn patch(&mut self, at: usize, to: usize) {
-        let rel = to as i64 - (at as i64 + 4);
-        self.b[at..at + 4].copy_from_slice(&(rel as i32).to_le_bytes());
-    }
-
-    #[inline]
-    fn here(&self) -> usize {
-        self.b.len()
     }
 }
 
@@ -600,7 +696,7 @@ pub(super) fn compile(
         for &r in saved.iter().rev() {
             a.pop(r);
         }
-        a.byte(0xc3);
+        a.bytes(&[0xc3]);
     };
 
     // Functions in order: `func` is the one `pc` is in.
@@ -618,7 +714,7 @@ pub(super) fn compile(
         // Loop heads (targets of backward jumps) start on 16 bytes.
         if shape.loop_heads.get(pc) == Some(&true) {
             while a.here() % 16 != 0 {
-                a.byte(0x90);
+                a.bytes(&[0x90]);
             }
         }
         places.insn(a.here());
@@ -673,7 +769,7 @@ pub(super) fn compile(
                     for r in [R15, R14, R13, RBX] {
                         a.pop(r);
                     }
-                    a.byte(0xc3);
+                    a.bytes(&[0xc3]);
                 }
                 CALL if i.src == BPF_PSEUDO_CALL => {
                     let t = match jump_to(i.imm.into())? {
@@ -683,8 +779,7 @@ pub(super) fn compile(
                     // The callee's frame is the next stack slice up, as
                     // in the interpreter.
                     a.op_ri(0, true, RBP, MAX_BPF_STACK as i32);
-                    a.byte(0xe8);
-                    a.i32(0);
+                    a.bytes(&[0xe8, 0, 0, 0, 0]);
                     fixups.push((a.here() - 4, Target::Func(t)));
                     a.op_ri(5, true, RBP, MAX_BPF_STACK as i32);
                 }
@@ -977,11 +1072,7 @@ fn alu(a: &mut Asm, i: &Insn, w: bool, d: u8, s: u8, x: bool, op: u8) -> Option<
                 (64, false) => {}
                 (16, true) => {
                     // rol r16, 8 then zero-extend.
-                    a.byte(0x66);
-                    a.rex(false, 0, d, false);
-                    a.byte(0xc1);
-                    a.rr(0, d);
-                    a.byte(8);
+                    a.rol16(d, 8);
                     a.extend(0xb7, false, d, d);
                 }
                 (32, true) => a.bswap(false, d),
@@ -1039,7 +1130,7 @@ fn divide(a: &mut Asm, i: &Insn, w: bool, d: u8, s: u8, x: bool, rem: bool) {
         if w {
             a.bytes(&[0x48, 0x99]); // cqo
         } else {
-            a.byte(0x99); // cdq
+            a.bytes(&[0x99]); // cdq
         }
         a.grp3(7, w, R11);
     } else {
