@@ -339,12 +339,12 @@ impl Shape {
     /// check.
     pub(super) fn of(insns: &[Insn], proven: &[bool], lookups: &Lookups) -> Shape {
         let mut loop_heads = alloc::vec![false; insns.len()];
-        // Bit r: the program names register r.
-        let mut uses = 0u16;
+        // Bit r: the program names register r (past r10: r10).
+        let mut uses = 0u32;
         let mut leaf = true;
         let mut fast = false;
         for (pc, i) in insns.iter().enumerate() {
-            uses |= 1 << i.dst.min(10) | 1 << i.src.min(10);
+            uses |= 1 << (i.dst & 15) | 1 << (i.src & 15);
             let direct = || proven.get(pc) == Some(&true);
             match i.class() {
                 BPF_ALU | BPF_ALU64 => {}
@@ -374,7 +374,7 @@ impl Shape {
         Shape {
             leaf,
             fast,
-            uses: core::array::from_fn(|r| uses & 1 << r != 0),
+            uses: core::array::from_fn(|r| uses & 1 << r != 0 || (r == 10 && uses >> 11 != 0)),
             loop_heads,
         }
     }

@@ -52,10 +52,14 @@ const R14: u8 = 14;
 const R15: u8 = 15;
 
 /// The machine register of each BPF register.
-const REG: [u8; 11] = [RAX, RDI, RSI, RDX, RCX, R8, RBX, R13, R14, R15, RBP];
+/// A register field past r10, which the verifier refuses, names r10 here.
+const REG: [u8; 16] = [
+    RAX, RDI, RSI, RDX, RCX, R8, RBX, R13, R14, R15, RBP, RBP, RBP, RBP, RBP, RBP,
+];
 
+#[inline]
 fn reg(bpf: u8) -> u8 {
-    REG[usize::from(bpf).min(10)]
+    REG[usize::from(bpf & 15)]
 }
 
 /// Condition codes.
