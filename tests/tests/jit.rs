@@ -656,19 +656,23 @@ fn compiled_array_lookups_match_the_interpreter_and_linux_for_every_stride() {
     array_probe_case::<40>(linux.as_ref());
 }
 
-/// A lookup whose key pointer is `r2 += -4` on two paths: from `r2 = r10`
-/// (key 5 at r10 - 4) or, jumped to when the packet is longer than 1,000
-/// bytes, from `r2 = r10 - 4` (key 6 at r10 - 8). r0 is the value found.
-fn two_path_key_program(hash: u32) -> Vec<Insn> {
+/// A lookup on two paths, the one jumped to when the packet is longer
+/// than 1,000 bytes: r0 is the value found. Without `past_setup`, the jump
+/// lands on the `r2 += -4` of the other path's `r2 = r10; r2 += -4` with
+/// r2 = r10 - 4 (so it looks up key 6, at r10 - 8, where the other path
+/// looks up key 5); with it, on the `r1 = map` after that setup, with r2
+/// = r10 - 8.
+fn two_path_key_program(hash: u32, past_setup: bool) -> Vec<Insn> {
+    let (first, skip) = if past_setup { (-8, 2) } else { (-4, 1) };
     vec![
         insn(0x62, 10, -4, 5),            // *(u32 *)(r10 - 4) = 5
         insn(0x62, 10, -8, 6),            // *(u32 *)(r10 - 8) = 6
         insn(0x61, 0x13, 0, 0),           // r3 = skb->len
         insn(0xbf, 0xa2, 0, 0),           // r2 = r10
-        insn(0x07, 2, 0, -4),             // r2 += -4
-        insn(0x25, 3, 1, 1000),           // if r3 > 1000 goto +1
+        insn(0x07, 2, 0, first),          // r2 += first
+        insn(0x25, 3, skip, 1000),        // if r3 > 1000 goto +skip
         insn(0xbf, 0xa2, 0, 0),           // r2 = r10
-        insn(0x07, 2, 0, -4),             // r2 += -4 (a jump's target)
+        insn(0x07, 2, 0, -4),             // r2 += -4
         insn(0x18, 0x11, 0, hash as i32), // r1 = map
         insn(0, 0, 0, 0),
         insn(0x85, 0, 0, 1),    // call bpf_map_lookup_elem
@@ -678,31 +682,30 @@ fn two_path_key_program(hash: u32) -> Vec<Insn> {
     ]
 }
 
-fn two_path_runs<S: Sys + Clone + 'static>(sys: &S) -> [u32; 2] {
+fn two_path_runs<S: Sys + Clone + 'static>(sys: &S) -> [[u32; 2]; 2] {
     use user_bindings::maps::HashMap;
     let hash: HashMap<S, u32, u64> = HashMap::create(sys, 8).unwrap();
     hash.insert(&5, &50, 0).unwrap();
     hash.insert(&6, &60, 0).unwrap();
-    let p = Program::load(
-        sys,
-        ProgType::SocketFilter,
-        &two_path_key_program(hash.map().fd().raw()),
-        "GPL",
-    )
-    .unwrap();
-    [60, 2000].map(|len| p.test_run(&vec![0u8; len], 1).unwrap().retval)
+    [false, true].map(|past_setup| {
+        let prog = two_path_key_program(hash.map().fd().raw(), past_setup);
+        let p = Program::load(sys, ProgType::SocketFilter, &prog, "GPL").unwrap();
+        [60, 2000].map(|len| p.test_run(&vec![0u8; len], 1).unwrap().retval)
+    })
 }
 
-/// A compiled lookup reads its key from the stack itself only where r2's
-/// setup is not a jump's target: here both paths find their own key.
+/// A compiled lookup reads its key from the stack itself only where no
+/// jump lands between r2's setup and the lookup: here both paths find
+/// their own key, whether the jump lands in the setup or after it.
 #[test]
 fn a_key_pointer_set_on_two_paths_is_followed_on_both() {
+    let want = [[50, 60], [50, 60]];
     let sys = Process::new(1);
-    assert_eq!(two_path_runs(&sys), [50, 60], "compiled");
+    assert_eq!(two_path_runs(&sys), want, "compiled");
     sys.bpf.use_jit(false);
-    assert_eq!(two_path_runs(&sys), [50, 60], "interpreted");
+    assert_eq!(two_path_runs(&sys), want, "interpreted");
     match Syscall::probe() {
-        Ok(linux) => assert_eq!(two_path_runs(&linux), [50, 60], "Linux"),
+        Ok(linux) => assert_eq!(two_path_runs(&linux), want, "Linux"),
         Err(why) => println!("SKIP the Linux half: {why}"),
     }
 }

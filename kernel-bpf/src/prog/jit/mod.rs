@@ -41,7 +41,9 @@ use crate::prog::interp::code::Code;
 use crate::prog::interp::mem::Memory;
 use crate::prog::interp::{self, Env, Exit};
 use crate::prog::load::CodeMapper;
-use abi::{BPF_ALU, BPF_ALU64, BPF_JMP, BPF_JMP32, BPF_LD, BPF_LDX, BPF_MEM, BPF_MODE_MASK};
+use abi::{
+    BPF_ADD, BPF_ALU, BPF_ALU64, BPF_JMP, BPF_JMP32, BPF_K, BPF_LD, BPF_LDX, BPF_MEM, BPF_MODE_MASK, BPF_MOV, BPF_X,
+};
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -288,32 +290,100 @@ impl Lookups {
     fn get(&self, pc: usize) -> Option<Lookup> {
         self.at.get(pc).copied().flatten()
     }
+}
 
-    /// By instruction (empty: none): a 64-bit immediate load into r1 (the
-    /// map, in the usual `r1 = map; r2 = key; call`) whose value nothing
-    /// reads. The instructions up to the lookup it feeds neither jump nor
-    /// touch r1, the compiled lookup takes its map from the plan, and the
-    /// call leaves r1 unreadable. It needs no code.
-    fn unused_loads(&self, insns: &[Insn]) -> Vec<bool> {
-        let mut out = Vec::new();
-        for (pc, _) in self.at.iter().enumerate().filter(|(_, l)| l.is_some()) {
-            if out.is_empty() {
-                out = alloc::vec![false; insns.len()];
+/// How the arguments of the compiled lookups are set up, where that needs
+/// no code. In the usual `r1 = map; r2 = r10; r2 += off; call`:
+/// - the `r1 = map` load (a 64-bit immediate) is unused when no
+///   instruction between it and the lookup jumps or touches r1: the
+///   compiled lookup takes its map from the plan, and the call leaves r1
+///   unreadable;
+/// - the key pointer's setup is unused, and the lookup reads its key at
+///   `r10 + off` itself, when besides no instruction from the `+=` to the
+///   lookup is a jump's target (or a function's start), so that no other
+///   path reaches the lookup through it.
+#[derive(Default)]
+pub(super) struct ArgSetup {
+    /// By instruction (empty: none): whether it needs no code.
+    skip: Vec<bool>,
+    /// By instruction (empty: none): where the key of the lookup there is,
+    /// as an offset from r10.
+    key_at: Vec<Option<i32>>,
+}
+
+impl ArgSetup {
+    /// The setups of `lookups` in `insns`; with `blinded` constants, only
+    /// the map loads (a key offset would appear in the code as it is).
+    pub(super) fn of(insns: &[Insn], lookups: &Lookups, blinded: bool) -> ArgSetup {
+        let n = insns.len();
+        let mut out = ArgSetup::default();
+        if lookups.at.iter().all(Option::is_none) {
+            return out;
+        }
+        let mut target = alloc::vec![false; n];
+        for (pc, i) in insns.iter().enumerate() {
+            let rel = match (i.class(), i.code) {
+                (_, CALL) if i.src == abi::BPF_PSEUDO_CALL => i.imm,
+                (BPF_JMP32, JA32) => i.imm,
+                (_, CALL | CALLX | EXIT) => continue,
+                (BPF_JMP | BPF_JMP32, _) => i32::from(i.off),
+                _ => continue,
+            };
+            if let Some(Target::Insn(t)) = jump_target(pc, rel.into(), n) {
+                target[t] = true;
             }
-            let mut q = pc.min(insns.len());
+        }
+        out.skip = alloc::vec![false; n];
+        out.key_at = alloc::vec![None; n];
+        for (pc, _) in lookups.at.iter().enumerate().take(n).filter(|(_, l)| l.is_some()) {
+            // The map load: back over what leaves r1 alone.
+            let mut q = pc;
             while q >= 2 {
                 q -= 1;
                 let i = insns[q];
                 if i.code == 0 && insns[q - 1].code == LD_DW_IMM {
-                    out[q - 1] = insns[q - 1].dst == 1;
+                    out.skip[q - 1] = insns[q - 1].dst == 1;
                     break;
                 }
                 if i.dst == 1 || i.src == 1 || matches!(i.class(), BPF_JMP | BPF_JMP32) {
                     break;
                 }
             }
+            if blinded {
+                continue;
+            }
+            // The key pointer: back over what leaves r2 alone and no jump
+            // lands on (positions q..=pc).
+            let mut q = pc;
+            while q >= 2 && !target[q] {
+                let (i, m) = (insns[q - 1], insns[q - 2]);
+                if i.code == BPF_ALU64 | BPF_ADD | BPF_K && i.dst == 2 {
+                    let stack = (-(abi::MAX_BPF_STACK as i32)..0).contains(&i.imm);
+                    if stack && !target[q - 1] && m.code == BPF_ALU64 | BPF_MOV | BPF_X && m.dst == 2 && m.src == 10 {
+                        out.key_at[pc] = Some(i.imm);
+                        out.skip[q - 2] = true;
+                        out.skip[q - 1] = true;
+                    }
+                    break;
+                }
+                if i.dst == 2 || i.src == 2 || matches!(i.class(), BPF_JMP | BPF_JMP32) {
+                    break;
+                }
+                q -= 1;
+            }
         }
         out
+    }
+
+    /// Whether the instruction at `pc` needs no code.
+    pub(super) fn skips(&self, pc: usize) -> bool {
+        self.skip.get(pc) == Some(&true)
+    }
+
+    /// Where the key of the lookup at `pc` is, as an offset from r10, if
+    /// the lookup reads it there itself.
+    pub(super) fn key_at(&self, pc: usize) -> Option<i32> {
+        self.key_at.get(pc).copied().flatten()
     }
 }
 

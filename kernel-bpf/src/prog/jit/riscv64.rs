@@ -16,8 +16,8 @@
 //! 1 MiB either way.
 
 use super::{
-    jump_target, Keys, Layout, Lookup, Lookups, Places, Target, ENTRY_RSP, FAILED, FAST_END8, FAST_LO, HELPER,
-    HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
+    jump_target, ArgSetup, Keys, Layout, Lookup, Lookups, Places, Target, ENTRY_RSP, FAILED, FAST_END8, FAST_LO,
+    HELPER, HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
 };
 use crate::error::{Error, Result};
 use crate::map::HashTable;
@@ -335,7 +335,7 @@ pub fn compile(
     let n = insns.len();
     let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
     let mut keys = Keys::new(blind);
-    let unused = lookups.unused_loads(insns);
+    let setup = ArgSetup::of(insns, lookups, keys.on());
     let mut a = Asm {
         b: Vec::with_capacity(64 + 16 * insns.len()),
         ext,
@@ -361,6 +361,9 @@ pub fn compile(
             prologue(&mut a, &SUB_SAVED);
         }
         places.insn(a.here());
+        if setup.skips(pc) {
+            continue;
+        }
         let i = insns[pc];
         let (d, mut s) = (reg(i.dst), reg(i.src));
         let class = i.class();
@@ -417,36 +420,43 @@ pub fn compile(
                     fixups.push((p, Target::Func(t)));
                     a.addi(S5, S5, -(MAX_BPF_STACK as i32));
                 }
-                CALL if lookups.get(pc).is_some() => match lookups.get(pc) {
-                    Some(Lookup::Array(v)) => {
-                        // r0 = the u32 key r2 points to; below max_entries,
-                        // base + key * stride, else 0.
-                        a.load(4, A5, A1, 0);
-                        a.li(T0, v.max_entries.into());
-                        let missing = a.branch(BGEU, A5, T0);
-                        a.li(T0, v.stride as i64);
-                        a.r(1, T0, A5, 0, A5, OP);
-                        imm64(&mut a, &mut keys, T2, v.base);
-                        a.r(0, T2, A5, 0, A5, OP);
-                        let done = a.jal(ZERO);
-                        let here = a.here();
-                        a.addi(A5, ZERO, 0);
-                        let end = a.here();
-                        if !(a.patch(missing, here) && a.patch(done, end)) {
-                            return Err(bad(pc));
+                CALL if lookups.get(pc).is_some() => {
+                    // A key the lookup reads from the stack itself: its
+                    // address, where r2 would have it.
+                    if let Some(off) = setup.key_at(pc) {
+                        a.addi(A1, reg(10), off);
+                    }
+                    match lookups.get(pc) {
+                        Some(Lookup::Array(v)) => {
+                            // r0 = the u32 key r2 points to; below max_entries,
+                            // base + key * stride, else 0.
+                            a.load(4, A5, A1, 0);
+                            a.li(T0, v.max_entries.into());
+                            let missing = a.branch(BGEU, A5, T0);
+                            a.li(T0, v.stride as i64);
+                            a.r(1, T0, A5, 0, A5, OP);
+                            imm64(&mut a, &mut keys, T2, v.base);
+                            a.r(0, T2, A5, 0, A5, OP);
+                            let done = a.jal(ZERO);
+                            let here = a.here();
+                            a.addi(A5, ZERO, 0);
+                            let end = a.here();
+                            if !(a.patch(missing, here) && a.patch(done, end)) {
+                                return Err(bad(pc));
+                            }
+                        }
+                        _ => {
+                            // Hash: the map's address in r1 instead of its
+                            // handle, the key already in r2.
+                            if let Some(Lookup::Hash(m) | Lookup::Table(HashTable { map: m, .. })) = lookups.get(pc) {
+                                imm64(&mut a, &mut keys, A0, m);
+                            }
+                            a.load(8, T1, S6, LOOKUP_FN);
+                            a.call_reg(T1);
+                            a.mv(A5, A0);
                         }
                     }
-                    _ => {
-                        // Hash: the map's address in r1 instead of its
-                        // handle, the key already in r2.
-                        if let Some(Lookup::Hash(m) | Lookup::Table(HashTable { map: m, .. })) = lookups.get(pc) {
-                            imm64(&mut a, &mut keys, A0, m);
-                        }
-                        a.load(8, T1, S6, LOOKUP_FN);
-                        a.call_reg(T1);
-                        a.mv(A5, A0);
-                    }
-                },
+                }
                 CALL if i.imm as u32 != abi::Helper::TailCall.raw() => {
                     a.li(T0, i.imm.into());
                     a.store(8, S6, HELPER, T0);
@@ -507,8 +517,6 @@ pub fn compile(
                     fixups.push((j, jump_to(i.off.into())?));
                 }
             },
-            // The map of a lookup compiled here, which nothing reads.
-            BPF_LD if unused.get(pc) == Some(&true) => {}
             BPF_LD if i.code == LD_DW_IMM => {
                 let hi = insns.get(pc + 1).ok_or_else(|| bad(pc))?.imm as u32;
                 imm64(&mut a, &mut keys, d, u64::from(hi) << 32 | u64::from(i.imm as u32));

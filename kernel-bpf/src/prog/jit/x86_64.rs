@@ -24,8 +24,8 @@
 //! every call.
 
 use super::{
-    jump_target, Keys, Layout, Lookup, Lookups, Places, Shape, Target, ENTRY_RSP, FAILED, FAST_END8, FAST_LO, HELPER,
-    HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
+    jump_target, ArgSetup, Keys, Layout, Lookup, Lookups, Places, Shape, Target, ENTRY_RSP, FAILED, FAST_END8, FAST_LO,
+    HELPER, HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
 };
 use crate::error::{Error, Result};
 use crate::map::{HashTable, HASH_INDEX, HASH_LOCK, HASH_NULLS};
@@ -519,73 +519,13 @@ impl Enc {
     }
 }
 
-/// Lookups whose key pointer is set up right before them as `r2 = r10;
-/// r2 += off` (the usual way): the compiled lookup reads the key at
-/// `[rbp + off]` itself, and those two instructions need no code. Only
-/// where nothing else can see r2's value: no instruction between them and
-/// the lookup reads or writes r2 or jumps, none from the `+=` on is a
-/// jump's target (or a function's start), and the call leaves r2
-/// unreadable.
-#[derive(Default)]
-struct StackKeys {
-    /// By instruction: the key's offset from r10 of the lookup there.
-    at: Vec<Option<i32>>,
-    /// By instruction: a key pointer's setup that needs no code.
-    skip: Vec<bool>,
-}
-
-impl StackKeys {
-    fn of(insns: &[Insn], lookups: &Lookups) -> StackKeys {
-        let n = insns.len();
-        let mut out = StackKeys::default();
-        if lookups.at.iter().all(Option::is_none) {
-            return out;
-        }
-        let mut target = alloc::vec![false; n];
-        for (pc, i) in insns.iter().enumerate() {
-            let rel = match (i.class(), i.code) {
-                (_, CALL) if i.src == BPF_PSEUDO_CALL => i.imm,
-                (BPF_JMP32, JA32) => i.imm,
-                (_, CALL | CALLX | EXIT) => continue,
-                (BPF_JMP | BPF_JMP32, _) => i32::from(i.off),
-                _ => continue,
-            };
-            if let Some(Target::Insn(t)) = jump_target(pc, rel.into(), n) {
-                target[t] = true;
-            }
-        }
-        out.at = alloc::vec![None; n];
-        out.skip = alloc::vec![false; n];
-        for (pc, _) in lookups.at.iter().enumerate().filter(|(_, l)| l.is_some()) {
-            // Positions j..=pc are no jump's target.
-            let mut j = pc.min(n);
-            while j >= 2 && !target[j.min(n - 1)] {
-                let k = j - 1;
-                let (i, m) = (insns[k], insns[k - 1]);
-                if i.code == BPF_ALU64 | BPF_ADD | BPF_K && i.dst == 2 {
-                    if !target[k] && m.code == BPF_ALU64 | BPF_MOV | BPF_X && m.dst == 2 && m.src == 10 {
-                        out.at[pc] = Some(i.imm);
-                        out.skip[k - 1] = true;
-                        out.skip[k] = true;
-                    }
-                    break;
-                }
-                if i.dst == 2 || i.src == 2 || matches!(i.class(), BPF_JMP | BPF_JMP32) {
-                    break;
-                }
-                j = k;
-            }
-        }
-        out
-    }
-
-    /// Where the key of the lookup at `pc` is: `[rbp + off]`, or where r2
-    /// points.
-    fn key(&self, pc: usize) -> (u8, i32) {
-        match self.at.get(pc).copied().flatten() {
-            Some(off) => (RBP, off),
-            None => (RSI, 0),
-        }
+/// Where the key of the lookup at `pc` is: `[rbp + off]` where the lookup
+/// reads it from the stack itself (see [`ArgSetup`]), else where r2
+/// points.
+fn key_place(setup: &ArgSetup, pc: usize) -> (u8, i32) {
+    match setup.key_at(pc) {
+        Some(off) => (RBP, off),
+        None => (RSI, 0),
     }
 }
 
@@ -643,12 +583,7 @@ pub(super) fn compile(
     blind: Option<u64>,
 ) -> Result<(Vec<u8>, Shape)> {
     let mut keys = Keys::new(blind);
-    let unused = lookups.unused_loads(insns);
-    let stack = if keys.on() {
-        StackKeys::default()
-    } else {
-        StackKeys::of(insns, lookups)
-    };
+    let setup = ArgSetup::of(insns, lookups, keys.on());
     let n = insns.len();
     let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
     let mut a = Asm {
@@ -722,6 +657,9 @@ pub(super) fn compile(
             }
         }
         places.insn(a.here());
+        if setup.skips(pc) {
+            continue;
+        }
         let i = insns[pc];
         let (d, mut s) = (reg(i.dst), reg(i.src));
         let class = i.class();
@@ -755,8 +693,6 @@ pub(super) fn compile(
         };
         let jump_to = |rel: i64| jump_target(pc, rel, n).ok_or_else(|| bad(pc));
         match class {
-            // The key pointer of a lookup that reads its key from the stack.
-            BPF_ALU64 if stack.skip.get(pc) == Some(&true) => {}
             BPF_ALU | BPF_ALU64 => alu(&mut a, &i, class == BPF_ALU64, d, s, x, op).ok_or_else(|| bad(pc))?,
             BPF_JMP | BPF_JMP32 => match i.code {
                 JA => {
@@ -792,7 +728,7 @@ pub(super) fn compile(
                         // r0 = the u32 key r2 points to; below max_entries,
                         // base + key * stride, else 0. Without a branch:
                         // even speculatively, r0 is never past the end.
-                        let (kb, ko) = stack.key(pc);
+                        let (kb, ko) = key_place(&setup, pc);
                         a.load(4, RCX, kb, ko);
                         imm64(&mut a, &mut keys, R11, v.base);
                         match v.stride {
@@ -807,9 +743,9 @@ pub(super) fn compile(
                         a.op_ri(7, false, RCX, v.max_entries as i32);
                         a.cmov(0x2, RAX, R11);
                     }
-                    Some(Lookup::Table(t)) => hash_probe(&mut a, &mut cold, &mut keys, &t, stack.key(pc)),
+                    Some(Lookup::Table(t)) => hash_probe(&mut a, &mut cold, &mut keys, &t, key_place(&setup, pc)),
                     _ => {
-                        if let Some(off) = stack.at.get(pc).copied().flatten() {
+                        if let Some(off) = setup.key_at(pc) {
                             a.lea(RSI, RBP, off);
                         }
                         // Hash: the map's address in r1 instead of its
@@ -857,8 +793,6 @@ pub(super) fn compile(
                     fixups.push((p, jump_to(i.off.into())?));
                 }
             },
-            // The map of a lookup compiled here, which nothing reads.
-            BPF_LD if unused.get(pc) == Some(&true) => {}
             BPF_LD if i.code == LD_DW_IMM => {
                 let hi = insns.get(pc + 1).ok_or_else(|| bad(pc))?.imm as u32;
                 let v = u64::from(hi) << 32 | u64::from(i.imm as u32);
