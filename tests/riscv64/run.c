@@ -12,7 +12,8 @@
  * 64 u64 values, value i being 3i + 1: an array's values (the tests
  * compile array lookups with that base), and the values of a hash map
  * whose lookup function is served here, for the map at HASH_MAP, with
- * every even key below 64.
+ * every even key below 64. A second file, if given, is loaded at TABLE: a
+ * copy of a real hash map's table, which code searches in itself.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@ struct run_ctx {
 
 #define VALUES 0x40000000UL
 #define HASH_MAP 0x40001000UL
+#define TABLE 0x40100000UL
 
 static uint64_t lookup(uint64_t map, const uint32_t *key)
 {
@@ -67,6 +69,18 @@ int main(int argc, char **argv)
 
 	if (!f || values != (uint64_t *)VALUES)
 		return 2;
+	if (argc > 2) {
+		FILE *t = fopen(argv[2], "rb");
+		long n;
+		uint8_t *table;
+
+		if (!t || fseek(t, 0, SEEK_END) || (n = ftell(t)) <= 0 || fseek(t, 0, SEEK_SET))
+			return 2;
+		table = mmap((void *)TABLE, (size_t)n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		if (table != (uint8_t *)TABLE || !get(t, table, (size_t)n))
+			return 2;
+		fclose(t);
+	}
 	for (int i = 0; i < 64; i++)
 		values[i] = 3 * (uint64_t)i + 1;
 	while (get(f, lens, sizeof(lens))) {

@@ -48,15 +48,29 @@ const ZB: Extensions = Extensions { zba: true, zbb: true };
 /// Runs the cases of `blob` (see `run.c`) under qemu-riscv64, on a core
 /// with exactly the extensions `ext`: a line each.
 fn run_blob(out: &std::path::Path, runner: &std::path::Path, name: &str, blob: &[u8], ext: Extensions) -> Vec<String> {
+    run_blob_with(out, runner, name, blob, ext, None)
+}
+
+/// [`run_blob`], with `table` loaded at the runner's `TABLE`.
+fn run_blob_with(
+    out: &std::path::Path,
+    runner: &std::path::Path,
+    name: &str,
+    blob: &[u8],
+    ext: Extensions,
+    table: Option<&[u8]>,
+) -> Vec<String> {
     let input = out.join(name);
     std::fs::write(&input, blob).unwrap();
     let cpu = format!("rv64,zba={},zbb={}", ext.zba, ext.zbb);
-    let run = Command::new("qemu-riscv64")
-        .args(["-cpu", &cpu])
-        .arg(runner)
-        .arg(&input)
-        .output()
-        .unwrap();
+    let mut run = Command::new("qemu-riscv64");
+    run.args(["-cpu", &cpu]).arg(runner).arg(&input);
+    if let Some(table) = table {
+        let file = out.join(format!("{name}.table"));
+        std::fs::write(&file, table).unwrap();
+        run.arg(file);
+    }
+    let run = run.output().unwrap();
     String::from_utf8_lossy(&run.stdout)
         .lines()
         .map(str::to_string)
@@ -262,7 +276,7 @@ fn lookups_program(array: u32, hash: u32) -> Vec<kernel_bpf::prog::insn::Insn> {
 /// (x86_64) and interpreted; plain, blinded, and with Zba and Zbb.
 #[test]
 fn map_lookups_match_the_hosted_kernel_under_qemu_riscv64() {
-    use kernel_bpf::map::ArrayValues;
+    use kernel_bpf::map::{ArrayValues, HashTable};
     use kernel_bpf::prog::jit::{Lookup, Lookups};
     use user_bindings::hosted::Process;
     use user_bindings::maps::{Array, HashMap};
@@ -295,42 +309,85 @@ fn map_lookups_match_the_hosted_kernel_under_qemu_riscv64() {
     };
     let (compiled, interpreted) = (hosted(true), hosted(false));
     assert_eq!(compiled, interpreted, "x86_64 JIT and interpreter");
-    // The lookups the loader plans on real maps, on the runner's.
-    let mut lookups = Lookups {
-        at: vec![None; prog.len()],
+    // The lookups the loader plans on the real maps (the hash map's table
+    // searched in machine code), moved to the runner's copies: the array's
+    // values at VALUES, the hash map at HASH_MAP (its lookup served by the
+    // runner) or its table copied to TABLE.
+    let maps = vec![sys.bpf.map(afd).unwrap(), sys.bpf.map(hfd).unwrap()];
+    let call_map: Vec<Option<u16>> = (0..prog.len())
+        .map(|pc| (prog[pc].code == 0x85).then(|| u16::from(prog[pc - 4].imm as u32 == hfd)))
+        .collect();
+    let planned = Lookups::plan(&prog, &call_map, &maps);
+    let Some(Lookup::Table(real)) = planned
+        .at
+        .iter()
+        .flatten()
+        .copied()
+        .find(|l| matches!(l, Lookup::Table(_)))
+    else {
+        panic!("the hash map's lookups are planned as a table search");
+    };
+    let bucket_bytes = 4usize << (64 - real.shift);
+    let slot_bytes = real.slot_count as usize * real.slot_bytes as usize;
+    // SAFETY: the table's addresses are of the hash map `maps` holds, its
+    // buckets and slots that many bytes, and nothing writes them now.
+    #[allow(unsafe_code)]
+    let (buckets, slots) = unsafe {
+        (
+            std::slice::from_raw_parts(real.buckets as *const u8, bucket_bytes),
+            std::slice::from_raw_parts(real.slots as *const u8, slot_bytes),
+        )
+    };
+    let slots_at = bucket_bytes.next_multiple_of(64);
+    let mut table = buckets.to_vec();
+    table.resize(slots_at, 0);
+    table.extend_from_slice(slots);
+    let copied = HashTable {
+        buckets: 0x4010_0000,
+        slots: 0x4010_0000 + slots_at as u64,
+        ..real
+    };
+    let plan = |table: bool| Lookups {
+        at: (0..prog.len())
+            .map(|pc| match planned.at[pc] {
+                Some(Lookup::Array(_)) => Some(Lookup::Array(ArrayValues {
+                    base: 0x4000_0000,
+                    max_entries: 64,
+                    stride: 8,
+                })),
+                Some(_) if table => Some(Lookup::Table(copied)),
+                Some(_) => Some(Lookup::Hash(0x4000_1000)),
+                None => None,
+            })
+            .collect(),
         kept: Vec::new(),
     };
-    for (pc, _) in prog.iter().enumerate().filter(|(_, i)| i.code == 0x85) {
-        let fd = prog[pc - 4].imm as u32;
-        lookups.at[pc] = Some(if fd == afd {
-            Lookup::Array(ArrayValues {
-                base: 0x4000_0000,
-                max_entries: 64,
-                stride: 8,
-            })
-        } else {
-            Lookup::Hash(0x4000_1000)
-        });
-    }
     let proven = vec![true; prog.len()];
     let mut blob = Vec::new();
     let cases = [(None, PLAIN), (Some(0x10c0_0c5e_u64), PLAIN), (None, ZB)];
-    for (blind, ext) in cases {
-        let code = riscv64::compile(&prog, &proven, &lookups, &Layout::of(&prog), blind, ext).unwrap();
-        blob.extend((code.len() as u32).to_le_bytes());
-        blob.extend(0u32.to_le_bytes());
-        blob.extend(&code);
+    for table in [false, true] {
+        for (blind, ext) in cases {
+            let code = riscv64::compile(&prog, &proven, &plan(table), &Layout::of(&prog), blind, ext).unwrap();
+            decodes(&out, &code, ext);
+            blob.extend((code.len() as u32).to_le_bytes());
+            blob.extend(0u32.to_le_bytes());
+            blob.extend(&code);
+        }
     }
-    let lines = run_blob(&out, &runner, "lookups.bin", &blob, ZB);
-    for (k, (blind, ext)) in cases.iter().enumerate() {
+    let lines = run_blob_with(&out, &runner, "lookups.bin", &blob, ZB, Some(&table));
+    for (k, (table, (blind, ext))) in [false, true]
+        .iter()
+        .flat_map(|t| cases.iter().map(move |c| (t, c)))
+        .enumerate()
+    {
         assert_eq!(
             lines.get(k).map(String::as_str),
             Some(format!("{compiled:x}").as_str()),
-            "blinded: {}, {ext:?}",
+            "hash table searched in machine code: {table}, blinded: {}, {ext:?}",
             blind.is_some()
         );
     }
     println!(
-        "map lookups compiled for riscv64 give r0 {compiled:#x} under qemu-riscv64, as the hosted kernel does (plain, blinded, Zba and Zbb)"
+        "map lookups compiled for riscv64 give r0 {compiled:#x} under qemu-riscv64, as the hosted kernel does (plain, blinded, Zba and Zbb; the hash map's lookup a call, or its table searched in machine code)"
     );
 }

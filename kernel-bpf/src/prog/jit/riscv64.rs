@@ -20,7 +20,7 @@ use super::{
     HELPER, HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
 };
 use crate::error::{Error, Result};
-use crate::map::HashTable;
+use crate::map::{HashTable, HASH_INDEX, HASH_LOCK, HASH_NULLS};
 use crate::prog::insn::Insn;
 use crate::prog::insn::*;
 use abi::*;
@@ -37,6 +37,8 @@ const S1: u8 = 9;
 const A0: u8 = 10;
 const A1: u8 = 11;
 const A2: u8 = 12;
+const A3: u8 = 13;
+const A4: u8 = 14;
 const A5: u8 = 15;
 const S2: u8 = 18;
 const S3: u8 = 19;
@@ -45,7 +47,7 @@ const S5: u8 = 21;
 const S6: u8 = 22;
 
 /// The machine register of each BPF register.
-const REG: [u8; 11] = [A5, A0, A1, 12, 13, 14, S1, S2, S3, S4, S5];
+const REG: [u8; 11] = [A5, A0, A1, A2, A3, A4, S1, S2, S3, S4, S5];
 
 fn reg(bpf: u8) -> u8 {
     REG[usize::from(bpf).min(10)]
@@ -294,6 +296,11 @@ impl Asm {
     fn ret(&mut self) {
         self.i(0, RA, 0, ZERO, JALR);
     }
+
+    /// `fence r, r`: loads before it are ordered before loads after it.
+    fn fence_rr(&mut self) {
+        self.emit(0x0220_000f);
+    }
 }
 
 /// Registers the entry saves, and their slots.
@@ -445,10 +452,15 @@ pub fn compile(
                                 return Err(bad(pc));
                             }
                         }
+                        Some(Lookup::Table(t)) => {
+                            if !hash_probe(&mut a, &mut keys, &t) {
+                                return Err(bad(pc));
+                            }
+                        }
                         _ => {
                             // Hash: the map's address in r1 instead of its
                             // handle, the key already in r2.
-                            if let Some(Lookup::Hash(m) | Lookup::Table(HashTable { map: m, .. })) = lookups.get(pc) {
+                            if let Some(Lookup::Hash(m)) = lookups.get(pc) {
                                 imm64(&mut a, &mut keys, A0, m);
                             }
                             a.load(8, T1, S6, LOOKUP_FN);
@@ -595,6 +607,88 @@ pub fn compile(
 }
 
 /// `dst = v`, blinded when there are keys (t1 is the scratch for the key).
+/// `r0 = ` the value of the key r2 points to in the hash table `t`, or 0:
+/// the search of `HashMap::find` in machine code, as on x86_64 (see
+/// [`HashTable`]), using only registers a call clobbers. RISC-V orders a
+/// load before a load whose address depends on it, but not two loads of
+/// one slot: `fence r, r` orders the meta word before the key, and the key
+/// before the sequence number's second reading, as the Rust search's
+/// acquire loads and fence do. False if a jump does not reach.
+fn hash_probe(a: &mut Asm, keys: &mut Keys, t: &HashTable) -> bool {
+    // a2 = the key's word, a3 = its bucket.
+    a.load(t.key_size, A2, A1, 0);
+    a.li(T0, t.mult as i64);
+    a.r(1, T0, A2, 0, A3, OP);
+    a.srli(A3, A3, t.shift.into());
+    // a0 = the bucket's head, a4 = the first slot.
+    imm64(a, keys, A0, t.buckets);
+    a.slli(T1, A3, 2);
+    a.r(0, T1, A0, 0, A0, OP);
+    imm64(a, keys, A4, t.slots);
+    // t0 = an entry: a slot's number, or a locked head, a chain's end, or
+    // no slot.
+    let retry = a.here();
+    a.load(4, T0, A0, 0);
+    let walk = a.here();
+    a.li(T1, t.slot_count.into());
+    let not_slot = a.branch(BGEU, T0, T1);
+    // t2 = the slot, t3 = its meta word.
+    a.li(T1, t.slot_bytes.into());
+    a.r(1, T1, T0, 0, T2, OP);
+    a.r(0, A4, T2, 0, T2, OP);
+    a.load(8, T3, T2, 0);
+    a.fence_rr();
+    // Not live (odd sequence number), or another key: the next entry.
+    a.srli(T1, T3, 32);
+    a.i(1, T1, 7, T1, OP_IMM);
+    let dead = a.branch(BNE, T1, ZERO);
+    a.load(8, T1, T2, 8);
+    let other = a.branch(BNE, T1, A2);
+    // The key: unless the slot changed meanwhile, its value.
+    a.fence_rr();
+    a.load(4, T1, T2, 4);
+    a.srli(A5, T3, 32);
+    let changed = a.branch(BNE, T1, A5);
+    a.addi(A5, T2, 16);
+    let found = a.jal(ZERO);
+    let next = a.here();
+    a.zext32(T0, T3);
+    let back = a.jal(ZERO);
+    // Not a slot: a locked head (unlock our copy and go on), the end of a
+    // chain (another bucket's means the entry we followed moved: start
+    // over), or nothing (not found).
+    let other_entry = a.here();
+    a.li(T1, HASH_LOCK.into());
+    a.r(0, T1, T0, 7, T2, OP);
+    let unlocked = a.branch(BEQ, T2, ZERO);
+    a.r(0, T1, T0, 4, T0, OP);
+    let back_unlocked = a.jal(ZERO);
+    let end = a.here();
+    a.li(T1, HASH_NULLS.into());
+    a.r(0, T1, T0, 7, T2, OP);
+    let nothing = a.branch(BEQ, T2, ZERO);
+    a.li(T1, HASH_INDEX.into());
+    a.r(0, T1, T0, 7, T0, OP);
+    let moved = a.branch(BNE, T0, A3);
+    let none = a.here();
+    a.addi(A5, ZERO, 0);
+    let done = a.here();
+    [
+        (changed, retry),
+        (dead, next),
+        (other, next),
+        (back, walk),
+        (not_slot, other_entry),
+        (unlocked, end),
+        (back_unlocked, walk),
+        (nothing, none),
+        (moved, retry),
+        (found, done),
+    ]
+    .into_iter()
+    .all(|(at, to)| a.patch(at, to))
+}
+
 fn imm64(a: &mut Asm, keys: &mut Keys, dst: u8, v: u64) {
     match keys.next() {
         Some(k) => {
