@@ -9,7 +9,8 @@
 //! bpf-to-bpf calls, the loads, stores and atomics the verifier proved in
 //! bounds, helper calls (straight to `helper`, by an id in the code or
 //! in a register), and map lookups on maps known at load ([`Lookups`]:
-//! an array's in machine code, a hash map's a direct call of
+//! an array's and, for one-word keys of preallocated maps, a hash map's
+//! search in machine code, other hash maps' a direct call of
 //! `hash_lookup`). The rest (tail calls, accesses the verifier could
 //! not prove outside the entry's region, legacy packet loads) goes
 //! through one slow path: the compiled code spills the registers into
@@ -236,9 +237,8 @@ pub enum Lookup {
     /// `hash_lookup` with the map's address (a `HashMap` the program
     /// holds) and the key.
     Hash(u64),
-    /// A hash map whose table compiled code can search itself (see
-    /// [`HashTable`]): in machine code on x86_64, as [`Lookup::Hash`] of
-    /// `table.map` elsewhere.
+    /// A hash map whose table compiled code searches itself, in machine
+    /// code (see [`HashTable`]).
     Table(HashTable),
 }
 
@@ -419,7 +419,7 @@ impl Shape {
             match i.class() {
                 BPF_ALU | BPF_ALU64 => {}
                 // An array lookup is machine code, not a call, and so is a
-                // hash table's on x86_64 (the back end that takes a shape).
+                // hash table's.
                 BPF_JMP | BPF_JMP32 if matches!(i.code, CALL | CALLX) => {
                     leaf &= matches!(lookups.get(pc), Some(Lookup::Array(_) | Lookup::Table(_)));
                 }

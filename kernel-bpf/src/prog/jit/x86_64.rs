@@ -13,7 +13,8 @@
 //! or in a register (straight to [`super::helper`], the arguments already
 //! where the C convention wants them, through the address in the run's
 //! context), map lookups on maps known at load (an array's inline, a hash
-//! map's a direct call), bpf-to-bpf calls and exits. Everything else (tail
+//! map's table searched inline or its lookup called directly), bpf-to-bpf
+//! calls and exits. Everything else (tail
 //! calls, other checked accesses, legacy packet loads) calls the slow
 //! path, which runs that one instruction as the interpreter does on the
 //! spilled registers (see [`super`]).
