@@ -12,6 +12,26 @@ fn insn(code: u8, regs: u8, off: i16, imm: i32) -> Insn {
     Insn { code, regs, off, imm }
 }
 
+/// `dst = ` the map of fd `fd` (a 64-bit immediate, two slots).
+fn ld_map(dst: u8, fd: u32) -> [Insn; 2] {
+    [insn(0x18, 0x10 | dst, 0, fd as i32), insn(0, 0, 0, 0)]
+}
+
+/// `r0 = ` the address of value 0 of the map of fd `map` (the key at
+/// r10 - 4), or exit with r0 = 0.
+fn value_0_or_exit(map: u32) -> Vec<Insn> {
+    let mut p = vec![insn(0x62, 10, -4, 0)]; // *(u32 *)(r10 - 4) = 0
+    p.extend(ld_map(1, map));
+    p.extend([
+        insn(0xbf, 0xa2, 0, 0), // r2 = r10
+        insn(0x07, 2, 0, -4),   // r2 += -4
+        insn(0x85, 0, 0, 1),    // call bpf_map_lookup_elem
+        insn(0x55, 0, 1, 0),    // if r0 != 0 goto +1
+        insn(0x95, 0, 0, 0),    // exit
+    ]);
+    p
+}
+
 /// r0 = skb->len; r0 += 1; exit
 fn program() -> [Insn; 3] {
     [insn(0x61, 0x10, 0, 0), insn(0x07, 0, 0, 1), insn(0x95, 0, 0, 0)]
@@ -258,7 +278,6 @@ fn generated_alu_and_jump_programs_match_the_interpreter() {
 /// code and a direct call (`jit::Lookup`), so their values must still be
 /// what helpers accept.
 fn lookups_program(array: u32, hash: u32) -> Vec<Insn> {
-    let ld_map = |dst: u8, fd: u32| [insn(0x18, 0x10 | dst, 0, fd as i32), insn(0, 0, 0, 0)];
     let mut p = vec![insn(0xb7, 6, 0, 1)]; // r6 = 1
     for key in [1, 7] {
         p.push(insn(0x62, 10, -4, key)); // *(u32 *)(r10 - 4) = key
@@ -355,15 +374,8 @@ fn compiled_map_lookups_match_the_interpreter_and_linux() {
 /// `input`'s value 0 holds (up to 16): r0 is the value's low 32 bits plus
 /// 1, or 0 for no element.
 fn probe_program(input: u32, hash: u32) -> Vec<Insn> {
-    let ld_map = |dst: u8, fd: u32| [insn(0x18, 0x10 | dst, 0, fd as i32), insn(0, 0, 0, 0)];
-    let mut p = vec![insn(0x62, 10, -4, 0)]; // *(u32 *)(r10 - 4) = 0
-    p.extend(ld_map(1, input));
+    let mut p = value_0_or_exit(input);
     p.extend([
-        insn(0xbf, 0xa2, 0, 0),   // r2 = r10
-        insn(0x07, 2, 0, -4),     // r2 += -4
-        insn(0x85, 0, 0, 1),      // call bpf_map_lookup_elem
-        insn(0x55, 0, 1, 0),      // if r0 != 0 goto +1
-        insn(0x95, 0, 0, 0),      // exit
         insn(0x79, 0x01, 0, 0),   // r1 = *(u64 *)(r0 + 0)
         insn(0x7b, 0x1a, -24, 0), // *(u64 *)(r10 - 24) = r1
         insn(0x79, 0x01, 8, 0),   // r1 = *(u64 *)(r0 + 8)
@@ -501,15 +513,9 @@ fn compiled_hash_lookups_match_the_interpreter_and_linux_for_every_key_size() {
 /// (Keys from 8 up are looked up but not checked: as in Linux, a value
 /// may be reused for another key the moment after its lookup.)
 fn churn_program(counter: u32, hash: u32) -> Vec<Insn> {
-    let ld_map = |dst: u8, fd: u32| [insn(0x18, 0x10 | dst, 0, fd as i32), insn(0, 0, 0, 0)];
-    let mut p = vec![insn(0xb7, 6, 0, 0), insn(0x62, 10, -4, 0)]; // r6 = 0; *(u32 *)(r10 - 4) = 0
-    p.extend(ld_map(1, counter));
+    let mut p = vec![insn(0xb7, 6, 0, 0)]; // r6 = 0
+    p.extend(value_0_or_exit(counter));
     p.extend([
-        insn(0xbf, 0xa2, 0, 0), // r2 = r10
-        insn(0x07, 2, 0, -4),   // r2 += -4
-        insn(0x85, 0, 0, 1),    // call bpf_map_lookup_elem
-        insn(0x55, 0, 1, 0),    // if r0 != 0 goto +1
-        insn(0x95, 0, 0, 0),    // exit
         insn(0xbf, 0x09, 0, 0), // r9 = r0
         // top (10):
         insn(0xbf, 0x61, 0, 0),  // r1 = r6
@@ -664,22 +670,24 @@ fn compiled_array_lookups_match_the_interpreter_and_linux_for_every_stride() {
 /// = r10 - 8.
 fn two_path_key_program(hash: u32, past_setup: bool) -> Vec<Insn> {
     let (first, skip) = if past_setup { (-8, 2) } else { (-4, 1) };
-    vec![
-        insn(0x62, 10, -4, 5),            // *(u32 *)(r10 - 4) = 5
-        insn(0x62, 10, -8, 6),            // *(u32 *)(r10 - 8) = 6
-        insn(0x61, 0x13, 0, 0),           // r3 = skb->len
-        insn(0xbf, 0xa2, 0, 0),           // r2 = r10
-        insn(0x07, 2, 0, first),          // r2 += first
-        insn(0x25, 3, skip, 1000),        // if r3 > 1000 goto +skip
-        insn(0xbf, 0xa2, 0, 0),           // r2 = r10
-        insn(0x07, 2, 0, -4),             // r2 += -4
-        insn(0x18, 0x11, 0, hash as i32), // r1 = map
-        insn(0, 0, 0, 0),
+    let mut p = vec![
+        insn(0x62, 10, -4, 5),     // *(u32 *)(r10 - 4) = 5
+        insn(0x62, 10, -8, 6),     // *(u32 *)(r10 - 8) = 6
+        insn(0x61, 0x13, 0, 0),    // r3 = skb->len
+        insn(0xbf, 0xa2, 0, 0),    // r2 = r10
+        insn(0x07, 2, 0, first),   // r2 += first
+        insn(0x25, 3, skip, 1000), // if r3 > 1000 goto +skip
+        insn(0xbf, 0xa2, 0, 0),    // r2 = r10
+        insn(0x07, 2, 0, -4),      // r2 += -4
+    ];
+    p.extend(ld_map(1, hash));
+    p.extend([
         insn(0x85, 0, 0, 1),    // call bpf_map_lookup_elem
         insn(0x15, 0, 1, 0),    // if r0 == 0 goto +1
         insn(0x79, 0x00, 0, 0), // r0 = *(u64 *)(r0 + 0)
         insn(0x95, 0, 0, 0),    // exit
-    ]
+    ]);
+    p
 }
 
 fn two_path_runs<S: Sys + Clone + 'static>(sys: &S) -> [[u32; 2]; 2] {

@@ -328,7 +328,6 @@ impl HashMap {
     pub(crate) fn table(&self) -> Option<HashTable> {
         let slots = self.flat.as_ref().filter(|_| !self.lru && !self.def.is_percpu())?;
         matches!(self.def.key_size, 1 | 2 | 4 | 8).then(|| HashTable {
-            map: self as *const HashMap as u64,
             buckets: self.buckets.as_ptr() as u64,
             mult: self.mult,
             shift: self.shift as u8,

@@ -238,8 +238,6 @@ pub struct ArrayValues {
 /// changed since it read the meta word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HashTable {
-    /// The map (a `HashMap`), for code that calls its lookup instead.
-    pub map: u64,
     /// The bucket heads.
     pub buckets: u64,
     /// The hash's multiplier (odd) and shift.
