@@ -19,7 +19,10 @@ mod ringbuf;
 pub(crate) mod slab;
 mod stack_trace;
 
-pub(crate) use hash::{HashMap, INDEX as HASH_INDEX, LOCK as HASH_LOCK, NULLS as HASH_NULLS};
+pub(crate) use hash::{
+    HashMap, INDEX as HASH_INDEX, KEY_AT as HASH_KEY_AT, LOCK as HASH_LOCK, META_AT as HASH_META_AT,
+    NULLS as HASH_NULLS, VALUE_AT as HASH_VALUE_AT,
+};
 pub use map_in_map::{is_map_in_map, MapInMap};
 pub use perf_event_array::PerfEventArray;
 pub use prog_array::{ProgArray, ProgEntry};
@@ -229,17 +232,16 @@ pub struct ArrayValues {
 /// Where a hash map's elements lie, for compiled code that looks keys up
 /// itself (see `HashMap::table`), valid for as long as the map lives. A
 /// key's bucket is `(w * mult) >> shift`, `w` the key's bytes
-/// zero-extended to a word. A bucket head (`u32`) names its chain's first
-/// slot; bit 31 is a writer's lock, and bit 30 ends a chain (the low bits
-/// then name the chain's bucket: another means start over). A slot is a
-/// meta word (its sequence number in the high half, odd while the slot is
-/// not live; the next entry in the low half), the key word, then the
-/// value. A reader whose key matches starts over if the sequence number
-/// changed since it read the meta word.
+/// zero-extended to a word. Slot `b` starts with the head (`u32`) of
+/// bucket `b`: it names its chain's first slot; bit 31 is a writer's lock,
+/// and bit 30 ends a chain (the low bits then name the chain's bucket:
+/// another means start over). At byte 8 of a slot is its meta word (its
+/// sequence number in the low half, odd while the slot is not live; the
+/// next entry in the high half), at byte 16 the key word, at byte 24 the
+/// value. A reader whose key matches starts over if the sequence
+/// number changed since it read the meta word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HashTable {
-    /// The bucket heads.
-    pub buckets: u64,
     /// The hash's multiplier (odd) and shift.
     pub mult: u64,
     /// The hash's shift (below 64).

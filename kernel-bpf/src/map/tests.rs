@@ -144,13 +144,24 @@ fn hash_semantics() {
 
 #[test]
 fn hash_pointers_stay_valid_and_slots_are_reused() {
-    let m = make(MapType::Hash, 8, 16, 1, 0);
-    m.update(&[1; 8], &[7; 16], BPF_ANY, None).unwrap();
-    let p = m.lookup_ptr(&[1; 8], 0).unwrap();
-    m.delete(&[1; 8]).unwrap();
-    m.update(&[2; 8], &[9; 16], BPF_ANY, None).unwrap();
-    assert_eq!(m.lookup_ptr(&[2; 8], 0), Some(p), "the freed slot is reused");
-    assert_eq!(m.lookup_ptr(&[1; 8], 0), None);
+    for flags in [0, abi::BPF_F_NO_PREALLOC] {
+        let m = make(MapType::Hash, 8, 16, 1, flags);
+        m.update(&[1; 8], &[7; 16], BPF_ANY, None).unwrap();
+        let p = m.lookup_ptr(&[1; 8], 0).unwrap();
+        m.delete(&[1; 8]).unwrap();
+        assert_eq!(m.lookup_ptr(&[1; 8], 0), None);
+        // A one-entry map takes key after key: each delete frees a slot
+        // for the next key.
+        for i in 2..1000u64 {
+            let (k, v) = (i.to_ne_bytes(), [i as u8; 16]);
+            m.update(&k, &v, BPF_NOEXIST, None).unwrap();
+            m.update(&k, &v, BPF_EXIST, None).unwrap();
+            assert_eq!(m.update(&[1; 8], &v, BPF_ANY, None), Err(Error::MapFull));
+            m.delete(&k).unwrap();
+        }
+        // The deleted element's value is still the map's memory.
+        assert!(m.holds_value(p.as_ptr() as u64, 16));
+    }
 }
 
 #[test]

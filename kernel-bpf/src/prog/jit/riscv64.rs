@@ -20,7 +20,7 @@ use super::{
     HELPER, HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
 };
 use crate::error::{Error, Result};
-use crate::map::{HashTable, HASH_INDEX, HASH_LOCK, HASH_NULLS};
+use crate::map::{HashTable, HASH_INDEX, HASH_KEY_AT, HASH_LOCK, HASH_META_AT, HASH_NULLS, HASH_VALUE_AT};
 use crate::prog::insn::Insn;
 use crate::prog::insn::*;
 use abi::*;
@@ -620,11 +620,11 @@ fn hash_probe(a: &mut Asm, keys: &mut Keys, t: &HashTable) -> bool {
     a.li(T0, t.mult as i64);
     a.r(1, T0, A2, 0, A3, OP);
     a.srli(A3, A3, t.shift.into());
-    // a0 = the bucket's head, a4 = the first slot.
-    imm64(a, keys, A0, t.buckets);
-    a.slli(T1, A3, 2);
-    a.r(0, T1, A0, 0, A0, OP);
+    // a4 = the first slot, a0 = the bucket's (which holds its head).
     imm64(a, keys, A4, t.slots);
+    a.li(T1, t.slot_bytes.into());
+    a.r(1, T1, A3, 0, A0, OP);
+    a.r(0, A4, A0, 0, A0, OP);
     // t0 = an entry: a slot's number, or a locked head, a chain's end, or
     // no slot.
     let retry = a.here();
@@ -636,23 +636,23 @@ fn hash_probe(a: &mut Asm, keys: &mut Keys, t: &HashTable) -> bool {
     a.li(T1, t.slot_bytes.into());
     a.r(1, T1, T0, 0, T2, OP);
     a.r(0, A4, T2, 0, T2, OP);
-    a.load(8, T3, T2, 0);
+    a.load(8, T3, T2, HASH_META_AT);
     a.fence_rr();
     // Not live (odd sequence number), or another key: the next entry.
-    a.srli(T1, T3, 32);
-    a.i(1, T1, 7, T1, OP_IMM);
+    a.i(1, T3, 7, T1, OP_IMM);
     let dead = a.branch(BNE, T1, ZERO);
-    a.load(8, T1, T2, 8);
+    a.load(8, T1, T2, HASH_KEY_AT);
     let other = a.branch(BNE, T1, A2);
-    // The key: unless the slot changed meanwhile, its value.
+    // The key: unless the slot changed meanwhile (its sequence number
+    // sign-extended on both sides), its value.
     a.fence_rr();
-    a.load(4, T1, T2, 4);
-    a.srli(A5, T3, 32);
+    a.i(HASH_META_AT, T2, 2, T1, LOAD);
+    a.sext32(A5, T3);
     let changed = a.branch(BNE, T1, A5);
-    a.addi(A5, T2, 16);
+    a.addi(A5, T2, HASH_VALUE_AT);
     let found = a.jal(ZERO);
     let next = a.here();
-    a.zext32(T0, T3);
+    a.srli(T0, T3, 32);
     let back = a.jal(ZERO);
     // Not a slot: a locked head (unlock our copy and go on), the end of a
     // chain (another bucket's means the entry we followed moved: start

@@ -29,7 +29,7 @@ use super::{
     HELPER, HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
 };
 use crate::error::{Error, Result};
-use crate::map::{HashTable, HASH_INDEX, HASH_LOCK, HASH_NULLS};
+use crate::map::{HashTable, HASH_INDEX, HASH_KEY_AT, HASH_LOCK, HASH_META_AT, HASH_NULLS, HASH_VALUE_AT};
 use crate::prog::insn::Insn;
 use crate::prog::insn::*;
 use abi::*;
@@ -346,15 +346,35 @@ impl Asm {
         self.put(e);
     }
 
-    /// `lea dst, [base + index << scale]` (`scale` 0 to 3; `base` neither
-    /// rbp nor r13, whose form needs a displacement).
+    /// `lea dst, [base + index << scale]` (`scale` 0 to 3).
     #[inline]
     fn lea_index(&mut self, dst: u8, base: u8, index: u8, scale: u8) {
+        self.op_index(0x8d, true, dst, (base, index, scale, 0));
+    }
+
+    /// The instruction of one-byte opcode `op` (`0x8b` mov, `0x3b` cmp,
+    /// `0x8d` lea) on register `r` (64-bit if `w`) and
+    /// `[base + index << scale + disp]` (`index` not rsp).
+    #[inline]
+    fn op_index(&mut self, op: u8, w: bool, r: u8, (base, index, scale, disp): (u8, u8, u8, i32)) {
         let mut e = Enc::default();
-        e.byte(0x48 | (dst >> 3 & 1) << 2 | (index >> 3 & 1) << 1 | (base >> 3 & 1));
-        e.byte(0x8d);
-        e.byte((dst & 7) << 3 | 0x04);
+        let rex = 0x40 | u8::from(w) << 3 | (r >> 3 & 1) << 2 | (index >> 3 & 1) << 1 | (base >> 3 & 1);
+        if rex != 0x40 {
+            e.byte(rex);
+        }
+        e.byte(op);
+        let md = match disp {
+            0 if base & 7 != RBP => 0,
+            d if i8::try_from(d).is_ok() => 1,
+            _ => 2,
+        };
+        e.byte(md << 6 | (r & 7) << 3 | 0x04);
         e.byte(scale << 6 | (index & 7) << 3 | (base & 7));
+        match md {
+            1 => e.byte(disp as i8 as u8),
+            2 => e.i32(disp),
+            _ => {}
+        }
         self.put(e);
     }
 
@@ -877,37 +897,37 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
     a.mov_imm64(RDX, t.mult);
     a.imul_rr(true, RDX, R11);
     a.shift_imm(5, true, RDX, t.shift);
-    // r9 = the bucket's head, rsi = the first slot.
-    imm64(a, keys, R9, t.buckets);
-    a.lea_index(R9, R9, RDX, 2);
+    // rsi = the first slot, r9 = the offset of the bucket's (which holds
+    // its head).
     imm64(a, keys, RSI, t.slots);
+    a.imul_ri(true, R9, RDX, t.slot_bytes as i32);
     // ecx = an entry: a slot's number, or (in the cold code) a locked
     // head, a chain's end, or no slot.
     let retry = a.here();
-    a.load(4, RCX, R9, 0);
+    a.op_index(0x8b, false, RCX, (RSI, R9, 0, 0));
     let walk = a.here();
     a.op_ri(7, false, RCX, t.slot_count as i32);
     let not_slot = a.jump(Some(0x3));
-    // rdi = the slot, r8 = its meta word.
+    // rdi = the slot's offset, r8 = its meta word.
     a.imul_ri(true, RDI, RCX, t.slot_bytes as i32);
-    a.op_rr(0x01, true, RDI, RSI);
-    a.load(8, R8, RDI, 0);
+    let at = |off| (RSI, RDI, 0, off);
+    a.op_index(0x8b, true, R8, at(HASH_META_AT));
     // Not live (odd sequence number), or another key: the next entry.
-    a.bt_ri(4, true, R8, 32);
-    let dead = a.jump(Some(0x2));
-    a.cmp_rm(true, R11, RDI, 8);
+    a.test_ri(false, R8, 1);
+    let dead = a.jump(Some(CC_NE));
+    a.op_index(0x3b, true, R11, at(HASH_KEY_AT));
     let other = a.jump(Some(CC_NE));
     // The key: unless the slot changed meanwhile, its value.
-    a.shift_imm(5, true, R8, 32);
-    a.cmp_rm(false, R8, RDI, 4);
+    a.op_index(0x3b, false, R8, at(HASH_META_AT));
     let changed = a.jump(Some(CC_NE));
     a.patch(changed, retry);
-    a.lea(RAX, RDI, 16);
+    a.op_index(0x8d, true, RAX, at(HASH_VALUE_AT));
     let done = a.here();
 
     // The next entry.
     cold.enter(dead);
     cold.enter(other);
+    cold.a.shift_imm(5, true, R8, 32);
     cold.a.mov(false, RCX, R8);
     cold.back(None, walk);
     // Not a slot: a locked head (unlock our copy and go on), the end of a
