@@ -172,3 +172,74 @@ fn concurrent_helper_and_syscall_paths_keep_invariants() {
     drop((m, p));
     tests::expect_none_alive_after_closing(&bpf);
 }
+
+/// Free slots are neither lost nor handed out twice under contention:
+/// threads insert, replace and delete their own keys of a map whose slots
+/// are few (`max_entries` a power of two, so only the spares are over),
+/// for both slot layouts. Afterwards the map still takes exactly
+/// `max_entries` keys, each holding its own value.
+#[test]
+fn free_slots_survive_contention() {
+    for flags in [0, abi::BPF_F_NO_PREALLOC] {
+        let bpf = Arc::new(Bpf::new(Hosted::new(THREADS)));
+        let max = 256;
+        let attr = MapCreateAttr {
+            map_type: MapType::Hash.raw(),
+            key_size: 4,
+            value_size: 16,
+            max_entries: max,
+            map_flags: flags,
+            ..Default::default()
+        };
+        let m = kernel_bpf::map::create(&attr, 1, THREADS, 9).unwrap();
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let m = m.clone();
+                std::thread::spawn(move || {
+                    let mut rng = SmallRng::seed_from_u64(u64::from(t));
+                    for n in 0..OPS / 4 {
+                        let k = (t * 1000 + rng.gen_range(0..max / THREADS)).to_ne_bytes();
+                        match rng.gen_range(0..3) {
+                            0 | 1 => match m.update(&k, &value(t, n), BPF_ANY, Some(t)) {
+                                Ok(()) | Err(Error::MapFull) => {}
+                                Err(e) => panic!("update: {e}"),
+                            },
+                            _ => {
+                                let _ = m.delete(&k);
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().expect("a worker panicked");
+        }
+        let mut key: Option<[u8; 4]> = None;
+        let mut next = [0u8; 4];
+        let mut old = Vec::new();
+        while m.next_key(key.as_ref().map(|k| &k[..]), &mut next).is_ok() {
+            old.push(next);
+            key = Some(next);
+        }
+        for k in old {
+            m.delete(&k).unwrap();
+        }
+        for k in 0..max {
+            m.update(&k.to_ne_bytes(), &value(9, k), BPF_NOEXIST, None)
+                .unwrap_or_else(|e| panic!("flags {flags:#x}: key {k} of {max}: {e}"));
+        }
+        assert_eq!(
+            m.update(&max.to_ne_bytes(), &value(9, max), BPF_NOEXIST, None),
+            Err(Error::MapFull)
+        );
+        for k in 0..max {
+            let mut out = [0u8; 16];
+            m.lookup(&k.to_ne_bytes(), &mut out).unwrap();
+            assert_eq!(out, value(9, k), "flags {flags:#x}: key {k}");
+            // A replacing update needs a spare slot: there is one.
+            m.update(&k.to_ne_bytes(), &value(8, k), BPF_EXIST, None).unwrap();
+        }
+        drop(bpf);
+    }
+}
