@@ -59,32 +59,47 @@ pub(crate) struct ValueLayout {
     pub value_size: usize,
 }
 
-/// A fixed array of atomic words.
+/// A fixed array of atomic words, starting on a cache line (64 bytes), so
+/// that slots of 32 or 64 bytes never straddle two.
 pub(crate) struct Words {
-    w: Box<[AtomicU64]>,
+    all: Box<[AtomicU64]>,
+    /// The first word of the line-aligned array in `all`.
+    start: usize,
 }
+
+/// Words in a cache line.
+const LINE_WORDS: usize = 8;
 
 impl Words {
     /// `n` zeroed words, or [`Error::NoMemory`].
     pub(crate) fn new(n: usize) -> Result<Words> {
         let mut v: Vec<AtomicU64> = Vec::new();
-        v.try_reserve_exact(n).map_err(|_| Error::NoMemory)?;
-        v.resize_with(n, || AtomicU64::new(0));
+        let len = n.checked_add(LINE_WORDS - 1).ok_or(Error::NoMemory)?;
+        v.try_reserve_exact(len).map_err(|_| Error::NoMemory)?;
+        v.resize_with(len, || AtomicU64::new(0));
+        let start = (v.as_ptr() as usize).wrapping_neg() / 8 % LINE_WORDS;
         Ok(Words {
-            w: v.into_boxed_slice(),
+            all: v.into_boxed_slice(),
+            start,
         })
+    }
+
+    /// The words.
+    #[inline(always)]
+    fn w(&self) -> &[AtomicU64] {
+        &self.all[self.start..]
     }
 
     /// Bytes of memory held.
     pub(crate) fn bytes(&self) -> usize {
-        self.w.len() * 8
+        self.all.len() * 8
     }
 
     /// Copies `out.len()` bytes starting at word `at`.
     #[inline]
     pub(crate) fn read(&self, at: usize, out: &mut [u8]) {
         for (i, c) in out.chunks_mut(8).enumerate() {
-            unpack(self.w[at + i].load(Relaxed), c);
+            unpack(self.w()[at + i].load(Relaxed), c);
         }
     }
 
@@ -93,13 +108,13 @@ impl Words {
     #[inline]
     pub(crate) fn write(&self, at: usize, src: &[u8]) {
         for (i, c) in src.chunks(8).enumerate() {
-            self.w[at + i].store(pack(c), Relaxed);
+            self.w()[at + i].store(pack(c), Relaxed);
         }
     }
 
     /// Zeroes `n` words from `at`.
     pub(crate) fn zero(&self, at: usize, n: usize) {
-        for w in &self.w[at..at + n] {
+        for w in &self.w()[at..at + n] {
             w.store(0, Relaxed);
         }
     }
@@ -110,12 +125,12 @@ impl Words {
     pub(crate) fn equals(&self, at: usize, key: &[u8]) -> bool {
         key.chunks(8)
             .enumerate()
-            .all(|(i, c)| self.w[at + i].load(Relaxed) == pack(c))
+            .all(|(i, c)| self.w()[at + i].load(Relaxed) == pack(c))
     }
 
     /// The address of word `at`, for programs (valid while `self` lives).
     pub(crate) fn ptr(&self, at: usize) -> *mut u8 {
-        self.w[at].as_ptr().cast()
+        self.w()[at].as_ptr().cast()
     }
 
     /// Whether `[addr, addr + len)` lies inside one value stored here: the
@@ -126,8 +141,8 @@ impl Words {
         if at.slot == 0 || at.value_words == 0 {
             return false;
         }
-        let start = self.w.as_ptr() as u64;
-        let Some(off) = addr.checked_sub(start).filter(|&o| o < self.bytes() as u64) else {
+        let start = self.w().as_ptr() as u64;
+        let Some(off) = addr.checked_sub(start).filter(|&o| o < self.w().len() as u64 * 8) else {
             return false;
         };
         let in_slot = off % (at.slot as u64 * 8);
@@ -142,7 +157,7 @@ impl Words {
 
     /// The word `at` itself.
     pub(crate) fn word(&self, at: usize) -> &AtomicU64 {
-        &self.w[at]
+        &self.w()[at]
     }
 }
 
@@ -164,5 +179,15 @@ mod tests {
         assert!(w.equals(1, &[0; 16]));
         assert_eq!(words(0), 0);
         assert_eq!(words(9), 2);
+    }
+
+    #[test]
+    fn words_start_on_a_cache_line() {
+        let held: Vec<Words> = (0..40).map(|n| Words::new(n * 3 + 1).unwrap()).collect();
+        for (n, w) in held.iter().enumerate() {
+            assert_eq!(w.ptr(0) as usize % 64, 0, "{} words", n * 3 + 1);
+            w.write(n * 3, &[0xff; 8]);
+            assert_eq!(w.word(n * 3).load(Relaxed), !0);
+        }
     }
 }
