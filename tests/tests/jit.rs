@@ -404,7 +404,7 @@ fn probe_key<const N: usize>(i: u32) -> [u8; N] {
 /// then looks up 64 keys (present, deleted, never inserted) from a
 /// program; each r0, and which of the program's maps its lookups are
 /// compiled for (hosted only).
-fn probe_runs<S: Sys + Clone + 'static, const N: usize>(
+fn probe_runs<S: Sys + Clone + 'static, const N: usize, const V: usize>(
     sys: &S,
     map_type: MapType,
     flags: u32,
@@ -412,17 +412,23 @@ fn probe_runs<S: Sys + Clone + 'static, const N: usize>(
     use user_bindings::maps::{Array, HashMap, Map, MapSpec};
     let spec = MapSpec {
         flags,
-        ..MapSpec::new(map_type, N as u32, 8, 48)
+        ..MapSpec::new(map_type, N as u32, V as u32, 48)
     };
-    let hash: HashMap<S, [u8; N], u64> = HashMap::try_from(Map::create(sys, &spec).unwrap()).unwrap();
+    let hash: HashMap<S, [u8; N], [u8; V]> = HashMap::try_from(Map::create(sys, &spec).unwrap()).unwrap();
+    // A value of `V` bytes whose first 8 are `v`.
+    let value = |v: u32| -> [u8; V] {
+        let mut b = [0xa5; V];
+        b[..8].copy_from_slice(&u64::from(v).to_ne_bytes());
+        b
+    };
     for i in 0..48 {
-        hash.insert(&probe_key(i), &u64::from(i * 1000 + 7), 0).unwrap();
+        hash.insert(&probe_key(i), &value(i * 1000 + 7), 0).unwrap();
     }
     for i in (0..48).step_by(3) {
         hash.remove(&probe_key(i)).unwrap();
     }
     for i in (1..48).step_by(3) {
-        hash.insert(&probe_key(i), &u64::from(i * 1000 + 9), 0).unwrap();
+        hash.insert(&probe_key(i), &value(i * 1000 + 9), 0).unwrap();
     }
     let input: Array<S, [u8; 16]> = Array::create(sys, 1).unwrap();
     let prog = probe_program(input.map().fd().raw(), hash.map().fd().raw());
@@ -454,22 +460,22 @@ fn probe_want() -> Vec<u32> {
         .collect()
 }
 
-fn probe_case<const N: usize>(linux: Option<&Syscall>, map_type: MapType, flags: u32) {
-    let what = format!("{map_type:?}, {N}-byte keys, flags {flags:#x}");
+fn probe_case<const N: usize, const V: usize>(linux: Option<&Syscall>, map_type: MapType, flags: u32) {
+    let what = format!("{map_type:?}, {N}-byte keys, {V}-byte values, flags {flags:#x}");
     let sys = Process::new(1);
-    let (compiled, kept) = probe_runs::<_, N>(&sys, map_type, flags);
+    let (compiled, kept) = probe_runs::<_, N, V>(&sys, map_type, flags);
     assert_eq!(kept, [0, 1], "{what}: both lookups compiled");
     sys.bpf.blind_constants(true);
-    let (blinded, _) = probe_runs::<_, N>(&sys, map_type, flags);
+    let (blinded, _) = probe_runs::<_, N, V>(&sys, map_type, flags);
     sys.bpf.blind_constants(false);
     sys.bpf.use_jit(false);
-    let (interpreted, _) = probe_runs::<_, N>(&sys, map_type, flags);
+    let (interpreted, _) = probe_runs::<_, N, V>(&sys, map_type, flags);
     assert_eq!(interpreted, probe_want(), "{what}: interpreted");
     assert_eq!(compiled, probe_want(), "{what}: compiled");
     assert_eq!(blinded, probe_want(), "{what}: compiled, constants blinded");
     if let Some(linux) = linux {
         assert_eq!(
-            probe_runs::<_, N>(linux, map_type, flags).0,
+            probe_runs::<_, N, V>(linux, map_type, flags).0,
             probe_want(),
             "{what}: Linux"
         );
@@ -495,15 +501,22 @@ fn compiled_hash_lookups_match_the_interpreter_and_linux_for_every_key_size() {
         (MapType::Hash, user_bindings::abi::BPF_F_NO_PREALLOC),
         (MapType::LruHash, 0),
     ] {
-        probe_case::<1>(l, t, flags);
-        probe_case::<2>(l, t, flags);
-        probe_case::<3>(l, t, flags);
-        probe_case::<4>(l, t, flags);
-        probe_case::<8>(l, t, flags);
-        probe_case::<16>(l, t, flags);
+        probe_case::<1, 8>(l, t, flags);
+        probe_case::<2, 8>(l, t, flags);
+        probe_case::<3, 8>(l, t, flags);
+        probe_case::<4, 8>(l, t, flags);
+        probe_case::<8, 8>(l, t, flags);
+        probe_case::<16, 8>(l, t, flags);
+    }
+    // Slots of 40 and 64 bytes (the search addresses slots of a power of
+    // two bytes by shifts, others by multiplies), and larger.
+    for flags in [0, user_bindings::abi::BPF_F_NO_PREALLOC] {
+        probe_case::<4, 16>(l, MapType::Hash, flags);
+        probe_case::<8, 40>(l, MapType::Hash, flags);
+        probe_case::<2, 100>(l, MapType::Hash, flags);
     }
     if linux.is_some() {
-        println!("hash lookups: 18 map shapes agree compiled, blinded, interpreted and on Linux");
+        println!("hash lookups: 24 map shapes agree compiled, blinded, interpreted and on Linux");
     }
 }
 

@@ -352,6 +352,18 @@ impl Asm {
         self.op_index(0x8d, true, dst, (base, index, scale, 0));
     }
 
+    /// `lea dst, [index << scale]` (no base: a zero 32-bit displacement).
+    #[inline]
+    fn lea_scaled(&mut self, dst: u8, index: u8, scale: u8) {
+        let mut e = Enc::default();
+        e.byte(0x48 | (dst >> 3 & 1) << 2 | (index >> 3 & 1) << 1);
+        e.byte(0x8d);
+        e.byte((dst & 7) << 3 | 0x04);
+        e.byte(scale << 6 | (index & 7) << 3 | 0x05);
+        e.i32(0);
+        self.put(e);
+    }
+
     /// The instruction of one-byte opcode `op` (`0x8b` mov, `0x3b` cmp,
     /// `0x8d` lea) on register `r` (64-bit if `w`) and
     /// `[base + index << scale + disp]` (`index` not rsp).
@@ -896,21 +908,48 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
     a.load(t.key_size, R11, kb, ko);
     a.mov_imm64(RDX, t.mult);
     a.imul_rr(true, RDX, R11);
-    a.shift_imm(5, true, RDX, t.shift);
-    // rsi = the first slot, r9 = the offset of the bucket's (which holds
-    // its head).
+    // Slots of 8 to 64 bytes, a power of two, are addressed as a number
+    // times the slot's words, scaled by 8 in the address (shifts, not
+    // multiplies, on the way to the misses); others by their offset.
+    let k = (t.slot_bytes.is_power_of_two() && (8..=64).contains(&t.slot_bytes))
+        .then(|| t.slot_bytes.trailing_zeros() as u8 - 3);
+    // rsi = the first slot; rdx = the bucket (times the slot's words if
+    // scaled), and the address of the bucket's slot (which holds its head).
     imm64(a, keys, RSI, t.slots);
-    a.imul_ri(true, R9, RDX, t.slot_bytes as i32);
+    let head = match k {
+        Some(k) => {
+            a.shift_imm(5, true, RDX, t.shift - k);
+            if k > 0 {
+                a.op_ri(4, true, RDX, -(1 << k));
+            }
+            (RSI, RDX, 3, 0)
+        }
+        None => {
+            a.shift_imm(5, true, RDX, t.shift);
+            a.imul_ri(true, R9, RDX, t.slot_bytes as i32);
+            (RSI, R9, 0, 0)
+        }
+    };
     // ecx = an entry: a slot's number, or (in the cold code) a locked
     // head, a chain's end, or no slot.
     let retry = a.here();
-    a.op_index(0x8b, false, RCX, (RSI, R9, 0, 0));
+    a.op_index(0x8b, false, RCX, head);
     let walk = a.here();
     a.op_ri(7, false, RCX, t.slot_count as i32);
     let not_slot = a.jump(Some(0x3));
-    // rdi = the slot's offset, r8 = its meta word.
-    a.imul_ri(true, RDI, RCX, t.slot_bytes as i32);
-    let at = |off| (RSI, RDI, 0, off);
+    // The slot (rcx or rdi its index), r8 = its meta word.
+    let slot = match k {
+        Some(0) => (RCX, 3),
+        Some(k) => {
+            a.lea_scaled(RDI, RCX, k);
+            (RDI, 3)
+        }
+        None => {
+            a.imul_ri(true, RDI, RCX, t.slot_bytes as i32);
+            (RDI, 0)
+        }
+    };
+    let at = |off| (RSI, slot.0, slot.1, off);
     a.op_index(0x8b, true, R8, at(HASH_META_AT));
     // Not live (odd sequence number), or another key: the next entry.
     a.test_ri(false, R8, 1);
@@ -939,6 +978,9 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
     cold.a.test_ri(false, RCX, HASH_NULLS as i32);
     let nothing = cold.a.jump(Some(CC_E));
     cold.a.op_ri(4, false, RCX, HASH_INDEX as i32);
+    if let Some(k @ 1..) = k {
+        cold.a.shift_imm(4, false, RCX, k);
+    }
     cold.a.op_rr(0x39, false, RCX, RDX);
     cold.back(Some(CC_NE), retry);
     let here = cold.a.here();
