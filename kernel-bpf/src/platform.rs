@@ -160,9 +160,22 @@ pub trait Platform: Send + Sync + 'static {
     /// Places `code`, a compiled program, in memory that is written while
     /// writable and then made executable, never both at once; `None`
     /// where the OS does not offer that (programs then run interpreted).
-    /// The mapping is freed when the returned owner is dropped.
+    /// The mapping is freed when the returned owner is dropped. Where
+    /// instruction fetch does not see stores by itself (riscv64), the code
+    /// must be made visible to it on every hart before this returns
+    /// (`fence.i` here, and a remote one, as the SBI's, on the others).
     fn map_code(&self, code: &[u8]) -> Option<alloc::boxed::Box<dyn CodeMapping>> {
         let _ = code;
+        None
+    }
+
+    /// The ISA string of the cores that run compiled programs, as a
+    /// device tree's `riscv,isa` (`rv64imafdc_zba_zbb`): the riscv64 JIT
+    /// uses the optional extensions it names (see
+    /// [`Extensions::from_isa`](crate::prog::jit::riscv64::Extensions::from_isa)).
+    /// `None` (the default): the base ISA only. Every core must have what
+    /// it names.
+    fn isa(&self) -> Option<&str> {
         None
     }
 

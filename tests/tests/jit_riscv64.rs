@@ -11,11 +11,23 @@
 //! serve the slow path (tail calls, unproven accesses), which no program
 //! here reaches.
 
-use kernel_bpf::prog::jit::riscv64::{self, Extensions};
-use kernel_bpf::prog::jit::Layout;
+use kernel_bpf::prog::jit::riscv64::Extensions;
+use kernel_bpf::prog::jit::{code_for, Arch, Lookups};
 use std::path::PathBuf;
 use std::process::Command;
 use tests::corpus::{parse, program};
+
+/// The riscv64 code of `prog` (as the loader of a riscv64 host would
+/// compile it, for cores with the extensions `ext`).
+fn riscv64(
+    prog: &[kernel_bpf::prog::insn::Insn],
+    proven: &[bool],
+    lookups: &Lookups,
+    blind: Option<u64>,
+    ext: Extensions,
+) -> kernel_bpf::Result<Vec<u8>> {
+    code_for(Arch::Riscv64(ext), prog, proven, lookups, blind).map(|c| c.bytes)
+}
 
 fn repo(p: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(p)
@@ -105,7 +117,7 @@ fn generated_programs_match_the_interpreter_under_qemu_riscv64() {
         .unwrap();
         let blind = (k % 2 == 1).then_some(0x5eed + k as u64);
         for (blob, ext) in blobs.iter_mut().zip([PLAIN, ZB]) {
-            let m = riscv64::compile(&p, &[], &Default::default(), &Layout::of(&p), blind, ext).unwrap();
+            let m = riscv64(&p, &[], &Default::default(), blind, ext).unwrap();
             blob.extend((m.len() as u32).to_le_bytes());
             blob.extend(0u32.to_le_bytes());
             blob.extend(&m);
@@ -146,7 +158,7 @@ fn the_corpus_runs_under_qemu_riscv64() {
             let case = parse(&std::fs::read_to_string(&f).unwrap()).unwrap();
             let prog = program(&case).unwrap();
             let proven = vec![true; prog.len()];
-            let code = riscv64::compile(&prog, &proven, &Default::default(), &Layout::of(&prog), blind, ext)
+            let code = riscv64(&prog, &proven, &Default::default(), blind, ext)
                 .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
             blob.extend((code.len() as u32).to_le_bytes());
             blob.extend((case.mem.len() as u32).to_le_bytes());
@@ -357,7 +369,7 @@ fn map_lookups_match_the_hosted_kernel_under_qemu_riscv64() {
     let cases = [(None, PLAIN), (Some(0x10c0_0c5e_u64), PLAIN), (None, ZB)];
     for table in [false, true] {
         for (blind, ext) in cases {
-            let code = riscv64::compile(&prog, &proven, &plan(table), &Layout::of(&prog), blind, ext).unwrap();
+            let code = riscv64(&prog, &proven, &plan(table), blind, ext).unwrap();
             decodes(&out, &code, ext);
             blob.extend((code.len() as u32).to_le_bytes());
             blob.extend(0u32.to_le_bytes());

@@ -281,6 +281,7 @@ fn prog_array_holds_entries() {
                 code: &code,
                 keep_checks: false,
                 jit: None,
+                isa: None,
                 blind: None,
             },
             &objects,

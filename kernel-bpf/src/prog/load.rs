@@ -74,6 +74,9 @@ pub struct Request<'a> {
     pub keep_checks: bool,
     /// Compile the program and have this place it (`None`: interpret it).
     pub jit: Option<CodeMapper<'a>>,
+    /// The cores' ISA string, for the extensions the riscv64 JIT may use
+    /// (see `Platform::isa`).
+    pub isa: Option<&'a str>,
     /// Blind the compiled program's constants, with keys from this seed.
     pub blind: Option<u64>,
 }
@@ -196,9 +199,12 @@ impl Program {
             // SAFETY: as for `trust` just above: `proven` is the verifier's
             // result for `insns`, whose maps the program holds; `lookups`
             // is planned from it on those maps, and every run keeps the
-            // maps it uses (`lend_values`).
+            // maps it uses (`lend_values`); the back end is this machine's,
+            // with the extensions the platform says its cores have.
             #[allow(unsafe_code)]
-            let image = unsafe { crate::prog::jit::compile(&insns, proven, &lookups, map, req.blind) };
+            let image = crate::prog::jit::Arch::host(req.isa).and_then(|arch| unsafe {
+                crate::prog::jit::compile_as(arch, &insns, proven, &lookups, map, req.blind)
+            });
             if image.is_some() {
                 kept = lookups.kept;
             }

@@ -178,6 +178,7 @@ impl<P: Platform> Bpf<P> {
                 code: &encode(&insns),
                 keep_checks: self.keeps_memory_checks(),
                 jit: mapper.as_ref().map(|m| m as _),
+                isa: self.platform.isa(),
                 blind: self.blinding_seed(),
             };
             let prog = Program::load(self.objects.next_id(), &req, &self.objects, &mut vlog).inspect_err(|e| {

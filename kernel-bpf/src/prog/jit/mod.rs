@@ -5,6 +5,10 @@
 //! - [`riscv64`]: the back end for riscv64 (rCore), which writes its code
 //!   on any host (the tests run it under an emulator).
 //!
+//! The loader compiles for this machine ([`Arch::host`]: on riscv64, with
+//! the extensions the platform's ISA string names) and places only this
+//! machine's code ([`compile_as`]); [`code_for`] writes either's.
+//!
 //! The common case runs as machine code: ALU, jumps, 64-bit immediates,
 //! bpf-to-bpf calls, the loads, stores and atomics the verifier proved in
 //! bounds, helper calls (straight to `helper`, by an id in the code or
@@ -485,11 +489,104 @@ impl Layout {
     }
 }
 
-/// Compiles a verified program for this machine and has `map` place the
-/// code, its constants blinded with keys from the seed `blind` (see
-/// [`x86_64::compile`]); `None` where there is no back end for this architecture, the
-/// program uses what the back end does not compile, or `map` cannot place
-/// it (the program is then interpreted).
+/// A back end: the machine the code is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arch {
+    /// x86_64.
+    X86_64,
+    /// riscv64, using the optional extensions given.
+    Riscv64(riscv64::Extensions),
+}
+
+impl Arch {
+    /// The back end for this machine (`None`: there is none); on riscv64,
+    /// using the extensions `isa` names, the cores' ISA string (see
+    /// [`Platform::isa`](crate::Platform::isa)), or none without one.
+    pub fn host(isa: Option<&str>) -> Option<Arch> {
+        if cfg!(target_arch = "x86_64") {
+            Some(Arch::X86_64)
+        } else if cfg!(target_arch = "riscv64") {
+            Some(Arch::Riscv64(
+                isa.map(riscv64::Extensions::from_isa).unwrap_or_default(),
+            ))
+        } else {
+            None
+        }
+    }
+}
+
+/// A program's machine code for some [`Arch`], not yet placed.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The machine code.
+    pub bytes: Vec<u8>,
+    /// It never reads the run's context (see `Shape::leaf`).
+    pub leaf: bool,
+    /// It loads from the entry's region with an inline check.
+    pub fast: bool,
+}
+
+/// Compiles a verified program for `arch`, its constants blinded with keys
+/// from the seed `blind` (see [`x86_64::compile`], [`riscv64::compile`]).
+/// Any host writes riscv64 code; x86_64 code is written on x86_64 hosts.
+///
+/// # Errors
+/// [`crate::Error::BadInstruction`] for what the back end does not
+/// compile; [`crate::Error::NotSupported`] for x86_64 code elsewhere.
+pub fn code_for(
+    arch: Arch,
+    insns: &[Insn],
+    proven: &[bool],
+    lookups: &Lookups,
+    blind: Option<u64>,
+) -> Result<Compiled> {
+    let layout = Layout::of(insns);
+    match arch {
+        #[cfg(target_arch = "x86_64")]
+        Arch::X86_64 => {
+            let (bytes, shape) = x86_64::compile(insns, proven, lookups, &layout, blind)?;
+            Ok(Compiled {
+                bytes,
+                leaf: shape.leaf,
+                fast: shape.fast,
+            })
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        Arch::X86_64 => Err(crate::Error::NotSupported),
+        // Its code always takes the run's context.
+        Arch::Riscv64(ext) => Ok(Compiled {
+            bytes: riscv64::compile(insns, proven, lookups, &layout, blind, ext)?,
+            leaf: false,
+            fast: Shape::of(insns, proven, lookups).fast,
+        }),
+    }
+}
+
+/// Compiles a verified program for this machine's base ISA (see
+/// [`compile_as`]).
+///
+/// # Safety
+/// As for [`compile_as`].
+pub unsafe fn compile(
+    insns: &[Insn],
+    proven: &[bool],
+    lookups: &Lookups,
+    map: CodeMapper<'_>,
+    blind: Option<u64>,
+) -> Option<Image> {
+    // SAFETY: the caller's promises, and `host`'s back end is this
+    // machine's.
+    unsafe { compile_as(Arch::host(None)?, insns, proven, lookups, map, blind) }
+}
+
+/// Compiles a verified program for `arch`, which must be this machine's
+/// (from [`Arch::host`]), and has `map` place the code, its constants
+/// blinded with keys from the seed `blind`; `None` where `arch` is another
+/// machine's, the program uses what the back end does not compile, or
+/// `map` cannot place it (the program is then interpreted). On riscv64,
+/// `map` must also make the code visible to every hart's instruction
+/// fetch (see [`Platform::map_code`](crate::Platform::map_code)), and the
+/// cores must have the extensions `arch` names.
 ///
 /// # Safety
 /// `proven` must be the verifier's result for `insns`, as for
@@ -502,28 +599,25 @@ impl Layout {
 /// for as long as the image lives, and each run's memory must keep the
 /// maps it names ([`Lookups::kept`]); code the verifier did not see takes
 /// none (`Lookups::default()`).
-pub unsafe fn compile(
+pub unsafe fn compile_as(
+    arch: Arch,
     insns: &[Insn],
     proven: &[bool],
     lookups: &Lookups,
     map: CodeMapper<'_>,
     blind: Option<u64>,
 ) -> Option<Image> {
-    #[cfg(target_arch = "x86_64")]
-    {
-        let (bytes, shape) = x86_64::compile(insns, proven, lookups, &Layout::of(insns), blind).ok()?;
-        map(&bytes).map(|mapping| Image {
-            entry: mapping.addr(),
-            mapping,
-            leaf: shape.leaf,
-            fast: shape.fast,
-        })
+    let host = Arch::host(None)?;
+    if core::mem::discriminant(&arch) != core::mem::discriminant(&host) {
+        return None;
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let _ = (insns, proven, lookups, map, blind);
-        None
-    }
+    let code = code_for(arch, insns, proven, lookups, blind).ok()?;
+    map(&code.bytes).map(|mapping| Image {
+        entry: mapping.addr(),
+        mapping,
+        leaf: code.leaf,
+        fast: code.fast,
+    })
 }
 
 /// The signature of compiled code: the run's context (null for a leaf),

@@ -92,6 +92,38 @@ pub struct Extensions {
     pub zbb: bool,
 }
 
+impl Extensions {
+    /// The extensions an ISA string names that compiled code may use: a
+    /// device tree's `riscv,isa` or the `isa` line of Linux's
+    /// `/proc/cpuinfo`, such as `rv64imafdc_zicsr_zba_zbb`. Single letters
+    /// come first (`b` among them is Zba, Zbb and Zbs), then the
+    /// multi-letter extensions, each after an underscore (the first may
+    /// follow the letters directly). Case does not matter; a string that
+    /// is not for RV64 names none.
+    pub fn from_isa(isa: &str) -> Extensions {
+        let mut e = Extensions::default();
+        let Some(rest) = isa
+            .get(..4)
+            .filter(|p| p.eq_ignore_ascii_case("rv64"))
+            .map(|_| &isa[4..])
+        else {
+            return e;
+        };
+        let (letters, first) = match rest.find(|c: char| c == '_' || "zsxZSX".contains(c)) {
+            Some(at) => rest.split_at(at),
+            None => (rest, ""),
+        };
+        if letters.contains(['b', 'B']) {
+            e = Extensions { zba: true, zbb: true };
+        }
+        for name in first.split('_') {
+            e.zba |= name.eq_ignore_ascii_case("zba");
+            e.zbb |= name.eq_ignore_ascii_case("zbb");
+        }
+        e
+    }
+}
+
 fn fits12(v: i64) -> bool {
     (-2048..2048).contains(&v)
 }
@@ -931,5 +963,24 @@ pub(crate) mod tests {
         assert_eq!(undecodable(&rev8, Extensions::default()), Some(0));
         assert_eq!(undecodable(&rev8, zb), None);
         assert_eq!(undecodable(&[0; 4], zb), Some(0));
+    }
+
+    #[test]
+    fn extensions_come_from_the_isa_string() {
+        let of = |isa: &str| {
+            let e = Extensions::from_isa(isa);
+            (e.zba, e.zbb)
+        };
+        assert_eq!(of("rv64imafdc_zicsr_zifencei_zba_zbb"), (true, true));
+        assert_eq!(of("RV64GC_Zba"), (true, false));
+        assert_eq!(of("rv64imaczbb_zicsr"), (false, true));
+        assert_eq!(of("rv64imafdcbv"), (true, true));
+        // Legacy device trees list the s and u modes as letters.
+        assert_eq!(of("rv64imafdcsu"), (false, false));
+        assert_eq!(of("rv64gc_zbs_zbkb_zbc"), (false, false));
+        assert_eq!(of("rv64gc_zbazbb"), (false, false));
+        assert_eq!(of("rv32imac_zba_zbb"), (false, false));
+        assert_eq!(of(""), (false, false));
+        assert_eq!(of("rv6"), (false, false));
     }
 }

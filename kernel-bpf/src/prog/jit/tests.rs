@@ -134,3 +134,19 @@ fn the_decoder_check_catches_a_bad_byte() {
     assert_eq!(undecodable(&[0x55, 0xc3]), None);
     assert_eq!(undecodable(&[0x55, 0x06, 0xc3]), Some(1));
 }
+
+#[test]
+fn only_this_machines_code_is_placed() {
+    let insns = assemble("mov %r0, 7\nexit").unwrap();
+    let host = Hosted::new(1);
+    let place = |arch: Arch| {
+        // SAFETY: nothing proven; the program ends; nothing runs it.
+        unsafe { compile_as(arch, &insns, &[], &Default::default(), &|b| host.map_code(b), None) }
+    };
+    assert_eq!(Arch::host(Some("rv64gc_zba_zbb")), Some(Arch::X86_64));
+    assert!(place(Arch::X86_64).is_some());
+    // riscv64 code is written here (for the tests' emulator), never placed.
+    let rv = Arch::Riscv64(riscv64::Extensions::default());
+    assert!(code_for(rv, &insns, &[], &Default::default(), None).is_ok_and(|c| !c.leaf && !c.bytes.is_empty()));
+    assert!(place(rv).is_none());
+}

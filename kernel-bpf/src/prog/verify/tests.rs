@@ -181,11 +181,18 @@ fn check(p: &[Insn]) -> Result<bool, alloc::string::String> {
             #[cfg(feature = "std")]
             if fill == 0 {
                 use crate::prog::jit::riscv64::{self, Extensions};
-                let layout = crate::prog::jit::Layout::of(&runnable);
+                use crate::prog::jit::{code_for, Arch};
                 for ext in [Extensions::default(), Extensions { zba: true, zbb: true }] {
                     let blind = ext.zbb.then_some(0x0b1d);
-                    let code = riscv64::compile(&runnable, &verified.proven, &Default::default(), &layout, blind, ext)
-                        .map_err(|e| alloc::format!("verified, but not compiled for riscv64 ({ext:?}): {e}"))?;
+                    let code = code_for(
+                        Arch::Riscv64(ext),
+                        &runnable,
+                        &verified.proven,
+                        &Default::default(),
+                        blind,
+                    )
+                    .map_err(|e| alloc::format!("verified, but not compiled for riscv64 ({ext:?}): {e}"))?
+                    .bytes;
                     if let Some(bad) = riscv64::tests::undecodable(&code, ext) {
                         return Err(alloc::format!(
                             "riscv64 code ({ext:?}) does not decode at byte {bad}\n{}",
