@@ -282,7 +282,13 @@ impl FreeBits {
     fn put(&self, slot: u32) {
         let w = slot as usize / 64;
         self.bits[w].fetch_or(1 << (slot % 64), Ordering::SeqCst);
-        self.words[w / 64].fetch_or(1 << (w % 64), Ordering::SeqCst);
+        // Its bit above is mostly set already. If a taker clears it after
+        // this load, that taker then sees the slot just freed and sets it
+        // again (see `take_in`).
+        let (above, b) = (&self.words[w / 64], 1u64 << (w % 64));
+        if above.load(Ordering::SeqCst) & b == 0 {
+            above.fetch_or(b, Ordering::SeqCst);
+        }
     }
 }
 
