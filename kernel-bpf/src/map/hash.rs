@@ -233,8 +233,9 @@ impl FreeBits {
         if let Some(s) = self.take_in(w0, near % 64) {
             return Some(s);
         }
+        // Word w0 is done: the words after it, then the rest around.
         let mut at = w0 / 64;
-        let mut above = !0u64 << (w0 % 64);
+        let mut above = !1u64 << (w0 % 64);
         for _ in 0..=self.words.len() {
             let mut has = self.words[at].load(Ordering::SeqCst) & above;
             while has != 0 {
@@ -903,16 +904,21 @@ impl Map for HashMap {
 mod chain_tests {
     use super::*;
 
-    #[test]
-    fn chains_are_short() {
+    /// A HASH map of `key_size`-byte keys and 8-byte values.
+    fn hash(key_size: u32, max_entries: u32) -> alloc::sync::Arc<dyn Map> {
         let attr = MapCreateAttr {
             map_type: MapType::Hash.raw(),
-            key_size: 4,
+            key_size,
             value_size: 8,
-            max_entries: 1000,
+            max_entries,
             ..Default::default()
         };
-        let m = super::super::create(&attr, 1, 4, 1).unwrap();
+        super::super::create(&attr, 1, 4, 1).unwrap()
+    }
+
+    #[test]
+    fn chains_are_short() {
+        let m = hash(4, 1000);
         let h = m.as_any().downcast_ref::<HashMap>().unwrap();
         for i in 0..1000u32 {
             m.update(
@@ -940,14 +946,7 @@ mod chain_tests {
     /// in their bucket's own slot.
     #[test]
     fn most_keys_lie_in_their_buckets_own_slot() {
-        let attr = MapCreateAttr {
-            map_type: MapType::Hash.raw(),
-            key_size: 8,
-            value_size: 8,
-            max_entries: 100_000,
-            ..Default::default()
-        };
-        let m = super::super::create(&attr, 1, 4, 1).unwrap();
+        let m = hash(8, 100_000);
         let h = m.as_any().downcast_ref::<HashMap>().unwrap();
         let keys: Vec<[u8; 8]> = (0..100_000u64).map(|i| splitmix64(i).to_ne_bytes()).collect();
         for k in &keys {
