@@ -22,8 +22,11 @@ use core::fmt::Write;
 pub struct KernelEnv<'a, P: Platform> {
     /// The subsystem (platform, objects).
     pub bpf: &'a Bpf<P>,
-    /// The running program (its maps); a tail call switches it.
-    pub prog: Arc<Program>,
+    /// The program the run started with (its maps), borrowed: a run
+    /// touches no reference count unless it tail-calls.
+    pub prog: &'a Arc<Program>,
+    /// The program a tail call switched to, which the run then holds.
+    pub tail: Option<Arc<Program>>,
     /// The probed function's address, for bpf_get_func_ip (0 outside
     /// function probes).
     pub func_ip: u64,
@@ -52,11 +55,16 @@ fn err_code(e: Error) -> u64 {
 }
 
 impl<P: Platform> KernelEnv<'_, P> {
+    /// The program running now: the last one tail-called, else the first.
+    fn running(&self) -> &Program {
+        self.tail.as_deref().unwrap_or(self.prog)
+    }
+
     fn map(&self, handle: u64) -> Option<&Arc<dyn Map>> {
         if handle & !0xffff_ffff == INNER_HANDLE_TAG {
             return self.inner.get((handle & 0xffff_ffff) as usize);
         }
-        self.prog.map_of(handle)
+        self.running().map_of(handle)
     }
 
     /// Program memory at `addr`, if all `len` bytes may be read (checked
@@ -151,7 +159,7 @@ impl<P: Platform> KernelEnv<'_, P> {
     }
 
     fn ringbuf_of(&self, ptr: u64) -> Option<(&RingBuf, u64)> {
-        self.prog.maps.iter().find_map(|m| {
+        self.running().maps.iter().find_map(|m| {
             let rb = m.as_any().downcast_ref::<RingBuf>()?;
             Some((rb, rb.offset_of(ptr as *const u8)?))
         })
@@ -210,7 +218,7 @@ impl<P: Platform> Env for KernelEnv<'_, P> {
         let next = pa.get(u32::try_from(index).ok()?)?.prog;
         next.lend_values(mem);
         let code = next.code.clone();
-        self.prog = next;
+        self.tail = Some(next);
         Some(code)
     }
 

@@ -111,7 +111,8 @@ impl<P: Platform> Bpf<P> {
         prog.lend_values(mem);
         let mut env = KernelEnv {
             bpf: self,
-            prog: prog.clone(),
+            prog,
+            tail: None,
             func_ip,
             inner: alloc::vec::Vec::new(),
         };
