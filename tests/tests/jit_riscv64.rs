@@ -53,6 +53,9 @@ fn runner(test: &str) -> Option<(PathBuf, PathBuf)> {
     Some((out, runner))
 }
 
+/// Seconds a runner may take under qemu (the longest takes about one).
+const QEMU_LIMIT_S: u32 = 300;
+
 /// The extensions of both kinds of code: none (RV64IMA), or Zba and Zbb.
 const PLAIN: Extensions = Extensions { zba: false, zbb: false };
 const ZB: Extensions = Extensions { zba: true, zbb: true };
@@ -75,14 +78,23 @@ fn run_blob_with(
     let input = out.join(name);
     std::fs::write(&input, blob).unwrap();
     let cpu = format!("rv64,zba={},zbb={}", ext.zba, ext.zbb);
-    let mut run = Command::new("qemu-riscv64");
-    run.args(["-cpu", &cpu]).arg(runner).arg(&input);
+    // Wrong code can loop (a hash search on a bad address): a time limit
+    // turns that into a failure.
+    let mut run = Command::new("timeout");
+    run.args([&format!("{QEMU_LIMIT_S}"), "qemu-riscv64", "-cpu", &cpu])
+        .arg(runner)
+        .arg(&input);
     if let Some(table) = table {
         let file = out.join(format!("{name}.table"));
         std::fs::write(&file, table).unwrap();
         run.arg(file);
     }
     let run = run.output().unwrap();
+    assert_ne!(
+        run.status.code(),
+        Some(124),
+        "{name}: qemu-riscv64 ran past {QEMU_LIMIT_S} s"
+    );
     String::from_utf8_lossy(&run.stdout)
         .lines()
         .map(str::to_string)
@@ -283,28 +295,40 @@ fn lookups_program(array: u32, hash: u32) -> Vec<kernel_bpf::prog::insn::Insn> {
 }
 
 /// Map lookups the riscv64 back end compiles itself (an array's in machine
-/// code, a hash map's a direct call) give under qemu-riscv64 the r0 the
-/// hosted kernel gives on real maps of the runner's contents, compiled
-/// (x86_64) and interpreted; plain, blinded, and with Zba and Zbb.
+/// code, a hash map's a direct call or its table searched) give under
+/// qemu-riscv64 the r0 the hosted kernel gives on real maps of the
+/// runner's contents, compiled (x86_64) and interpreted; plain, blinded,
+/// and with Zba and Zbb. The hash map's values are one word (32-byte
+/// slots, addressed by a shift) and two (40-byte slots, by a multiply).
 #[test]
 fn map_lookups_match_the_hosted_kernel_under_qemu_riscv64() {
+    lookups_match("lookups", |v| v, 32);
+    lookups_match("lookups-wide", |v| [v, !v], 40);
+}
+
+/// The test above with hash values `value(first word)` in slots of
+/// `slot_bytes`.
+fn lookups_match<V>(name: &str, value: fn(u64) -> V, slot_bytes: u32)
+where
+    V: zerocopy::IntoBytes + zerocopy::FromBytes + zerocopy::Immutable,
+{
     use kernel_bpf::map::{ArrayValues, HashTable};
     use kernel_bpf::prog::jit::{Lookup, Lookups};
     use user_bindings::hosted::Process;
     use user_bindings::maps::{Array, HashMap};
     use user_bindings::programs::Program;
     use zerocopy::FromBytes;
-    let Some((out, runner)) = runner("lookups") else {
+    let Some((out, runner)) = runner(name) else {
         return;
     };
     let sys = Process::new(1);
     let array: Array<Process, u64> = Array::create(&sys, 64).unwrap();
-    let hash: HashMap<Process, u32, u64> = HashMap::create(&sys, 64).unwrap();
+    let hash: HashMap<Process, u32, V> = HashMap::create(&sys, 64).unwrap();
     for k in 0..64u32 {
         let v = 3 * u64::from(k) + 1;
         array.set(k, &v, 0).unwrap();
         if k % 2 == 0 {
-            hash.insert(&k, &v, 0).unwrap();
+            hash.insert(&k, &value(v), 0).unwrap();
         }
     }
     let (afd, hfd) = (array.map().fd().raw(), hash.map().fd().raw());
@@ -339,12 +363,13 @@ fn map_lookups_match_the_hosted_kernel_under_qemu_riscv64() {
     else {
         panic!("the hash map's lookups are planned as a table search");
     };
-    let slot_bytes = real.slot_count as usize * real.slot_bytes as usize;
+    assert_eq!(real.slot_bytes, slot_bytes, "the slots of this case's hash map");
+    let table_bytes = real.slot_count as usize * real.slot_bytes as usize;
     // SAFETY: the table's address is of the hash map `maps` holds, its
     // slots (the bucket heads among them) that many bytes, and nothing
     // writes them now.
     #[allow(unsafe_code)]
-    let table = unsafe { std::slice::from_raw_parts(real.slots as *const u8, slot_bytes) }.to_vec();
+    let table = unsafe { std::slice::from_raw_parts(real.slots as *const u8, table_bytes) }.to_vec();
     let copied = HashTable {
         slots: 0x4010_0000,
         ..real
@@ -385,11 +410,11 @@ fn map_lookups_match_the_hosted_kernel_under_qemu_riscv64() {
         assert_eq!(
             lines.get(k).map(String::as_str),
             Some(format!("{compiled:x}").as_str()),
-            "hash table searched in machine code: {table}, blinded: {}, {ext:?}",
+            "hash table searched in machine code: {table}, blinded: {}, {ext:?}, {slot_bytes}-byte slots",
             blind.is_some()
         );
     }
     println!(
-        "map lookups compiled for riscv64 give r0 {compiled:#x} under qemu-riscv64, as the hosted kernel does (plain, blinded, Zba and Zbb; the hash map's lookup a call, or its table searched in machine code)"
+        "map lookups compiled for riscv64 give r0 {compiled:#x} under qemu-riscv64, as the hosted kernel does (plain, blinded, Zba and Zbb; the hash map's lookup a call, or its table of {slot_bytes}-byte slots searched in machine code)"
     );
 }

@@ -229,6 +229,27 @@ impl Asm {
         }
     }
 
+    /// `rd = base + index * bytes` (`rd` not `base`; `tmp` a scratch): a
+    /// shift and an add, or Zba's one `shNadd`, where `bytes` is a power of
+    /// two (a hash table's slots, most arrays' values); else a multiply.
+    fn index_addr(&mut self, rd: u8, base: u8, index: u8, bytes: u64, tmp: u8) {
+        if !bytes.is_power_of_two() {
+            self.li(tmp, bytes as i64);
+            self.r(1, tmp, index, 0, rd, OP);
+            self.r(0, base, rd, 0, rd, OP);
+            return;
+        }
+        match bytes.trailing_zeros() {
+            0 => self.r(0, base, index, 0, rd, OP),
+            // sh1add, sh2add, sh3add: rd = base + (index << k).
+            k @ 1..=3 if self.ext.zba => self.r(0x10, base, index, 2 * k, rd, OP),
+            k => {
+                self.slli(rd, index, k);
+                self.r(0, base, rd, 0, rd, OP);
+            }
+        }
+    }
+
     /// `rd = rs`'s low 32 bits, sign-extended (`sext.w`).
     fn sext32(&mut self, rd: u8, rs: u8) {
         self.i(0, rs, 0, rd, OP_IMM_32);
@@ -472,10 +493,8 @@ pub fn compile(
                             a.load(4, A5, A1, 0);
                             a.li(T0, v.max_entries.into());
                             let missing = a.branch(BGEU, A5, T0);
-                            a.li(T0, v.stride as i64);
-                            a.r(1, T0, A5, 0, A5, OP);
                             imm64(&mut a, &mut keys, T2, v.base);
-                            a.r(0, T2, A5, 0, A5, OP);
+                            a.index_addr(A5, T2, A5, v.stride, T0);
                             let done = a.jal(ZERO);
                             let here = a.here();
                             a.addi(A5, ZERO, 0);
@@ -654,9 +673,7 @@ fn hash_probe(a: &mut Asm, keys: &mut Keys, t: &HashTable) -> bool {
     a.srli(A3, A3, t.shift.into());
     // a4 = the first slot, a0 = the bucket's (which holds its head).
     imm64(a, keys, A4, t.slots);
-    a.li(T1, t.slot_bytes.into());
-    a.r(1, T1, A3, 0, A0, OP);
-    a.r(0, A4, A0, 0, A0, OP);
+    a.index_addr(A0, A4, A3, t.slot_bytes.into(), T1);
     // t0 = an entry: a slot's number, or a locked head, a chain's end, or
     // no slot.
     let retry = a.here();
@@ -665,9 +682,7 @@ fn hash_probe(a: &mut Asm, keys: &mut Keys, t: &HashTable) -> bool {
     a.li(T1, t.slot_count.into());
     let not_slot = a.branch(BGEU, T0, T1);
     // t2 = the slot, t3 = its meta word.
-    a.li(T1, t.slot_bytes.into());
-    a.r(1, T1, T0, 0, T2, OP);
-    a.r(0, A4, T2, 0, T2, OP);
+    a.index_addr(T2, A4, T0, t.slot_bytes.into(), T1);
     a.load(8, T3, T2, HASH_META_AT);
     a.fence_rr();
     // Not live (odd sequence number), or another key: the next entry.
