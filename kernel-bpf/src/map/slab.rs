@@ -130,7 +130,7 @@ impl Words {
 
     /// The address of word `at`, for programs (valid while `self` lives).
     pub(crate) fn ptr(&self, at: usize) -> *mut u8 {
-        self.w()[at].as_ptr().cast()
+        self.word(at).as_ptr().cast()
     }
 
     /// Whether `[addr, addr + len)` lies inside one value stored here: the
@@ -155,9 +155,10 @@ impl Words {
         }
     }
 
-    /// The word `at` itself.
+    /// The word `at` itself (one bounds check: the searches' path).
+    #[inline(always)]
     pub(crate) fn word(&self, at: usize) -> &AtomicU64 {
-        &self.w()[at]
+        &self.all[self.start + at]
     }
 }
 
