@@ -406,6 +406,8 @@ pub(super) struct Shape {
     /// By instruction: the target of a backward jump (its code starts on
     /// 16 bytes, which the processor fetches loops best from).
     pub loop_heads: Vec<bool>,
+    /// Its functions.
+    pub layout: Layout,
 }
 
 impl Shape {
@@ -417,6 +419,7 @@ impl Shape {
         let mut uses = 0u32;
         let mut leaf = true;
         let mut fast = false;
+        let mut starts = alloc::vec![0];
         for (pc, i) in insns.iter().enumerate() {
             uses |= 1 << (i.dst & 15) | 1 << (i.src & 15);
             let direct = || proven.get(pc) == Some(&true);
@@ -426,6 +429,12 @@ impl Shape {
                 // hash table's.
                 BPF_JMP | BPF_JMP32 if matches!(i.code, CALL | CALLX) => {
                     leaf &= matches!(lookups.get(pc), Some(Lookup::Array(_) | Lookup::Table(_)));
+                    if i.code == CALL && i.src == abi::BPF_PSEUDO_CALL {
+                        let t = pc as i64 + 1 + i64::from(i.imm);
+                        if t > 0 && (t as usize) < insns.len() {
+                            starts.push(t as usize);
+                        }
+                    }
                 }
                 BPF_JMP | BPF_JMP32 if i.code != EXIT => {
                     let rel = if i.code == JA32 { i.imm } else { i32::from(i.off) };
@@ -450,6 +459,7 @@ impl Shape {
             fast,
             uses: core::array::from_fn(|r| uses & 1 << r != 0 || (r == 10 && uses >> 11 != 0)),
             loop_heads,
+            layout: Layout::new(starts),
         }
     }
 }
@@ -462,17 +472,8 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// The functions of `insns`.
-    pub fn of(insns: &[Insn]) -> Layout {
-        let mut starts = alloc::vec![0];
-        for (pc, i) in insns.iter().enumerate() {
-            if i.code == CALL && i.src == abi::BPF_PSEUDO_CALL {
-                let t = pc as i64 + 1 + i64::from(i.imm);
-                if t > 0 && (t as usize) < insns.len() {
-                    starts.push(t as usize);
-                }
-            }
-        }
+    /// The functions starting at `starts` (0 and every call's target).
+    fn new(mut starts: Vec<usize>) -> Layout {
         starts.sort_unstable();
         starts.dedup();
         Layout { starts }
@@ -540,24 +541,21 @@ pub fn code_for(
     lookups: &Lookups,
     blind: Option<u64>,
 ) -> Result<Compiled> {
-    let layout = Layout::of(insns);
+    let shape = Shape::of(insns, proven, lookups);
     match arch {
         #[cfg(target_arch = "x86_64")]
-        Arch::X86_64 => {
-            let (bytes, shape) = x86_64::compile(insns, proven, lookups, &layout, blind)?;
-            Ok(Compiled {
-                bytes,
-                leaf: shape.leaf,
-                fast: shape.fast,
-            })
-        }
+        Arch::X86_64 => Ok(Compiled {
+            bytes: x86_64::compile(insns, proven, lookups, &shape, blind)?,
+            leaf: shape.leaf,
+            fast: shape.fast,
+        }),
         #[cfg(not(target_arch = "x86_64"))]
         Arch::X86_64 => Err(crate::Error::NotSupported),
         // Its code always takes the run's context.
         Arch::Riscv64(ext) => Ok(Compiled {
-            bytes: riscv64::compile(insns, proven, lookups, &layout, blind, ext)?,
+            bytes: riscv64::compile(insns, proven, lookups, &shape.layout, blind, ext)?,
             leaf: false,
-            fast: Shape::of(insns, proven, lookups).fast,
+            fast: shape.fast,
         }),
     }
 }

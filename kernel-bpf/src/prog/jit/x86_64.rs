@@ -25,8 +25,8 @@
 //! every call.
 
 use super::{
-    jump_target, ArgSetup, Keys, Layout, Lookup, Lookups, Places, Shape, Target, ENTRY_RSP, FAILED, FAST_END8, FAST_LO,
-    HELPER, HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
+    jump_target, ArgSetup, Keys, Lookup, Lookups, Places, Shape, Target, ENTRY_RSP, FAILED, FAST_END8, FAST_LO, HELPER,
+    HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
 };
 use crate::error::{Error, Result};
 use crate::map::{HashTable, HASH_INDEX, HASH_KEY_AT, HASH_LOCK, HASH_META_AT, HASH_NULLS, HASH_VALUE_AT};
@@ -67,44 +67,81 @@ fn reg(bpf: u8) -> u8 {
 const CC_E: u8 = 0x4;
 const CC_NE: u8 = 0x5;
 
-/// Machine code being written.
+/// Machine code being written: `b[..at]`; past it, room the next
+/// instruction's bytes go straight into.
 #[derive(Default)]
 struct Asm {
     b: Vec<u8>,
+    at: usize,
 }
 
 impl Asm {
-    /// Writes one instruction's bytes.
+    /// An empty buffer with room for about `bytes` of code.
+    fn with_room(bytes: usize) -> Asm {
+        Asm {
+            b: alloc::vec![0; bytes.max(16)],
+            at: 0,
+        }
+    }
+
+    /// Makes `b` at least `len` long.
+    #[cold]
+    fn grow(&mut self, len: usize) {
+        self.b.resize(len.max(2 * self.b.len()), 0);
+    }
+
+    /// Room for one instruction (at most 15 bytes), written in place: the
+    /// bytes are stored where they stay, not gathered and copied (which
+    /// would reload the just-stored bytes as one wide word, a store the
+    /// processor cannot forward).
     #[inline(always)]
-    fn put(&mut self, e: Enc) {
-        debug_assert!(e.n < 16, "an x86_64 instruction is at most 15 bytes");
-        let len = self.b.len();
-        self.b.extend_from_slice(&e.b);
-        self.b.truncate(len + e.n);
+    fn enc(&mut self) -> Enc<'_> {
+        if self.b.len() < self.at + 16 {
+            self.grow(self.at + 16);
+        }
+        let Asm { b, at } = self;
+        let room = <&mut [u8; 16]>::try_from(&mut b[*at..*at + 16]).expect("16 bytes make a [u8; 16]");
+        Enc { b: room, n: 0, at }
     }
 
     /// Writes `v` as it is (padding, a return, a call's opcode).
     #[inline]
     fn bytes(&mut self, v: &[u8]) {
-        self.b.extend_from_slice(v);
+        let end = self.at + v.len();
+        if self.b.len() < end {
+            self.grow(end);
+        }
+        self.b[self.at..end].copy_from_slice(v);
+        self.at = end;
+    }
+
+    /// The code written.
+    fn code(&self) -> &[u8] {
+        &self.b[..self.at]
+    }
+
+    /// The code written, as the buffer.
+    fn into_code(mut self) -> Vec<u8> {
+        self.b.truncate(self.at);
+        self.b
     }
 
     /// `op dst, src` of the "r/m, reg" form (`opc`: add 01, or 09, and 21,
     /// sub 29, xor 31, cmp 39, test 85, mov 89).
     #[inline]
     fn op_rr(&mut self, opc: u8, w: bool, dst: u8, src: u8) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         e.rex(w, src, dst, false);
         e.byte(opc);
         e.rr(src, dst);
-        self.put(e);
+        e.end();
     }
 
     /// `op dst, imm` of group 1 (`ext`: add 0, or 1, and 4, sub 5, xor 6,
     /// cmp 7).
     #[inline]
     fn op_ri(&mut self, ext: u8, w: bool, dst: u8, imm: i32) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         e.rex(w, 0, dst, false);
         if let Ok(b) = i8::try_from(imm) {
             e.byte(0x83);
@@ -115,7 +152,7 @@ impl Asm {
             e.rr(ext, dst);
             e.i32(imm);
         }
-        self.put(e);
+        e.end();
     }
 
     /// `mov dst, src` (32-bit zero-extends).
@@ -127,7 +164,7 @@ impl Asm {
     /// `dst = imm` sign-extended to 64 bits (`w`) or as 32 bits.
     #[inline]
     fn mov_imm(&mut self, w: bool, dst: u8, imm: i32) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         if w && imm < 0 {
             e.rex(true, 0, dst, false);
             e.byte(0xc7);
@@ -140,7 +177,7 @@ impl Asm {
             e.byte(0xb8 | (dst & 7));
             e.i32(imm);
         }
-        self.put(e);
+        e.end();
     }
 
     #[inline]
@@ -150,119 +187,119 @@ impl Asm {
         } else if let Ok(neg) = i32::try_from(v as i64) {
             self.mov_imm(true, dst, neg);
         } else {
-            let mut e = Enc::default();
+            let mut e = self.enc();
             e.rex(true, 0, dst, false);
             e.byte(0xb8 | (dst & 7));
             e.bytes(&v.to_le_bytes());
-            self.put(e);
+            e.end();
         }
     }
 
     /// A group-3 op on `dst` (`ext`: test-imm 0, neg 3, div 6, idiv 7).
     #[inline]
     fn grp3(&mut self, ext: u8, w: bool, dst: u8) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         e.rex(w, 0, dst, false);
         e.byte(0xf7);
         e.rr(ext, dst);
-        self.put(e);
+        e.end();
     }
 
     /// `shift dst, cl` (`ext`: shl 4, shr 5, sar 7).
     #[inline]
     fn shift_cl(&mut self, ext: u8, w: bool, dst: u8) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         e.rex(w, 0, dst, false);
         e.byte(0xd3);
         e.rr(ext, dst);
-        self.put(e);
+        e.end();
     }
 
     #[inline]
     fn shift_imm(&mut self, ext: u8, w: bool, dst: u8, n: u8) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         e.rex(w, 0, dst, false);
         e.byte(0xc1);
         e.rr(ext, dst);
         e.byte(n);
-        self.put(e);
+        e.end();
     }
 
     #[inline]
     fn imul_rr(&mut self, w: bool, dst: u8, src: u8) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         e.rex(w, dst, src, false);
         e.bytes(&[0x0f, 0xaf]);
         e.rr(dst, src);
-        self.put(e);
+        e.end();
     }
 
     /// `dst = src * imm`.
     #[inline]
     fn imul_ri(&mut self, w: bool, dst: u8, src: u8, imm: i32) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         e.rex(w, dst, src, false);
         e.byte(0x69);
         e.rr(dst, src);
         e.i32(imm);
-        self.put(e);
+        e.end();
     }
 
     /// `test r, imm` (sign-extended with `w`).
     #[inline]
     fn test_ri(&mut self, w: bool, r: u8, imm: i32) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         e.rex(w, 0, r, false);
         e.byte(0xf7);
         e.rr(0, r);
         e.i32(imm);
-        self.put(e);
+        e.end();
     }
 
     /// A bit test: the carry flag becomes bit `bit` of `r` (`ext`: bt 4,
     /// btr 6, which also clears it).
     #[inline]
     fn bt_ri(&mut self, ext: u8, w: bool, r: u8, bit: u8) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         e.rex(w, 0, r, false);
         e.bytes(&[0x0f, 0xba]);
         e.rr(ext, r);
         e.byte(bit);
-        self.put(e);
+        e.end();
     }
 
     /// `movzx`/`movsx` of a register's low 8 or 16 bits (`opc`: 0f b6, b7,
     /// be, bf).
     #[inline]
     fn extend(&mut self, opc: u8, w: bool, dst: u8, src: u8) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         e.rex(w, dst, src, opc == 0xb6 || opc == 0xbe);
         e.bytes(&[0x0f, opc]);
         e.rr(dst, src);
-        self.put(e);
+        e.end();
     }
 
     #[inline]
     fn movsxd(&mut self, dst: u8, src: u8) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         e.rex(true, dst, src, false);
         e.byte(0x63);
         e.rr(dst, src);
-        self.put(e);
+        e.end();
     }
 
     #[inline]
     fn bswap(&mut self, w: bool, r: u8) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         e.rex(w, 0, r, false);
         e.bytes(&[0x0f, 0xc8 | (r & 7)]);
-        self.put(e);
+        e.end();
     }
 
     /// `dst = zero-extended [base + off]` of `size` bytes.
     #[inline]
     fn load(&mut self, size: u8, dst: u8, base: u8, off: i32) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         match size {
             1 | 2 => {
                 e.rex(false, dst, base, false);
@@ -274,13 +311,13 @@ impl Asm {
             }
         }
         e.mem(dst, base, off);
-        self.put(e);
+        e.end();
     }
 
     /// `dst = sign-extended [base + off]` of `size` (1, 2 or 4) bytes.
     #[inline]
     fn load_sx(&mut self, size: u8, dst: u8, base: u8, off: i32) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         e.rex(true, dst, base, false);
         match size {
             1 => e.bytes(&[0x0f, 0xbe]),
@@ -288,40 +325,40 @@ impl Asm {
             _ => e.byte(0x63),
         }
         e.mem(dst, base, off);
-        self.put(e);
+        e.end();
     }
 
     /// `[base + off] op= src` (or with `lock`), of `size` (4 or 8) bytes;
     /// `opc` as for [`Asm::op_rr`], or the two-byte `0f xx` forms.
     #[inline]
     fn op_mr(&mut self, lock: bool, opc: &[u8], size: u8, base: u8, off: i32, src: u8) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         if lock {
             e.byte(0xf0);
         }
         e.rex(size == 8, src, base, false);
         e.bytes(opc);
         e.mem(src, base, off);
-        self.put(e);
+        e.end();
     }
 
     /// `[base + off] = src`'s low `size` bytes.
     #[inline]
     fn store(&mut self, size: u8, base: u8, off: i32, src: u8) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         if size == 2 {
             e.byte(0x66);
         }
         e.rex(size == 8, src, base, size == 1);
         e.byte(if size == 1 { 0x88 } else { 0x89 });
         e.mem(src, base, off);
-        self.put(e);
+        e.end();
     }
 
     /// `[base + off] = imm` (`size` bytes; 8 sign-extends it).
     #[inline]
     fn store_imm(&mut self, size: u8, base: u8, off: i32, imm: i32) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         if size == 2 {
             e.byte(0x66);
         }
@@ -333,17 +370,17 @@ impl Asm {
             2 => e.bytes(&(imm as u16).to_le_bytes()),
             _ => e.i32(imm),
         }
-        self.put(e);
+        e.end();
     }
 
     /// `lea dst, [base + disp]`.
     #[inline]
     fn lea(&mut self, dst: u8, base: u8, disp: i32) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         e.rex(true, dst, base, false);
         e.byte(0x8d);
         e.mem(dst, base, disp);
-        self.put(e);
+        e.end();
     }
 
     /// `lea dst, [base + index << scale]` (`scale` 0 to 3).
@@ -355,13 +392,13 @@ impl Asm {
     /// `lea dst, [index << scale]` (no base: a zero 32-bit displacement).
     #[inline]
     fn lea_scaled(&mut self, dst: u8, index: u8, scale: u8) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         e.byte(0x48 | (dst >> 3 & 1) << 2 | (index >> 3 & 1) << 1);
         e.byte(0x8d);
         e.byte((dst & 7) << 3 | 0x04);
         e.byte(scale << 6 | (index & 7) << 3 | 0x05);
         e.i32(0);
-        self.put(e);
+        e.end();
     }
 
     /// The instruction of one-byte opcode `op` (`0x8b` mov, `0x3b` cmp,
@@ -369,7 +406,7 @@ impl Asm {
     /// `[base + index << scale + disp]` (`index` not rsp).
     #[inline]
     fn op_index(&mut self, op: u8, w: bool, r: u8, (base, index, scale, disp): (u8, u8, u8, i32)) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         let rex = 0x40 | u8::from(w) << 3 | (r >> 3 & 1) << 2 | (index >> 3 & 1) << 1 | (base >> 3 & 1);
         if rex != 0x40 {
             e.byte(rex);
@@ -387,90 +424,90 @@ impl Asm {
             2 => e.i32(disp),
             _ => {}
         }
-        self.put(e);
+        e.end();
     }
 
     /// `rol r16, n`.
     #[inline]
     fn rol16(&mut self, r: u8, n: u8) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         e.byte(0x66);
         e.rex(false, 0, r, false);
         e.byte(0xc1);
         e.rr(0, r);
         e.byte(n);
-        self.put(e);
+        e.end();
     }
 
     /// `cmovcc dst, src` (64-bit).
     #[inline]
     fn cmov(&mut self, cc: u8, dst: u8, src: u8) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         e.rex(true, dst, src, false);
         e.bytes(&[0x0f, 0x40 | cc]);
         e.rr(dst, src);
-        self.put(e);
+        e.end();
     }
 
     /// `cmp r, [base + disp]` (64-bit with `w`, else 32).
     #[inline]
     fn cmp_rm(&mut self, w: bool, r: u8, base: u8, disp: i32) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         e.rex(w, r, base, false);
         e.byte(0x3b);
         e.mem(r, base, disp);
-        self.put(e);
+        e.end();
     }
 
     /// `cmp qword [base + disp], imm8`.
     #[inline]
     fn cmp_mi8(&mut self, base: u8, disp: i32, imm: i8) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         e.rex(true, 0, base, false);
         e.byte(0x83);
         e.mem(7, base, disp);
         e.byte(imm as u8);
-        self.put(e);
+        e.end();
     }
 
     /// `call qword [base + disp]`.
     #[inline]
     fn call_mem(&mut self, base: u8, disp: i32) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         e.rex(false, 0, base, false);
         e.byte(0xff);
         e.mem(2, base, disp);
-        self.put(e);
+        e.end();
     }
 
     #[inline]
     fn push(&mut self, r: u8) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         e.rex(false, 0, r, false);
         e.byte(0x50 | (r & 7));
-        self.put(e);
+        e.end();
     }
 
     #[inline]
     fn pop(&mut self, r: u8) {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         e.rex(false, 0, r, false);
         e.byte(0x58 | (r & 7));
-        self.put(e);
+        e.end();
     }
 
     /// A jump (`cc`: `None` for `jmp`) with a 32-bit displacement to be
     /// patched; returns where the displacement is.
     #[inline]
     fn jump(&mut self, cc: Option<u8>) -> usize {
-        let mut e = Enc::default();
+        let mut e = self.enc();
         match cc {
             Some(c) => e.bytes(&[0x0f, 0x80 | c]),
             None => e.byte(0xe9),
         }
         e.i32(0);
-        self.put(e);
-        self.b.len() - 4
+        e.end();
+        self.at - 4
     }
 
     /// Points the displacement at `at` to `to`.
@@ -482,19 +519,27 @@ impl Asm {
 
     #[inline]
     fn here(&self) -> usize {
-        self.b.len()
+        self.at
     }
 }
 
-/// One machine instruction's bytes, gathered before they are written, so
-/// that the buffer's room is checked once per instruction, not per byte.
-#[derive(Default)]
-struct Enc {
-    b: [u8; 16],
+/// One machine instruction's bytes, written in the code's room for it
+/// (see [`Asm::enc`]): the room is checked once per instruction, not per
+/// byte, and [`Enc::end`] takes the bytes written.
+struct Enc<'a> {
+    b: &'a mut [u8; 16],
     n: usize,
+    at: &'a mut usize,
 }
 
-impl Enc {
+impl Enc<'_> {
+    /// The instruction is complete.
+    #[inline(always)]
+    fn end(self) {
+        debug_assert!(self.n < 16, "an x86_64 instruction is at most 15 bytes");
+        *self.at += self.n;
+    }
+
     #[inline(always)]
     fn byte(&mut self, v: u8) {
         self.b[self.n & 15] = v;
@@ -588,7 +633,7 @@ impl Cold {
     /// Appends the cold code to `a` and resolves the jumps both ways.
     fn place(self, a: &mut Asm) {
         let base = a.here();
-        a.bytes(&self.a.b);
+        a.bytes(self.a.code());
         for (from, to) in self.into {
             a.patch(from, base + to);
         }
@@ -599,7 +644,7 @@ impl Cold {
 }
 
 /// Compiles `insns` (verified; `proven[pc]`: the access at `pc` needs no
-/// check) into machine code. With `blind`, the seed of
+/// check; `shape`: their [`Shape::of`]) into machine code. With `blind`, the seed of
 /// the keys, no immediate of the program appears in the code as it is:
 /// each is written xor a random key and the key xor'ed back at run time
 /// (Linux's constant blinding), so a program's constants cannot plant
@@ -612,16 +657,14 @@ pub(super) fn compile(
     insns: &[Insn],
     proven: &[bool],
     lookups: &Lookups,
-    layout: &Layout,
+    shape: &Shape,
     blind: Option<u64>,
-) -> Result<(Vec<u8>, Shape)> {
+) -> Result<Vec<u8>> {
     let mut keys = Keys::new(blind);
     let setup = ArgSetup::of(insns, lookups, keys.on());
     let n = insns.len();
     let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
-    let mut a = Asm {
-        b: Vec::with_capacity(64 + 16 * insns.len()),
-    };
+    let mut a = Asm::with_room(64 + 16 * insns.len());
     // The code of each instruction, and of each function's entry.
     let mut places = Places::new(n);
     let mut fixups: Vec<(usize, Target)> = Vec::new();
@@ -631,7 +674,7 @@ pub(super) fn compile(
     // kept, take the arguments (r1..r5 from `args`), and, unless the
     // program is a leaf, the context and the stack for leaving from any
     // depth.
-    let shape = Shape::of(insns, proven, lookups);
+    let layout = &shape.layout;
     let saved: Vec<u8> = if shape.leaf {
         // Only the callee-saved registers the program uses.
         [RBX, R13, R14, R15, RBP]
@@ -881,7 +924,7 @@ pub(super) fn compile(
     for (p, t) in fixups {
         a.patch(p, places.of(t).ok_or_else(|| bad(0))?);
     }
-    Ok((a.b, shape))
+    Ok(a.into_code())
 }
 
 /// `dst = v`, blinded when there are keys (r10, the machine register, is
