@@ -520,6 +520,77 @@ fn compiled_hash_lookups_match_the_interpreter_and_linux_for_every_key_size() {
     }
 }
 
+/// Keys of one bucket (found with the map's own hash, from the table the
+/// compiled search is given), seven in its chain and one never inserted:
+/// each is found, or not, wherever it is in the chain (the straight path
+/// reads the first three entries, the full search the rest), as by the
+/// interpreter, before and after one in the middle is deleted; in slots
+/// addressed by shifts (32 bytes) and by multiplies (40).
+#[test]
+fn compiled_hash_lookups_find_keys_anywhere_in_a_chain() {
+    use kernel_bpf::prog::jit::{Lookup, Lookups};
+    use user_bindings::maps::{Array, HashMap};
+    fn case<const N: usize, const V: usize>(jit: bool) -> Vec<u32> {
+        let sys = Process::new(1);
+        sys.bpf.use_jit(jit);
+        let hash: HashMap<Process, [u8; N], [u8; V]> = HashMap::create(&sys, 64).unwrap();
+        let map = sys.bpf.map(hash.map().fd().raw()).unwrap();
+        let call = kernel_bpf::prog::insn::Insn {
+            code: 0x85,
+            dst: 0,
+            src: 0,
+            off: 0,
+            imm: 1,
+        };
+        let Some(Lookup::Table(t)) = Lookups::plan(&[call], &[Some(0)], &[map]).at[0] else {
+            panic!("{N}-byte keys, {V}-byte values: the table is searched in machine code");
+        };
+        let bucket = |k: u64| k.wrapping_mul(t.mult) >> t.shift;
+        let keys: Vec<u64> = (0..).filter(|&k| bucket(k) == bucket(0)).take(8).collect();
+        let key = |k: u64| -> [u8; N] { std::array::from_fn(|b| (k >> (8 * b)) as u8) };
+        for (i, &k) in keys[..7].iter().enumerate() {
+            let mut v = [0u8; V];
+            v[..4].copy_from_slice(&(i as u32 * 1000 + 7).to_ne_bytes());
+            hash.insert(&key(k), &v, 0).unwrap();
+        }
+        let input: Array<Process, [u8; 16]> = Array::create(&sys, 1).unwrap();
+        let p = Program::load(
+            &sys,
+            ProgType::SocketFilter,
+            &probe_program(input.map().fd().raw(), hash.map().fd().raw()),
+            "GPL",
+        )
+        .unwrap();
+        let lookups = || -> Vec<u32> {
+            keys.iter()
+                .map(|&k| {
+                    let mut bytes = [0u8; 16];
+                    bytes[..N].copy_from_slice(&key(k));
+                    input.set(0, &bytes, 0).unwrap();
+                    p.test_run(&[0u8; 60], 1).unwrap().retval
+                })
+                .collect()
+        };
+        let mut r0 = lookups();
+        hash.remove(&key(keys[3])).unwrap();
+        r0.extend(lookups());
+        r0
+    }
+    // Key i holds i * 1000 + 7 (the program returns it plus 1); the
+    // eighth is missing, and so is the fourth once deleted.
+    let found = |i: u32| i * 1000 + 8;
+    let mut want: Vec<u32> = (0..7).map(found).chain([0]).collect();
+    want.extend((0..7).map(|i| if i == 3 { 0 } else { found(i) }).chain([0]));
+    for (n, v, compiled, interpreted) in [
+        (4, 8, case::<4, 8>(true), case::<4, 8>(false)),
+        (4, 16, case::<4, 16>(true), case::<4, 16>(false)),
+        (8, 8, case::<8, 8>(true), case::<8, 8>(false)),
+    ] {
+        assert_eq!(interpreted, want, "{n}-byte keys, {v}-byte values: interpreted");
+        assert_eq!(compiled, want, "{n}-byte keys, {v}-byte values: compiled");
+    }
+}
+
 /// A program that looks up keys 0..16 of `hash` (u32 to u64) four times
 /// over and counts, in `counter`'s value 0, each lookup of a key below 8
 /// that went wrong: not found, or a value other than the key * 3 + 1.

@@ -946,6 +946,15 @@ fn imm64(a: &mut Asm, keys: &mut Keys, dst: u8, v: u64) {
 /// using only registers a call clobbers (r1..r5 and the scratch ones).
 /// Memory order needs nothing more than plain loads on x86_64 (loads are
 /// not reordered with other loads).
+///
+/// The straight path takes the key from the first two entries of its
+/// chain without a branch on which one holds it: whether the first does
+/// is a coin the predictor cannot call (in a well-filled table the key is
+/// not first in up to two lookups in five), and a mispredicted branch
+/// there throws away the lookups the processor runs ahead. (Three entries
+/// measured slower: more operations wait on each lookup's misses.) The
+/// rest (a chain's end, a locked head, a key third or later, a dead slot,
+/// a missing key) is the full search, in the cold code.
 fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb, ko): (u8, i32)) {
     // r11 = the key's word (at `[kb + ko]`), rdx = its bucket.
     a.load(t.key_size, R11, kb, ko);
@@ -956,8 +965,9 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
     // multiplies, on the way to the misses); others by their offset.
     let k = (t.slot_bytes.is_power_of_two() && (8..=64).contains(&t.slot_bytes))
         .then(|| t.slot_bytes.trailing_zeros() as u8 - 3);
-    // rsi = the first slot; rdx = the bucket (times the slot's words if
-    // scaled), and the address of the bucket's slot (which holds its head).
+    // rsi = the first slot; rdx = the bucket times the slot's words
+    // (scaled) or bytes, and the address of the bucket's slot (which holds
+    // its head).
     imm64(a, keys, RSI, t.slots);
     let head = match k {
         Some(k) => {
@@ -969,66 +979,115 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
         }
         None => {
             a.shift_imm(5, true, RDX, t.shift);
-            a.imul_ri(true, R9, RDX, t.slot_bytes as i32);
-            (RSI, R9, 0, 0)
+            a.imul_ri(true, RDX, RDX, t.slot_bytes as i32);
+            (RSI, RDX, 0, 0)
         }
     };
-    // ecx = an entry: a slot's number, or (in the cold code) a locked
-    // head, a chain's end, or no slot.
-    let retry = a.here();
-    a.op_index(0x8b, false, RCX, head);
-    let walk = a.here();
-    a.op_ri(7, false, RCX, t.slot_count as i32);
-    let not_slot = a.jump(Some(0x3));
-    // The slot (rcx or rdi its index), r8 = its meta word.
-    let slot = match k {
-        Some(0) => (RCX, 3),
+    // The slot of the entry in `e` (`spare` a free register): the index
+    // register and scale of its address.
+    let slot = |a: &mut Asm, e: u8, spare: u8| match k {
+        Some(0) => (e, 3),
         Some(k) => {
-            a.lea_scaled(RDI, RCX, k);
-            (RDI, 3)
+            a.lea_scaled(spare, e, k);
+            (spare, 3)
         }
         None => {
-            a.imul_ri(true, RDI, RCX, t.slot_bytes as i32);
-            (RDI, 0)
+            a.imul_ri(true, spare, e, t.slot_bytes as i32);
+            (spare, 0)
         }
     };
-    let at = |off| (RSI, slot.0, slot.1, off);
-    a.op_index(0x8b, true, R8, at(HASH_META_AT));
-    // Not live (odd sequence number), or another key: the next entry.
-    a.test_ri(false, R8, 1);
-    let dead = a.jump(Some(CC_NE));
-    a.op_index(0x3b, true, R11, at(HASH_KEY_AT));
+    let at = |(index, scale): (u8, u8), off| (RSI, index, scale, off);
+
+    // ecx = the chain's first entry; not a slot (a locked head, an empty
+    // chain): the full search.
+    let retry = a.here();
+    a.op_index(0x8b, false, RCX, head);
+    a.op_ri(7, false, RCX, t.slot_count as i32);
+    let not_slot = a.jump(Some(0x3));
+    // r8 = the first slot's meta word; r9 = the next entry, or the first
+    // again where there is none (so its slot is one to read). The entry is
+    // the meta word's high half read on its own, not shifted out of r8: a
+    // load beside the other, not an operation after it. (It may be newer
+    // than r8; the straight path only ever gives a live slot that holds
+    // the key, whichever way it came to it.)
+    let first = slot(a, RCX, RDI);
+    a.op_index(0x8b, true, R8, at(first, HASH_META_AT));
+    a.op_index(0x8b, false, R9, at(first, HASH_META_AT + 4));
+    a.op_ri(7, false, R9, t.slot_count as i32);
+    a.cmov(0x3, R9, RCX);
+    // rax = the second slot's meta word; then the first slot (and its meta
+    // word) where its key is the key, else the second.
+    let second = slot(a, R9, R10);
+    a.op_index(0x8b, true, RAX, at(second, HASH_META_AT));
+    a.op_index(0x3b, true, R11, at(first, HASH_KEY_AT));
+    a.cmov(CC_E, second.0, first.0);
+    a.cmov(CC_E, RAX, R8);
+    let chosen = second;
+    // Not the key (in neither), or not live (odd sequence number): the
+    // full search. The key: unless the slot changed meanwhile, its value.
+    a.op_index(0x3b, true, R11, at(chosen, HASH_KEY_AT));
     let other = a.jump(Some(CC_NE));
-    // The key: unless the slot changed meanwhile, its value.
-    a.op_index(0x3b, false, R8, at(HASH_META_AT));
+    a.test_ri(false, RAX, 1);
+    let dead = a.jump(Some(CC_NE));
+    a.op_index(0x3b, false, RAX, at(chosen, HASH_META_AT));
     let changed = a.jump(Some(CC_NE));
     a.patch(changed, retry);
-    a.op_index(0x8d, true, RAX, at(HASH_VALUE_AT));
+    a.op_index(0x8d, true, RAX, at(chosen, HASH_VALUE_AT));
     let done = a.here();
 
-    // The next entry.
-    cold.enter(dead);
+    // The full search: from the head, each entry in turn.
     cold.enter(other);
-    cold.a.shift_imm(5, true, R8, 32);
-    cold.a.mov(false, RCX, R8);
-    cold.back(None, walk);
+    cold.enter(dead);
+    let c = &mut cold.a;
+    let full = c.here();
+    c.op_index(0x8b, false, RCX, head);
+    let walk = c.here();
+    cold.enter(not_slot);
+    let c = &mut cold.a;
+    c.op_ri(7, false, RCX, t.slot_count as i32);
+    let end = c.jump(Some(0x3));
+    let s = slot(c, RCX, RDI);
+    c.op_index(0x8b, true, R8, at(s, HASH_META_AT));
+    // Not live, or another key: the next entry.
+    c.test_ri(false, R8, 1);
+    let dead = c.jump(Some(CC_NE));
+    c.op_index(0x3b, true, R11, at(s, HASH_KEY_AT));
+    let other = c.jump(Some(CC_NE));
+    c.op_index(0x3b, false, R8, at(s, HASH_META_AT));
+    let changed = c.jump(Some(CC_NE));
+    c.patch(changed, full);
+    c.op_index(0x8d, true, RAX, at(s, HASH_VALUE_AT));
+    cold.back(None, done);
+    let c = &mut cold.a;
+    let next = c.here();
+    c.patch(dead, next);
+    c.patch(other, next);
+    c.shift_imm(5, true, R8, 32);
+    c.mov(false, RCX, R8);
+    let p = c.jump(None);
+    c.patch(p, walk);
     // Not a slot: a locked head (unlock our copy and go on), the end of a
     // chain (another bucket's means the entry we followed moved to
     // another chain: start over), or nothing (not found).
-    cold.enter(not_slot);
-    cold.a.bt_ri(6, false, RCX, HASH_LOCK.trailing_zeros() as u8);
-    cold.back(Some(0x2), walk);
-    cold.a.test_ri(false, RCX, HASH_NULLS as i32);
-    let nothing = cold.a.jump(Some(CC_E));
-    cold.a.op_ri(4, false, RCX, HASH_INDEX as i32);
-    if let Some(k @ 1..) = k {
-        cold.a.shift_imm(4, false, RCX, k);
+    let here = c.here();
+    c.patch(end, here);
+    c.bt_ri(6, false, RCX, HASH_LOCK.trailing_zeros() as u8);
+    let p = c.jump(Some(0x2));
+    c.patch(p, walk);
+    c.test_ri(false, RCX, HASH_NULLS as i32);
+    let nothing = c.jump(Some(CC_E));
+    c.op_ri(4, false, RCX, HASH_INDEX as i32);
+    match k {
+        Some(0) => {}
+        Some(k) => c.shift_imm(4, false, RCX, k),
+        None => c.imul_ri(true, RCX, RCX, t.slot_bytes as i32),
     }
-    cold.a.op_rr(0x39, false, RCX, RDX);
-    cold.back(Some(CC_NE), retry);
-    let here = cold.a.here();
-    cold.a.patch(nothing, here);
-    cold.a.op_rr(0x31, false, RAX, RAX);
+    c.op_rr(0x39, true, RCX, RDX);
+    let p = c.jump(Some(CC_NE));
+    c.patch(p, full);
+    let here = c.here();
+    c.patch(nothing, here);
+    c.op_rr(0x31, false, RAX, RAX);
     cold.back(None, done);
 }
 
