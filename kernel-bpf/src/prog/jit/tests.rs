@@ -99,6 +99,18 @@ fn jumps_loops_and_memory_match_the_interpreter() {
     // A checked access out of bounds faults the same way.
     same("ldxdw %r0, [%r1+64]\nexit", &data);
     same("mov32 %r0, 1\njslt32 %r0, -1, +1\nmov %r0, 2\nexit", &[]);
+    // Jumps back by a short distance (two bytes) and a long one (past
+    // what one byte reaches), conditional and not.
+    for body in [1, 60] {
+        let work = "mul %r0, 3\nadd %r0, %r3\n".repeat(body);
+        let loops = [
+            format!("mov %r0, 1\nmov %r3, 0\nloop:\n{work}add %r3, 1\njlt %r3, 9, loop\nexit"),
+            format!("mov %r0, 1\nmov %r3, 0\nloop:\n{work}add %r3, 1\njge %r3, 9, +1\nja loop\nexit"),
+        ];
+        for text in loops {
+            same(&text, &[]);
+        }
+    }
 }
 
 #[test]

@@ -510,6 +510,22 @@ impl Asm {
         self.at - 4
     }
 
+    /// A jump (`cc`: `None` for `jmp`) back to `to`, already written: two
+    /// bytes where the distance fits one, as a loop's usually does.
+    #[inline]
+    fn jump_back(&mut self, cc: Option<u8>, to: usize) {
+        let short = to as i64 - (self.at as i64 + 2);
+        if let Ok(rel) = i8::try_from(short) {
+            let mut e = self.enc();
+            e.byte(cc.map_or(0xeb, |c| 0x70 | c));
+            e.byte(rel as u8);
+            e.end();
+        } else {
+            let p = self.jump(cc);
+            self.patch(p, to);
+        }
+    }
+
     /// Points the displacement at `at` to `to`.
     #[inline]
     fn patch(&mut self, at: usize, to: usize) {
@@ -771,14 +787,8 @@ pub(super) fn compile(
         match class {
             BPF_ALU | BPF_ALU64 => alu(&mut a, &i, class == BPF_ALU64, d, s, x, op).ok_or_else(|| bad(pc))?,
             BPF_JMP | BPF_JMP32 => match i.code {
-                JA => {
-                    let p = a.jump(None);
-                    fixups.push((p, jump_to(i.off.into())?));
-                }
-                JA32 => {
-                    let p = a.jump(None);
-                    fixups.push((p, jump_to(i.imm.into())?));
-                }
+                JA => branch(&mut a, &places, &mut fixups, None, jump_to(i.off.into())?),
+                JA32 => branch(&mut a, &places, &mut fixups, None, jump_to(i.imm.into())?),
                 EXIT if func == 0 => main_epilogue(&mut a),
                 EXIT => {
                     a.op_ri(0, true, RSP, 8);
@@ -865,8 +875,7 @@ pub(super) fn compile(
                         (_, false) if i.imm == 0 => a.op_rr(0x85, w, d, d),
                         (_, false) => a.op_ri(7, w, d, i.imm),
                     }
-                    let p = a.jump(Some(cc));
-                    fixups.push((p, jump_to(i.off.into())?));
+                    branch(&mut a, &places, &mut fixups, Some(cc), jump_to(i.off.into())?);
                 }
             },
             BPF_LD if i.code == LD_DW_IMM => {
@@ -925,6 +934,18 @@ pub(super) fn compile(
         a.patch(p, places.of(t).ok_or_else(|| bad(0))?);
     }
     Ok(a.into_code())
+}
+
+/// A jump (`cc`: `None` for `jmp`) to the instruction `t`: straight
+/// there if its code is written (a loop's jump back), else to be patched.
+fn branch(a: &mut Asm, places: &Places, fixups: &mut Vec<(usize, Target)>, cc: Option<u8>, t: Target) {
+    match places.of(t) {
+        Some(to) => a.jump_back(cc, to),
+        None => {
+            let p = a.jump(cc);
+            fixups.push((p, t));
+        }
+    }
 }
 
 /// `dst = v`, blinded when there are keys (r10, the machine register, is
