@@ -466,7 +466,7 @@ impl Shape {
 
 /// Where each function of a program starts: the entry at 0 and every
 /// target of a bpf-to-bpf call.
-pub struct Layout {
+pub(super) struct Layout {
     /// The first instruction of each function, in order (0 first).
     starts: Vec<usize>,
 }
@@ -480,12 +480,12 @@ impl Layout {
     }
 
     /// Whether a function starts at `pc`.
-    pub fn starts(&self, pc: usize) -> bool {
+    pub(super) fn starts(&self, pc: usize) -> bool {
         self.starts.binary_search(&pc).is_ok()
     }
 
     /// The index of the function `pc` belongs to (0: the entry's).
-    pub fn func_of(&self, pc: usize) -> usize {
+    pub(super) fn func_of(&self, pc: usize) -> usize {
         self.starts.partition_point(|&s| s <= pc).saturating_sub(1)
     }
 }

@@ -384,7 +384,7 @@ fn epilogue(a: &mut Asm, saved: &[u8]) {
 /// # Errors
 /// [`Error::BadInstruction`] for an instruction the verifier would not
 /// have passed, or code too long for its jumps.
-pub fn compile(
+pub(super) fn compile(
     insns: &[Insn],
     proven: &[bool],
     lookups: &Lookups,
