@@ -8,7 +8,7 @@ use std::time::Instant;
 /// Median, lowest and highest of the per-round ratios ours / peer, each
 /// round timing `iters` calls of each side.
 pub fn interleaved(mut ours: impl FnMut(), mut peer: impl FnMut(), iters: u32, rounds: u32) -> (f64, f64, f64) {
-    let mut ratios: Vec<f64> = (0..rounds)
+    let ratios: Vec<f64> = (0..rounds)
         .map(|_| {
             let t = Instant::now();
             for _ in 0..iters {
@@ -22,6 +22,11 @@ pub fn interleaved(mut ours: impl FnMut(), mut peer: impl FnMut(), iters: u32, r
             a / t.elapsed().as_secs_f64()
         })
         .collect();
+    spread(ratios)
+}
+
+/// Median, lowest and highest of per-round ratios (at least one).
+pub fn spread(mut ratios: Vec<f64>) -> (f64, f64, f64) {
     ratios.sort_by(|a, b| a.total_cmp(b));
     (ratios[ratios.len() / 2], ratios[0], ratios[ratios.len() - 1])
 }

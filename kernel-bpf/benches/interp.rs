@@ -351,8 +351,7 @@ fn linux_interleaved(linux: &user_bindings::sys::Syscall, h: f64) -> std::result
         let a = t.elapsed().as_secs_f64() * 1e9 / f64::from(repeat);
         ratios.push(a / (theirs.ns_per_run(repeat)? - h));
     }
-    ratios.sort_by(|a, b| a.total_cmp(b));
-    Ok((ratios[ratios.len() / 2], ratios[0], ratios[ratios.len() - 1]))
+    Ok(common::spread(ratios))
 }
 
 fn report() {
@@ -395,40 +394,35 @@ fn report() {
             r / h
         );
     }
-    match user_bindings::sys::Syscall::probe() {
-        Ok(linux) => {
-            let exit0 = assemble("mov %r0, 0\nexit").unwrap();
-            match (
-                linux_ns_per_run(&linux, &loop_prog(LOOP_N)),
-                linux_ns_per_run(&linux, &straight_prog()),
-                linux_ns_per_run(&linux, &exit0),
-            ) {
-                (Ok(a), Ok(b), Ok(h)) => {
-                    let linux_a = (a - h) / executed;
-                    println!(
-                        "  Linux JIT (BPF_PROG_TEST_RUN, less its harness of {h:.1} ns per run): a_loop {linux_a:.3} ns per instruction, b_straight {:.1} ns per run",
-                        b - h
-                    );
-                    if let (Some(j), Some(l)) = (
-                        common::mean_ns("a_loop", "kernel-bpf-jit"),
-                        common::mean_ns("a_loop", "linux-jit"),
-                    ) {
-                        println!(
-                            "  a_loop: kernel-bpf-jit / Linux JIT, criterion's means: {:.3} / {:.3} ns per instruction = {:.2} (goal: at most 1.2)",
-                            j / executed,
-                            l / executed,
-                            j / l
-                        );
-                    }
-                    match linux_interleaved(&linux, h) {
-                        Ok(r) => common::report("a_loop kernel-bpf-jit / Linux JIT", r),
-                        Err(e) => println!("  a_loop against Linux, interleaved: {e}"),
-                    }
-                }
-                (a, b, h) => println!("  Linux JIT: {a:?} {b:?} {h:?}"),
-            }
-        }
-        Err(why) => println!("  SKIP Linux JIT anchor: {why}"),
+    let (linux, h) = match linux_jit() {
+        Ok(l) => l,
+        Err(why) => return println!("  SKIP Linux JIT anchor: {why}"),
+    };
+    match (
+        linux_ns_per_run(&linux, &loop_prog(LOOP_N)),
+        linux_ns_per_run(&linux, &straight_prog()),
+    ) {
+        (Ok(a), Ok(b)) => println!(
+            "  Linux JIT (BPF_PROG_TEST_RUN, less its harness of {h:.1} ns per run): a_loop {:.3} ns per instruction, b_straight {:.1} ns per run",
+            (a - h) / executed,
+            b - h
+        ),
+        (a, b) => println!("  Linux JIT: {a:?} {b:?}"),
+    }
+    if let (Some(j), Some(l)) = (
+        common::mean_ns("a_loop", "kernel-bpf-jit"),
+        common::mean_ns("a_loop", "linux-jit"),
+    ) {
+        println!(
+            "  a_loop: kernel-bpf-jit / Linux JIT, criterion's means: {:.3} / {:.3} ns per instruction = {:.2} (goal: at most 1.2)",
+            j / executed,
+            l / executed,
+            j / l
+        );
+    }
+    match linux_interleaved(&linux, h) {
+        Ok(r) => common::report("a_loop kernel-bpf-jit / Linux JIT", r),
+        Err(e) => println!("  a_loop against Linux, interleaved: {e}"),
     }
 }
 

@@ -536,11 +536,11 @@ fn compiled_hash_lookups_find_keys_anywhere_in_a_chain() {
         let hash: HashMap<Process, [u8; N], [u8; V]> = HashMap::create(&sys, 64).unwrap();
         let map = sys.bpf.map(hash.map().fd().raw()).unwrap();
         let call = kernel_bpf::prog::insn::Insn {
-            code: 0x85,
+            code: kernel_bpf::prog::insn::CALL,
             dst: 0,
             src: 0,
             off: 0,
-            imm: 1,
+            imm: user_bindings::abi::Helper::MapLookupElem.raw() as i32,
         };
         let Some(Lookup::Table(t)) = Lookups::plan(&[call], &[Some(0)], &[map]).at[0] else {
             panic!("{N}-byte keys, {V}-byte values: the table is searched in machine code");

@@ -1051,8 +1051,7 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
     a.test_ri(false, RAX, 1);
     let dead = a.jump(Some(CC_NE));
     a.op_index(0x3b, false, RAX, at(chosen, HASH_META_AT));
-    let changed = a.jump(Some(CC_NE));
-    a.patch(changed, retry);
+    a.jump_back(Some(CC_NE), retry);
     a.op_index(0x8d, true, RAX, at(chosen, HASH_VALUE_AT));
     let done = a.here();
 
@@ -1075,8 +1074,7 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
     c.op_index(0x3b, true, R11, at(s, HASH_KEY_AT));
     let other = c.jump(Some(CC_NE));
     c.op_index(0x3b, false, R8, at(s, HASH_META_AT));
-    let changed = c.jump(Some(CC_NE));
-    c.patch(changed, full);
+    c.jump_back(Some(CC_NE), full);
     c.op_index(0x8d, true, RAX, at(s, HASH_VALUE_AT));
     cold.back(None, done);
     let c = &mut cold.a;
@@ -1085,16 +1083,14 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
     c.patch(other, next);
     c.shift_imm(5, true, R8, 32);
     c.mov(false, RCX, R8);
-    let p = c.jump(None);
-    c.patch(p, walk);
+    c.jump_back(None, walk);
     // Not a slot: a locked head (unlock our copy and go on), the end of a
     // chain (another bucket's means the entry we followed moved to
     // another chain: start over), or nothing (not found).
     let here = c.here();
     c.patch(end, here);
     c.bt_ri(6, false, RCX, HASH_LOCK.trailing_zeros() as u8);
-    let p = c.jump(Some(0x2));
-    c.patch(p, walk);
+    c.jump_back(Some(0x2), walk);
     c.test_ri(false, RCX, HASH_NULLS as i32);
     let nothing = c.jump(Some(CC_E));
     c.op_ri(4, false, RCX, HASH_INDEX as i32);
@@ -1104,8 +1100,7 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
         None => c.imul_ri(true, RCX, RCX, t.slot_bytes as i32),
     }
     c.op_rr(0x39, true, RCX, RDX);
-    let p = c.jump(Some(CC_NE));
-    c.patch(p, full);
+    c.jump_back(Some(CC_NE), full);
     let here = c.here();
     c.patch(nothing, here);
     c.op_rr(0x31, false, RAX, RAX);
@@ -1326,8 +1321,7 @@ fn atomic(a: &mut Asm, i: &Insn, size: u8, d: u8, s: u8) -> Option<()> {
             a.mov(true, R11, RAX);
             a.op_rr(opc, w, R11, R9);
             a.op_mr(true, &[0x0f, 0xb1], size, R10, 0, R11);
-            let p = a.jump(Some(CC_NE));
-            a.patch(p, again);
+            a.jump_back(Some(CC_NE), again);
             a.mov(w, R9, RAX);
             a.pop(RAX);
             a.mov(true, s, R9);
