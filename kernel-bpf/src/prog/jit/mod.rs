@@ -316,26 +316,14 @@ pub(super) struct ArgSetup {
 }
 
 impl ArgSetup {
-    /// The setups of `lookups` in `insns`; with `blinded` constants, only
-    /// the map loads (a key offset would appear in the code as it is).
-    pub(super) fn of(insns: &[Insn], lookups: &Lookups, blinded: bool) -> ArgSetup {
+    /// The setups of `lookups` in `insns` (`target`: their
+    /// [`Shape::targets`]); with `blinded` constants, only the map loads (a
+    /// key offset would appear in the code as it is).
+    pub(super) fn of(insns: &[Insn], target: &[bool], lookups: &Lookups, blinded: bool) -> ArgSetup {
         let n = insns.len();
         let mut out = ArgSetup::default();
         if lookups.at.iter().all(Option::is_none) {
             return out;
-        }
-        let mut target = alloc::vec![false; n];
-        for (pc, i) in insns.iter().enumerate() {
-            let rel = match (i.class(), i.code) {
-                (_, CALL) if i.src == abi::BPF_PSEUDO_CALL => i.imm,
-                (BPF_JMP32, JA32) => i.imm,
-                (_, CALL | CALLX | EXIT) => continue,
-                (BPF_JMP | BPF_JMP32, _) => i32::from(i.off),
-                _ => continue,
-            };
-            if let Some(Target::Insn(t)) = jump_target(pc, rel.into(), n) {
-                target[t] = true;
-            }
         }
         out.skip = alloc::vec![false; n];
         out.key_at = alloc::vec![None; n];
@@ -406,6 +394,9 @@ pub(super) struct Shape {
     /// By instruction: the target of a backward jump (its code starts on
     /// 16 bytes, which the processor fetches loops best from).
     pub loop_heads: Vec<bool>,
+    /// By instruction: the target of a jump or a bpf-to-bpf call, which
+    /// code may reach from elsewhere than the instruction before.
+    pub targets: Vec<bool>,
     /// Its functions.
     pub layout: Layout,
 }
@@ -415,6 +406,7 @@ impl Shape {
     /// check.
     pub(super) fn of(insns: &[Insn], proven: &[bool], lookups: &Lookups) -> Shape {
         let mut loop_heads = alloc::vec![false; insns.len()];
+        let mut targets = alloc::vec![false; insns.len()];
         // Bit r: the program names register r (past r10: r10).
         let mut uses = 0u32;
         let mut leaf = true;
@@ -433,14 +425,16 @@ impl Shape {
                         let t = pc as i64 + 1 + i64::from(i.imm);
                         if t > 0 && (t as usize) < insns.len() {
                             starts.push(t as usize);
+                            targets[t as usize] = true;
                         }
                     }
                 }
                 BPF_JMP | BPF_JMP32 if i.code != EXIT => {
                     let rel = if i.code == JA32 { i.imm } else { i32::from(i.off) };
                     let t = pc as i64 + 1 + i64::from(rel);
-                    if rel < 0 && t >= 0 {
-                        loop_heads[t as usize] = true;
+                    if t >= 0 && (t as usize) < insns.len() {
+                        loop_heads[t as usize] |= rel < 0;
+                        targets[t as usize] = true;
                     }
                 }
                 BPF_JMP | BPF_JMP32 => {}
@@ -459,6 +453,7 @@ impl Shape {
             fast,
             uses: core::array::from_fn(|r| uses & 1 << r != 0 || (r == 10 && uses >> 11 != 0)),
             loop_heads,
+            targets,
             layout: Layout::new(starts),
         }
     }
@@ -553,7 +548,7 @@ pub fn code_for(
         Arch::X86_64 => Err(crate::Error::NotSupported),
         // Its code always takes the run's context.
         Arch::Riscv64(ext) => Ok(Compiled {
-            bytes: riscv64::compile(insns, proven, lookups, &shape.layout, blind, ext)?,
+            bytes: riscv64::compile(insns, proven, lookups, &shape, blind, ext)?,
             leaf: false,
             fast: shape.fast,
         }),

@@ -16,8 +16,8 @@
 //! 1 MiB either way.
 
 use super::{
-    jump_target, ArgSetup, Keys, Layout, Lookup, Lookups, Places, Target, ENTRY_RSP, FAILED, FAST_END8, FAST_LO,
-    HELPER, HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
+    jump_target, ArgSetup, Keys, Lookup, Lookups, Places, Shape, Target, ENTRY_RSP, FAILED, FAST_END8, FAST_LO, HELPER,
+    HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
 };
 use crate::error::{Error, Result};
 use crate::map::{HashTable, HASH_INDEX, HASH_KEY_AT, HASH_LOCK, HASH_META_AT, HASH_NULLS, HASH_VALUE_AT};
@@ -388,14 +388,15 @@ pub(super) fn compile(
     insns: &[Insn],
     proven: &[bool],
     lookups: &Lookups,
-    layout: &Layout,
+    shape: &Shape,
     blind: Option<u64>,
     ext: Extensions,
 ) -> Result<Vec<u8>> {
+    let layout = &shape.layout;
     let n = insns.len();
     let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
     let mut keys = Keys::new(blind);
-    let setup = ArgSetup::of(insns, lookups, keys.on());
+    let setup = ArgSetup::of(insns, &shape.targets, lookups, keys.on());
     let mut a = Asm {
         b: Vec::with_capacity(64 + 16 * insns.len()),
         ext,

@@ -677,7 +677,7 @@ pub(super) fn compile(
     blind: Option<u64>,
 ) -> Result<Vec<u8>> {
     let mut keys = Keys::new(blind);
-    let setup = ArgSetup::of(insns, lookups, keys.on());
+    let setup = ArgSetup::of(insns, &shape.targets, lookups, keys.on());
     let n = insns.len();
     let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
     let mut a = Asm::with_room(64 + 16 * insns.len());
