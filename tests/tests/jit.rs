@@ -370,10 +370,11 @@ fn compiled_map_lookups_match_the_interpreter_and_linux() {
     }
 }
 
-/// A program that looks up, in the hash map `hash`, the key whose bytes
+/// A program that looks up, in the map `map`, the key whose bytes
 /// `input`'s value 0 holds (up to 16): r0 is the value's low 32 bits plus
-/// 1, or 0 for no element.
-fn probe_program(input: u32, hash: u32) -> Vec<Insn> {
+/// 1, or 0 for no element. It tests the lookup's r0 with `if r0 == 0`, or
+/// with `if r0 != 0` (`jne`).
+fn probe_program(input: u32, map: u32, jne: bool) -> Vec<Insn> {
     let mut p = value_0_or_exit(input);
     p.extend([
         insn(0x79, 0x01, 0, 0),   // r1 = *(u64 *)(r0 + 0)
@@ -381,12 +382,21 @@ fn probe_program(input: u32, hash: u32) -> Vec<Insn> {
         insn(0x79, 0x01, 8, 0),   // r1 = *(u64 *)(r0 + 8)
         insn(0x7b, 0x1a, -16, 0), // *(u64 *)(r10 - 16) = r1
     ]);
-    p.extend(ld_map(1, hash));
+    p.extend(ld_map(1, map));
     p.extend([
         insn(0xbf, 0xa2, 0, 0), // r2 = r10
         insn(0x07, 2, 0, -24),  // r2 += -24
         insn(0x85, 0, 0, 1),    // call bpf_map_lookup_elem
-        insn(0x15, 0, 2, 0),    // if r0 == 0 goto +2
+    ]);
+    if jne {
+        p.extend([
+            insn(0x55, 0, 1, 0), // if r0 != 0 goto +1
+            insn(0x95, 0, 0, 0), // exit (r0 = 0)
+        ]);
+    } else {
+        p.push(insn(0x15, 0, 2, 0)); // if r0 == 0 goto +2
+    }
+    p.extend([
         insn(0x61, 0x00, 0, 0), // r0 = *(u32 *)(r0 + 0)
         insn(0x07, 0, 0, 1),    // r0 += 1
         insn(0x95, 0, 0, 0),    // exit
@@ -408,6 +418,7 @@ fn probe_runs<S: Sys + Clone + 'static, const N: usize, const V: usize>(
     sys: &S,
     map_type: MapType,
     flags: u32,
+    jne: bool,
 ) -> (Vec<u32>, Vec<usize>) {
     use user_bindings::maps::{Array, HashMap, Map, MapSpec};
     let spec = MapSpec {
@@ -431,7 +442,7 @@ fn probe_runs<S: Sys + Clone + 'static, const N: usize, const V: usize>(
         hash.insert(&probe_key(i), &value(i * 1000 + 9), 0).unwrap();
     }
     let input: Array<S, [u8; 16]> = Array::create(sys, 1).unwrap();
-    let prog = probe_program(input.map().fd().raw(), hash.map().fd().raw());
+    let prog = probe_program(input.map().fd().raw(), hash.map().fd().raw(), jne);
     let p = Program::load(sys, ProgType::SocketFilter, &prog, "GPL").unwrap();
     let compiled = match (sys as &dyn std::any::Any).downcast_ref::<Process>() {
         Some(hosted) => hosted.bpf.program(p.fd().raw()).unwrap().compiled_lookups().to_vec(),
@@ -461,24 +472,26 @@ fn probe_want() -> Vec<u32> {
 }
 
 fn probe_case<const N: usize, const V: usize>(linux: Option<&Syscall>, map_type: MapType, flags: u32) {
-    let what = format!("{map_type:?}, {N}-byte keys, {V}-byte values, flags {flags:#x}");
-    let sys = Process::new(1);
-    let (compiled, kept) = probe_runs::<_, N, V>(&sys, map_type, flags);
-    assert_eq!(kept, [0, 1], "{what}: both lookups compiled");
-    sys.bpf.blind_constants(true);
-    let (blinded, _) = probe_runs::<_, N, V>(&sys, map_type, flags);
-    sys.bpf.blind_constants(false);
-    sys.bpf.use_jit(false);
-    let (interpreted, _) = probe_runs::<_, N, V>(&sys, map_type, flags);
-    assert_eq!(interpreted, probe_want(), "{what}: interpreted");
-    assert_eq!(compiled, probe_want(), "{what}: compiled");
-    assert_eq!(blinded, probe_want(), "{what}: compiled, constants blinded");
-    if let Some(linux) = linux {
-        assert_eq!(
-            probe_runs::<_, N, V>(linux, map_type, flags).0,
-            probe_want(),
-            "{what}: Linux"
-        );
+    for jne in [false, true] {
+        let what = format!("{map_type:?}, {N}-byte keys, {V}-byte values, flags {flags:#x}, jne {jne}");
+        let sys = Process::new(1);
+        let (compiled, kept) = probe_runs::<_, N, V>(&sys, map_type, flags, jne);
+        assert_eq!(kept, [0, 1], "{what}: both lookups compiled");
+        sys.bpf.blind_constants(true);
+        let (blinded, _) = probe_runs::<_, N, V>(&sys, map_type, flags, jne);
+        sys.bpf.blind_constants(false);
+        sys.bpf.use_jit(false);
+        let (interpreted, _) = probe_runs::<_, N, V>(&sys, map_type, flags, jne);
+        assert_eq!(interpreted, probe_want(), "{what}: interpreted");
+        assert_eq!(compiled, probe_want(), "{what}: compiled");
+        assert_eq!(blinded, probe_want(), "{what}: compiled, constants blinded");
+        if let Some(linux) = linux {
+            assert_eq!(
+                probe_runs::<_, N, V>(linux, map_type, flags, jne).0,
+                probe_want(),
+                "{what}: Linux"
+            );
+        }
     }
 }
 
@@ -516,7 +529,9 @@ fn compiled_hash_lookups_match_the_interpreter_and_linux_for_every_key_size() {
         probe_case::<2, 100>(l, MapType::Hash, flags);
     }
     if linux.is_some() {
-        println!("hash lookups: 24 map shapes agree compiled, blinded, interpreted and on Linux");
+        println!(
+            "hash lookups: 24 map shapes, each tested both ways, agree compiled, blinded, interpreted and on Linux"
+        );
     }
 }
 
@@ -530,7 +545,7 @@ fn compiled_hash_lookups_match_the_interpreter_and_linux_for_every_key_size() {
 fn compiled_hash_lookups_find_keys_anywhere_in_a_chain() {
     use kernel_bpf::prog::jit::{Lookup, Lookups};
     use user_bindings::maps::{Array, HashMap};
-    fn case<const N: usize, const V: usize>(jit: bool) -> Vec<u32> {
+    fn case<const N: usize, const V: usize>(jit: bool, jne: bool) -> Vec<u32> {
         let sys = Process::new(1);
         sys.bpf.use_jit(jit);
         let hash: HashMap<Process, [u8; N], [u8; V]> = HashMap::create(&sys, 64).unwrap();
@@ -557,7 +572,7 @@ fn compiled_hash_lookups_find_keys_anywhere_in_a_chain() {
         let p = Program::load(
             &sys,
             ProgType::SocketFilter,
-            &probe_program(input.map().fd().raw(), hash.map().fd().raw()),
+            &probe_program(input.map().fd().raw(), hash.map().fd().raw(), jne),
             "GPL",
         )
         .unwrap();
@@ -581,13 +596,18 @@ fn compiled_hash_lookups_find_keys_anywhere_in_a_chain() {
     let found = |i: u32| i * 1000 + 8;
     let mut want: Vec<u32> = (0..7).map(found).chain([0]).collect();
     want.extend((0..7).map(|i| if i == 3 { 0 } else { found(i) }).chain([0]));
-    for (n, v, compiled, interpreted) in [
-        (4, 8, case::<4, 8>(true), case::<4, 8>(false)),
-        (4, 16, case::<4, 16>(true), case::<4, 16>(false)),
-        (8, 8, case::<8, 8>(true), case::<8, 8>(false)),
-    ] {
-        assert_eq!(interpreted, want, "{n}-byte keys, {v}-byte values: interpreted");
-        assert_eq!(compiled, want, "{n}-byte keys, {v}-byte values: compiled");
+    for jne in [false, true] {
+        for (n, v, compiled, interpreted) in [
+            (4, 8, case::<4, 8>(true, jne), case::<4, 8>(false, jne)),
+            (4, 16, case::<4, 16>(true, jne), case::<4, 16>(false, jne)),
+            (8, 8, case::<8, 8>(true, jne), case::<8, 8>(false, jne)),
+        ] {
+            assert_eq!(
+                interpreted, want,
+                "{n}-byte keys, {v}-byte values, jne {jne}: interpreted"
+            );
+            assert_eq!(compiled, want, "{n}-byte keys, {v}-byte values, jne {jne}: compiled");
+        }
     }
 }
 
@@ -690,12 +710,12 @@ fn compiled_hash_lookups_hold_up_while_another_thread_writes() {
     );
 }
 
-/// Looks up keys 0..6 and 2^32 - 1 of a 4-entry array of `N`-byte values
-/// (value `i` starting with `i * 1000 + 7`) from `probe_program`.
-fn array_probe_runs<S: Sys + Clone + 'static, const N: usize>(sys: &S) -> Vec<u32> {
+/// Looks up keys 0..6 and 2^32 - 1 of an array of `entries` `N`-byte
+/// values (value `i` starting with `i * 1000 + 7`) from `probe_program`.
+fn array_probe_runs<S: Sys + Clone + 'static, const N: usize>(sys: &S, entries: u32, jne: bool) -> Vec<u32> {
     use user_bindings::maps::Array;
-    let array: Array<S, [u8; N]> = Array::create(sys, 4).unwrap();
-    for i in 0..4u32 {
+    let array: Array<S, [u8; N]> = Array::create(sys, entries).unwrap();
+    for i in 0..entries {
         let mut v = [0u8; N];
         v[..4].copy_from_slice(&(i * 1000 + 7).to_ne_bytes());
         array.set(i, &v, 0).unwrap();
@@ -704,11 +724,11 @@ fn array_probe_runs<S: Sys + Clone + 'static, const N: usize>(sys: &S) -> Vec<u3
     let p = Program::load(
         sys,
         ProgType::SocketFilter,
-        &probe_program(input.map().fd().raw(), array.map().fd().raw()),
+        &probe_program(input.map().fd().raw(), array.map().fd().raw(), jne),
         "GPL",
     )
     .unwrap();
-    [0, 1, 2, 3, 4, 5, u32::MAX]
+    ARRAY_KEYS
         .iter()
         .map(|k| {
             let mut key = [0u8; 16];
@@ -719,22 +739,38 @@ fn array_probe_runs<S: Sys + Clone + 'static, const N: usize>(sys: &S) -> Vec<u3
         .collect()
 }
 
+/// The keys `array_probe_runs` looks up: inside and past arrays of 4 and
+/// 5 entries, and the last u32.
+const ARRAY_KEYS: [u32; 8] = [0, 1, 2, 3, 4, 5, 6, u32::MAX];
+
 fn array_probe_case<const N: usize>(linux: Option<&Syscall>) {
-    let want = vec![8, 1008, 2008, 3008, 0, 0, 0];
-    let sys = Process::new(1);
-    assert_eq!(array_probe_runs::<_, N>(&sys), want, "{N}-byte values, compiled");
-    sys.bpf.blind_constants(true);
-    assert_eq!(array_probe_runs::<_, N>(&sys), want, "{N}-byte values, blinded");
-    sys.bpf.use_jit(false);
-    assert_eq!(array_probe_runs::<_, N>(&sys), want, "{N}-byte values, interpreted");
-    if let Some(linux) = linux {
-        assert_eq!(array_probe_runs::<_, N>(linux), want, "{N}-byte values, Linux");
+    // A power of two (the index is masked to it) and not.
+    for (entries, jne) in [(4, false), (4, true), (5, false), (5, true)] {
+        let what = format!("{N}-byte values, {entries} entries, jne {jne}");
+        let want: Vec<u32> = ARRAY_KEYS
+            .iter()
+            .map(|&k| if k < entries { k * 1000 + 8 } else { 0 })
+            .collect();
+        let sys = Process::new(1);
+        assert_eq!(array_probe_runs::<_, N>(&sys, entries, jne), want, "{what}: compiled");
+        sys.bpf.blind_constants(true);
+        assert_eq!(array_probe_runs::<_, N>(&sys, entries, jne), want, "{what}: blinded");
+        sys.bpf.use_jit(false);
+        assert_eq!(
+            array_probe_runs::<_, N>(&sys, entries, jne),
+            want,
+            "{what}: interpreted"
+        );
+        if let Some(linux) = linux {
+            assert_eq!(array_probe_runs::<_, N>(linux, entries, jne), want, "{what}: Linux");
+        }
     }
 }
 
 /// Array lookups compiled inline for every stride (a scale of the
-/// address mode, or a multiply) find what the interpreter and Linux find,
-/// and nothing past the end.
+/// address mode, or a multiply), sizes a power of two and not, and tests
+/// of r0 both ways, find what the interpreter and Linux find, and
+/// nothing past the end.
 #[test]
 fn compiled_array_lookups_match_the_interpreter_and_linux_for_every_stride() {
     let linux = Syscall::probe()
@@ -744,6 +780,56 @@ fn compiled_array_lookups_match_the_interpreter_and_linux_for_every_stride() {
     array_probe_case::<12>(linux.as_ref());
     array_probe_case::<24>(linux.as_ref());
     array_probe_case::<40>(linux.as_ref());
+}
+
+/// A program whose test of the lookup's r0 is also reached by a jump
+/// over the lookup (with r0 = 0) when the packet is longer than 1,000
+/// bytes: r0 is the value of key 1 plus 1, or 0 on that path. (The
+/// compiled lookup takes the test as its own branch only where nothing
+/// else reaches it.)
+fn jump_to_test_program(map: u32) -> Vec<Insn> {
+    let mut p = vec![
+        insn(0x62, 10, -4, 1),  // *(u32 *)(r10 - 4) = 1
+        insn(0x61, 0x13, 0, 0), // r3 = skb->len
+        insn(0xb7, 0, 0, 0),    // r0 = 0
+        insn(0x25, 3, 5, 1000), // if r3 > 1000 goto test
+    ];
+    p.extend(ld_map(1, map));
+    p.extend([
+        insn(0xbf, 0xa2, 0, 0), // r2 = r10
+        insn(0x07, 2, 0, -4),   // r2 += -4
+        insn(0x85, 0, 0, 1),    // call bpf_map_lookup_elem
+        insn(0x15, 0, 2, 0),    // test: if r0 == 0 goto +2
+        insn(0x61, 0x00, 0, 0), // r0 = *(u32 *)(r0 + 0)
+        insn(0x07, 0, 0, 1),    // r0 += 1
+        insn(0x95, 0, 0, 0),    // exit
+    ]);
+    p
+}
+
+fn jump_to_test_runs<S: Sys + Clone + 'static>(sys: &S) -> [[u32; 2]; 2] {
+    use user_bindings::maps::{Array, HashMap};
+    let array: Array<S, u64> = Array::create(sys, 4).unwrap();
+    array.set(1, &1007, 0).unwrap();
+    let hash: HashMap<S, u32, u64> = HashMap::create(sys, 8).unwrap();
+    hash.insert(&1, &2007, 0).unwrap();
+    [array.map().fd().raw(), hash.map().fd().raw()].map(|map| {
+        let p = Program::load(sys, ProgType::SocketFilter, &jump_to_test_program(map), "GPL").unwrap();
+        [60, 2000].map(|len| p.test_run(&vec![0u8; len], 1).unwrap().retval)
+    })
+}
+
+#[test]
+fn a_null_test_another_path_reaches_is_kept() {
+    let want = [[1008, 0], [2008, 0]];
+    let sys = Process::new(1);
+    assert_eq!(jump_to_test_runs(&sys), want, "compiled");
+    sys.bpf.use_jit(false);
+    assert_eq!(jump_to_test_runs(&sys), want, "interpreted");
+    match Syscall::probe() {
+        Ok(linux) => assert_eq!(jump_to_test_runs(&linux), want, "Linux"),
+        Err(why) => println!("SKIP the Linux half: {why}"),
+    }
 }
 
 /// A lookup on two paths, the one jumped to when the packet is longer

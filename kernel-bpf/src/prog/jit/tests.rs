@@ -113,6 +113,53 @@ fn jumps_loops_and_memory_match_the_interpreter() {
     }
 }
 
+/// A copy then an addition to it is one `lea` (`copy_add`): 64- and
+/// 32-bit, a register (the copy itself too) or a constant added or
+/// subtracted, bases that need a displacement byte (r7, r10); and not
+/// a sign-extending copy, nor where a jump lands on the addition.
+#[test]
+fn copies_then_sums_match_the_interpreter() {
+    assert_eq!(
+        same("mov %r1, 40\nmov %r2, 2\nmov %r0, %r1\nadd %r0, %r2\nexit", &[]),
+        42
+    );
+    assert_eq!(same("mov %r1, 40\nmov %r0, %r1\nadd %r0, %r0\nexit", &[]), 80);
+    assert_eq!(same("mov %r7, 3\nmov %r0, %r7\nadd %r0, %r7\nexit", &[]), 6);
+    assert_eq!(same("mov %r7, 3\nmov %r6, 4\nmov %r0, %r6\nadd %r0, %r7\nexit", &[]), 7);
+    assert_eq!(same("lddw %r1, 0xffffffff\nmov32 %r0, %r1\nadd32 %r0, 1\nexit", &[]), 0);
+    assert_eq!(
+        same("lddw %r1, 0xfffffffe\nmov32 %r0, %r1\nadd32 %r0, %r1\nexit", &[]),
+        0xffff_fffc
+    );
+    assert_eq!(same("mov %r1, 5\nmov %r0, %r1\nsub %r0, 7\nexit", &[]), (-2i64) as u64);
+    assert_eq!(same("mov %r1, 5\nmov32 %r0, %r1\nsub32 %r0, 7\nexit", &[]), 0xffff_fffe);
+    assert_eq!(
+        same("mov %r1, 5\nmov32 %r0, %r1\nsub32 %r0, -2147483648\nexit", &[]),
+        0x8000_0005
+    );
+    assert_eq!(
+        same("mov %r1, 5\nmov %r0, %r1\nadd %r0, -2147483648\nexit", &[]),
+        5u64.wrapping_sub(1 << 31)
+    );
+    assert_eq!(
+        same(
+            "mov %r2, %r10\nadd %r2, -8\nstdw [%r2+0], 5\nldxdw %r0, [%r10-8]\nexit",
+            &[]
+        ),
+        5
+    );
+    // A sign-extending copy is not a copy.
+    assert_eq!(same("mov %r1, 255\nmovsx864 %r0, %r1\nadd %r0, 2\nexit", &[]), 1);
+    // The jump lands on the addition: it adds 10 to r0 as it is there.
+    assert_eq!(
+        same(
+            "mov %r0, 1\nmov %r3, 2\njeq %r3, 2, +1\nmov %r0, %r3\nadd %r0, 10\nexit",
+            &[]
+        ),
+        11
+    );
+}
+
 #[test]
 fn calls_match_the_interpreter() {
     // A helper call through the slow path, then a local call.

@@ -373,11 +373,12 @@ impl Asm {
         e.end();
     }
 
-    /// `lea dst, [base + disp]`.
+    /// `lea dst, [base + disp]` (a 32-bit result, zero-extended, unless
+    /// `w`).
     #[inline]
-    fn lea(&mut self, dst: u8, base: u8, disp: i32) {
+    fn lea(&mut self, w: bool, dst: u8, base: u8, disp: i32) {
         let mut e = self.enc();
-        e.rex(true, dst, base, false);
+        e.rex(w, dst, base, false);
         e.byte(0x8d);
         e.mem(dst, base, disp);
         e.end();
@@ -632,6 +633,9 @@ struct Cold {
     into: Vec<(usize, usize)>,
     /// Jumps in the cold code back to the main code.
     back: Vec<(usize, usize)>,
+    /// Jumps in the cold code to instructions (resolved with the main
+    /// code's).
+    to: Vec<(usize, Target)>,
 }
 
 impl Cold {
@@ -646,8 +650,15 @@ impl Cold {
         self.back.push((p, to));
     }
 
-    /// Appends the cold code to `a` and resolves the jumps both ways.
-    fn place(self, a: &mut Asm) {
+    /// A `jmp` to the instruction `t`.
+    fn goto(&mut self, t: Target) {
+        let p = self.a.jump(None);
+        self.to.push((p, t));
+    }
+
+    /// Appends the cold code to `a` and resolves the jumps both ways; those
+    /// to instructions join `fixups`.
+    fn place(self, a: &mut Asm, fixups: &mut Vec<(usize, Target)>) {
         let base = a.here();
         a.bytes(self.a.code());
         for (from, to) in self.into {
@@ -656,6 +667,7 @@ impl Cold {
         for (from, to) in self.back {
             a.patch(base + from, to);
         }
+        fixups.extend(self.to.into_iter().map(|(from, t)| (base + from, t)));
     }
 }
 
@@ -732,6 +744,9 @@ pub(super) fn compile(
 
     // Functions in order: `func` is the one `pc` is in.
     let mut func = 0;
+    // The instruction at `pc` was compiled with the one before it (a null
+    // test a lookup took as its branch, a sum one `lea` computed).
+    let mut joined = false;
     for pc in 0..n {
         if layout.starts.get(func + 1) == Some(&pc) {
             // A subprogram: r6-r9 are the caller's.
@@ -749,7 +764,7 @@ pub(super) fn compile(
             }
         }
         places.insn(a.here());
-        if setup.skips(pc) {
+        if setup.skips(pc) || core::mem::take(&mut joined) {
             continue;
         }
         let i = insns[pc];
@@ -785,7 +800,16 @@ pub(super) fn compile(
         };
         let jump_to = |rel: i64| jump_target(pc, rel, n).ok_or_else(|| bad(pc));
         match class {
-            BPF_ALU | BPF_ALU64 => alu(&mut a, &i, class == BPF_ALU64, d, s, x, op).ok_or_else(|| bad(pc))?,
+            BPF_ALU | BPF_ALU64 => match copy_add(insns, &shape.targets, pc, keys.on()) {
+                Some(sum) => {
+                    joined = true;
+                    match sum {
+                        (Some(index), _) => a.op_index(0x8d, class == BPF_ALU64, d, (s, reg(index), 0, 0)),
+                        (None, disp) => a.lea(class == BPF_ALU64, d, s, disp),
+                    }
+                }
+                None => alu(&mut a, &i, class == BPF_ALU64, d, s, x, op).ok_or_else(|| bad(pc))?,
+            },
             BPF_JMP | BPF_JMP32 => match i.code {
                 JA => branch(&mut a, &places, &mut fixups, None, jump_to(i.off.into())?),
                 JA32 => branch(&mut a, &places, &mut fixups, None, jump_to(i.imm.into())?),
@@ -809,39 +833,58 @@ pub(super) fn compile(
                     fixups.push((a.here() - 4, Target::Func(t)));
                     a.op_ri(5, true, RBP, MAX_BPF_STACK as i32);
                 }
-                CALL if lookups.get(pc).is_some() => match lookups.get(pc) {
-                    Some(Lookup::Array(v)) => {
-                        // r0 = the u32 key r2 points to; below max_entries,
-                        // base + key * stride, else 0. Without a branch:
-                        // even speculatively, r0 is never past the end.
-                        let (kb, ko) = key_place(&setup, pc);
-                        a.load(4, RCX, kb, ko);
-                        imm64(&mut a, &mut keys, R11, v.base);
-                        match v.stride {
-                            // One lea where the stride is a scale.
-                            1 | 2 | 4 | 8 => a.lea_index(R11, R11, RCX, v.stride.trailing_zeros() as u8),
-                            _ => {
-                                a.imul_ri(true, RDX, RCX, v.stride as i32);
-                                a.op_rr(0x01, true, R11, RDX);
+                CALL if lookups.get(pc).is_some() => {
+                    let test = null_test(insns, &shape.targets, pc);
+                    joined = test.is_some();
+                    // Where a lookup that finds nothing goes, r0 = 0: the
+                    // test's way for null, else on.
+                    let none = match test {
+                        Some((true, t)) => t,
+                        Some((false, _)) => Target::Insn(pc + 2),
+                        None => Target::Insn(pc + 1),
+                    };
+                    match lookups.get(pc) {
+                        Some(Lookup::Array(v)) if test.is_some() => {
+                            array_index(&mut a, &mut cold, key_place(&setup, pc), v.max_entries, none);
+                            imm64(&mut a, &mut keys, RAX, v.base);
+                            array_element(&mut a, RAX, v.stride);
+                        }
+                        Some(Lookup::Array(v)) => {
+                            // r0 = the u32 key r2 points to; below max_entries,
+                            // base + key * stride, else 0. Without a branch:
+                            // even speculatively, r0 is never past the end.
+                            let (kb, ko) = key_place(&setup, pc);
+                            a.load(4, RCX, kb, ko);
+                            imm64(&mut a, &mut keys, R11, v.base);
+                            array_element(&mut a, R11, v.stride);
+                            a.op_rr(0x31, false, RAX, RAX);
+                            a.op_ri(7, false, RCX, v.max_entries as i32);
+                            a.cmov(0x2, RAX, R11);
+                        }
+                        Some(Lookup::Table(t)) => {
+                            hash_probe(&mut a, &mut cold, &mut keys, &t, key_place(&setup, pc), none);
+                        }
+                        _ => {
+                            if let Some(off) = setup.key_at(pc) {
+                                a.lea(true, RSI, RBP, off);
+                            }
+                            // Hash: the map's address in r1 instead of its
+                            // handle, the key already in r2.
+                            if let Some(Lookup::Hash(m)) = lookups.get(pc) {
+                                imm64(&mut a, &mut keys, RDI, m);
+                            }
+                            a.call_mem(R12, LOOKUP_FN);
+                            if let Some((null, t)) = test {
+                                a.op_rr(0x85, true, RAX, RAX);
+                                branch(&mut a, &places, &mut fixups, Some(if null { CC_E } else { CC_NE }), t);
                             }
                         }
-                        a.op_rr(0x31, false, RAX, RAX);
-                        a.op_ri(7, false, RCX, v.max_entries as i32);
-                        a.cmov(0x2, RAX, R11);
                     }
-                    Some(Lookup::Table(t)) => hash_probe(&mut a, &mut cold, &mut keys, &t, key_place(&setup, pc)),
-                    _ => {
-                        if let Some(off) = setup.key_at(pc) {
-                            a.lea(RSI, RBP, off);
-                        }
-                        // Hash: the map's address in r1 instead of its
-                        // handle, the key already in r2.
-                        if let Some(Lookup::Hash(m)) = lookups.get(pc) {
-                            imm64(&mut a, &mut keys, RDI, m);
-                        }
-                        a.call_mem(R12, LOOKUP_FN);
+                    // Found, where the test jumps on that.
+                    if let (Some((false, t)), Some(Lookup::Array(_) | Lookup::Table(_))) = (test, lookups.get(pc)) {
+                        branch(&mut a, &places, &mut fixups, None, t);
                     }
-                },
+                }
                 CALL if i.imm as u32 != abi::Helper::TailCall.raw() => {
                     // Straight to the helper: r1..r5 are already the first
                     // five arguments; the context is the sixth.
@@ -891,10 +934,10 @@ pub(super) fn compile(
             BPF_LDX if i.code & BPF_MODE_MASK == BPF_MEM => {
                 // Inside the entry's region (checked here), a plain load;
                 // anywhere else, the slow path's checked one.
-                a.lea(R11, s, i.off.into());
+                a.lea(true, R11, s, i.off.into());
                 a.cmp_rm(true, R11, R12, FAST_LO);
                 let below = a.jump(Some(0x2));
-                a.lea(R10, R11, i32::from(size) - 8);
+                a.lea(true, R10, R11, i32::from(size) - 8);
                 a.cmp_rm(true, R10, R12, FAST_END8);
                 let above = a.jump(Some(0x7));
                 a.load(size, d, R11, 0);
@@ -929,7 +972,7 @@ pub(super) fn compile(
         a.load(8, RSP, R12, ENTRY_RSP);
         main_epilogue(&mut a);
     }
-    cold.place(&mut a);
+    cold.place(&mut a, &mut fixups);
     for (p, t) in fixups {
         a.patch(p, places.of(t).ok_or_else(|| bad(0))?);
     }
@@ -948,6 +991,77 @@ fn branch(a: &mut Asm, places: &Places, fixups: &mut Vec<(usize, Target)>, cc: O
     }
 }
 
+/// The test of r0 against null right after the lookup at `pc` (`if r0
+/// == 0` or `if r0 != 0`, which no jump lands on), if there is one:
+/// whether it jumps on null, and where. The compiled lookup takes it as
+/// its own branch: it knows which way it went without testing r0.
+fn null_test(insns: &[Insn], targets: &[bool], pc: usize) -> Option<(bool, Target)> {
+    let i = insns.get(pc + 1)?;
+    let k = i.class() == BPF_JMP && i.code & BPF_SRC_MASK == BPF_K && i.dst == 0 && i.imm == 0;
+    let null = match i.code & BPF_OP_MASK {
+        BPF_JEQ => true,
+        BPF_JNE => false,
+        _ => return None,
+    };
+    (k && targets.get(pc + 1) == Some(&false))
+        .then(|| jump_target(pc + 1, i.off.into(), insns.len()))
+        .flatten()
+        .map(|t| (null, t))
+}
+
+/// A copy and an addition to it (`d = s; d += x`, `x` a register or a
+/// constant, or `d -= c`), which no jump comes between, at `pc`: one
+/// `lea d, [s + x]` computes both. The register added (a BPF register)
+/// or the constant; none where `blinded` constants would appear in it.
+fn copy_add(insns: &[Insn], targets: &[bool], pc: usize, blinded: bool) -> Option<(Option<u8>, i32)> {
+    let (i, j) = (insns[pc], *insns.get(pc + 1)?);
+    let copy = i.code & !BPF_CLASS_MASK == BPF_MOV | BPF_X && i.off == 0;
+    if !copy || j.class() != i.class() || j.dst != i.dst || targets.get(pc + 1) != Some(&false) {
+        return None;
+    }
+    match (j.code & !BPF_CLASS_MASK, blinded) {
+        // After the copy, d is s.
+        (c, _) if c == BPF_ADD | BPF_X => Some((Some(if j.src == i.dst { i.src } else { j.src }), 0)),
+        (c, false) if c == BPF_ADD | BPF_K => Some((None, j.imm)),
+        (c, false) if c == BPF_SUB | BPF_K && j.imm != i32::MIN => Some((None, -j.imm)),
+        _ => None,
+    }
+}
+
+/// `ecx` = the u32 key at `[kb + ko]`, an index of an array of
+/// `max_entries`; past the end, r0 = 0 and to `none`. Even where the
+/// processor runs on past the branch before it is resolved, the index it
+/// goes on with is inside the array: masked to the size where that is a
+/// power of two, else to 0 by the comparison's carry (as Linux's
+/// `array_index_nospec`).
+fn array_index(a: &mut Asm, cold: &mut Cold, (kb, ko): (u8, i32), max_entries: u32, none: Target) {
+    a.load(4, RCX, kb, ko);
+    a.op_ri(7, false, RCX, max_entries as i32);
+    let past = a.jump(Some(0x3));
+    cold.enter(past);
+    cold.a.op_rr(0x31, false, RAX, RAX);
+    cold.goto(none);
+    if max_entries.is_power_of_two() {
+        a.op_ri(4, false, RCX, (max_entries - 1) as i32);
+    } else {
+        // edx = all ones (the carry: below the size), and so the index.
+        a.op_rr(0x19, false, RDX, RDX);
+        a.op_rr(0x21, false, RCX, RDX);
+    }
+}
+
+/// `base += rcx * stride`: the address of an array's element.
+fn array_element(a: &mut Asm, base: u8, stride: u64) {
+    match stride {
+        // One lea where the stride is a scale.
+        1 | 2 | 4 | 8 => a.lea_index(base, base, RCX, stride.trailing_zeros() as u8),
+        _ => {
+            a.imul_ri(true, RDX, RCX, stride as i32);
+            a.op_rr(0x01, true, base, RDX);
+        }
+    }
+}
+
 /// `dst = v`, blinded when there are keys (r10, the machine register, is
 /// the scratch for the key).
 fn imm64(a: &mut Asm, keys: &mut Keys, dst: u8, v: u64) {
@@ -962,7 +1076,7 @@ fn imm64(a: &mut Asm, keys: &mut Keys, dst: u8, v: u64) {
 }
 
 /// `r0 = ` the value of the key at `[kb + ko]` (where r2 points) in the
-/// hash table `t`, or 0:
+/// hash table `t`, or 0 and to `none`:
 /// the search of `HashMap::find` in machine code (see [`HashTable`]),
 /// using only registers a call clobbers (r1..r5 and the scratch ones).
 /// Memory order needs nothing more than plain loads on x86_64 (loads are
@@ -976,7 +1090,7 @@ fn imm64(a: &mut Asm, keys: &mut Keys, dst: u8, v: u64) {
 /// measured slower: more operations wait on each lookup's misses.) The
 /// rest (a chain's end, a locked head, a key third or later, a dead slot,
 /// a missing key) is the full search, in the cold code.
-fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb, ko): (u8, i32)) {
+fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb, ko): (u8, i32), none: Target) {
     // r11 = the key's word (at `[kb + ko]`), rdx = its bucket.
     a.load(t.key_size, R11, kb, ko);
     a.mov_imm64(RDX, t.mult);
@@ -1104,7 +1218,7 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
     let here = c.here();
     c.patch(nothing, here);
     c.op_rr(0x31, false, RAX, RAX);
-    cold.back(None, done);
+    cold.goto(none);
 }
 
 /// The condition of a conditional jump.
@@ -1274,7 +1388,7 @@ fn atomic(a: &mut Asm, i: &Insn, size: u8, d: u8, s: u8) -> Option<()> {
     let imm = i.imm as u32;
     let fetch = imm & BPF_FETCH != 0;
     // The address in r10, so rax (r0, which cmpxchg uses) can be any base.
-    a.lea(R10, d, i.off.into());
+    a.lea(true, R10, d, i.off.into());
     match imm {
         BPF_XCHG => {
             a.op_mr(false, &[0x87], size, R10, 0, s);
