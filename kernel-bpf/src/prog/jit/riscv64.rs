@@ -490,10 +490,18 @@ pub(super) fn compile(
                     match lookups.get(pc) {
                         Some(Lookup::Array(v)) => {
                             // r0 = the u32 key r2 points to; below max_entries,
-                            // base + key * stride, else 0.
+                            // base + key * stride, else 0. Past the branch,
+                            // the index is and'ed with all ones when below
+                            // the size, else 0 (as Linux's
+                            // `array_index_nospec`): where the processor
+                            // runs on before the branch is resolved, it
+                            // still reads inside the array.
                             a.load(4, A5, A1, 0);
                             a.li(T0, v.max_entries.into());
                             let missing = a.branch(BGEU, A5, T0);
+                            a.r(0, T0, A5, 3, T1, OP); // sltu t1, a5, t0
+                            a.r(0x20, T1, ZERO, 0, T1, OP); // neg t1
+                            a.r(0, T1, A5, 7, A5, OP); // and a5, a5, t1
                             imm64(&mut a, &mut keys, T2, v.base);
                             a.index_addr(A5, T2, A5, v.stride, T0);
                             let done = a.jal(ZERO);
