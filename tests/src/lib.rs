@@ -491,6 +491,22 @@ pub mod generate {
                 off,
                 imm,
             });
+            // A copy, then often an addition to it (which the JITs compile
+            // as one instruction where no jump lands between).
+            if matches!(class, BPF_ALU | BPF_ALU64) && op == BPF_MOV && x && off == 0 && rng.gen_bool(0.5) {
+                let (code, imm) = match rng.gen_range(0..3) {
+                    0 => (class | BPF_ADD | BPF_X, 0),
+                    1 => (class | BPF_ADD | BPF_K, *IMMS.choose(rng).unwrap_or(&0)),
+                    _ => (class | BPF_SUB | BPF_K, *IMMS.choose(rng).unwrap_or(&0)),
+                };
+                p.push(Insn {
+                    code,
+                    dst,
+                    src: rng.gen_range(0..10),
+                    off: 0,
+                    imm,
+                });
+            }
         }
         for r in 1..10 {
             p.push(Insn {

@@ -254,7 +254,10 @@ fn decodes(dir: &std::path::Path, code: &[u8], ext: Extensions) {
 }
 
 /// Looks up keys of the array map (fd `array`) and of the hash map (fd
-/// `hash`), folding each found value (or 1) into r0.
+/// `hash`), folding each found value (or 1) into r0; each lookup three
+/// ways: r0 tested after another instruction, and tested straight after
+/// (`if r0 == 0`, `if r0 != 0`: the test a compiled lookup takes as its
+/// own branch).
 fn lookups_program(array: u32, hash: u32) -> Vec<kernel_bpf::prog::insn::Insn> {
     use kernel_bpf::prog::insn::Insn;
     let i = |code: u8, dst: u8, src: u8, off: i16, imm: i32| Insn {
@@ -275,22 +278,45 @@ fn lookups_program(array: u32, hash: u32) -> Vec<kernel_bpf::prog::insn::Insn> {
         (hash, 7),
         (hash, 64),
     ] {
-        p.extend([
-            i(0x62, 10, 0, -4, key), // *(u32 *)(r10 - 4) = key
-            i(0x18, 1, 1, 0, map as i32),
-            i(0, 0, 0, 0, 0), // r1 = map
-            i(0xbf, 2, 10, 0, 0),
-            i(0x07, 2, 0, 0, -4), // r2 = r10 - 4
-            i(0x85, 0, 0, 0, 1),  // call bpf_map_lookup_elem
-            i(0x27, 6, 0, 0, 7),  // r6 *= 7
-            i(0x55, 0, 0, 2, 0),  // if r0 != 0 goto +2
-            i(0x07, 6, 0, 0, 1),  // r6 += 1
-            i(0x05, 0, 0, 2, 0),  // goto +2
-            i(0x79, 1, 0, 0, 0),  // r1 = *(u64 *)(r0 + 0)
-            i(0x0f, 6, 1, 0, 0),  // r6 += r1
-        ]);
+        for way in 0..3 {
+            p.extend([
+                i(0x62, 10, 0, -4, key), // *(u32 *)(r10 - 4) = key
+                i(0x18, 1, 1, 0, map as i32),
+                i(0, 0, 0, 0, 0), // r1 = map
+                i(0xbf, 2, 10, 0, 0),
+                i(0x07, 2, 0, 0, -4), // r2 = r10 - 4
+                i(0x85, 0, 0, 0, 1),  // call bpf_map_lookup_elem
+            ]);
+            p.extend(match way {
+                0 => [
+                    i(0x27, 6, 0, 0, 7), // r6 *= 7
+                    i(0x55, 0, 0, 2, 0), // if r0 != 0 goto +2
+                    i(0x07, 6, 0, 0, 1), // r6 += 1
+                    i(0x05, 0, 0, 2, 0), // goto +2
+                    i(0x79, 1, 0, 0, 0), // r1 = *(u64 *)(r0 + 0)
+                    i(0x0f, 6, 1, 0, 0), // r6 += r1
+                ],
+                1 => [
+                    i(0x15, 0, 0, 3, 0), // if r0 == 0 goto +3
+                    i(0x79, 1, 0, 0, 0), // r1 = *(u64 *)(r0 + 0)
+                    i(0x0f, 6, 1, 0, 0), // r6 += r1
+                    i(0x05, 0, 0, 1, 0), // goto +1
+                    i(0x07, 6, 0, 0, 1), // r6 += 1
+                    i(0x27, 6, 0, 0, 7), // r6 *= 7
+                ],
+                _ => [
+                    i(0x55, 0, 0, 2, 0), // if r0 != 0 goto +2
+                    i(0x07, 6, 0, 0, 1), // r6 += 1
+                    i(0x05, 0, 0, 2, 0), // goto +2
+                    i(0x79, 1, 0, 0, 0), // r1 = *(u64 *)(r0 + 0)
+                    i(0x0f, 6, 1, 0, 0), // r6 += r1
+                    i(0x27, 6, 0, 0, 7), // r6 *= 7
+                ],
+            });
+        }
     }
-    p.extend([i(0xbf, 0, 6, 0, 0), i(0x95, 0, 0, 0, 0)]);
+    // w0 = w6 (a test run's r0 is 32 bits); exit.
+    p.extend([i(0xbc, 0, 6, 0, 0), i(0x95, 0, 0, 0, 0)]);
     p
 }
 

@@ -16,8 +16,8 @@
 //! 1 MiB either way.
 
 use super::{
-    jump_target, ArgSetup, Keys, Lookup, Lookups, Places, Shape, Target, ENTRY_RSP, FAILED, FAST_END8, FAST_LO, HELPER,
-    HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
+    copy_add, jump_target, null_test, ArgSetup, Keys, Lookup, Lookups, Places, Shape, Target, ENTRY_RSP, FAILED,
+    FAST_END8, FAST_LO, HELPER, HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
 };
 use crate::error::{Error, Result};
 use crate::map::{HashTable, HASH_INDEX, HASH_KEY_AT, HASH_LOCK, HASH_META_AT, HASH_NULLS, HASH_VALUE_AT};
@@ -415,6 +415,9 @@ pub(super) fn compile(
     }
     a.store(8, S6, ENTRY_RSP, SP);
 
+    // The instruction at `pc` was compiled with the one before it (a null
+    // test an array lookup took as its branch, a sum one `add` computed).
+    let mut joined = false;
     for pc in 0..n {
         let func = layout.func_of(pc);
         if layout.starts(pc) && pc != 0 {
@@ -422,7 +425,7 @@ pub(super) fn compile(
             prologue(&mut a, &SUB_SAVED);
         }
         places.insn(a.here());
-        if setup.skips(pc) {
+        if setup.skips(pc) || core::mem::take(&mut joined) {
             continue;
         }
         let i = insns[pc];
@@ -456,7 +459,26 @@ pub(super) fn compile(
             s = T0;
         }
         match class {
-            BPF_ALU | BPF_ALU64 => alu(&mut a, &i, class == BPF_ALU64, d, s, x, op).ok_or_else(|| bad(pc))?,
+            BPF_ALU | BPF_ALU64 => match copy_add(insns, &shape.targets, pc, keys.on()) {
+                // `add d, s, x` or `addi d, s, c` (the `w` forms, then
+                // zero-extended, for 32 bits).
+                Some((index, c)) => {
+                    joined = true;
+                    let w = class == BPF_ALU64;
+                    match index {
+                        Some(r) => a.r(0, reg(r), s, 0, d, if w { OP } else { OP_32 }),
+                        None if (-2048..2048).contains(&c) => a.i(c, s, 0, d, if w { OP_IMM } else { OP_IMM_32 }),
+                        None => {
+                            a.li(T0, c.into());
+                            a.r(0, T0, s, 0, d, if w { OP } else { OP_32 });
+                        }
+                    }
+                    if !w {
+                        a.zext32(d, d);
+                    }
+                }
+                None => alu(&mut a, &i, class == BPF_ALU64, d, s, x, op).ok_or_else(|| bad(pc))?,
+            },
             BPF_JMP | BPF_JMP32 => match i.code {
                 JA => {
                     let p = a.jal(ZERO);
@@ -495,21 +517,37 @@ pub(super) fn compile(
                             // the size, else 0 (as Linux's
                             // `array_index_nospec`): where the processor
                             // runs on before the branch is resolved, it
-                            // still reads inside the array.
+                            // still reads inside the array. Where the next
+                            // instruction tests r0 against null, the lookup
+                            // takes that test as its own branch.
+                            let test = null_test(insns, &shape.targets, pc);
+                            joined = test.is_some();
                             a.load(4, A5, A1, 0);
                             a.li(T0, v.max_entries.into());
-                            let missing = a.branch(BGEU, A5, T0);
+                            // Found: over the next two.
+                            a.emit(Asm::b_type(12, T0, A5, BLTU));
+                            a.addi(A5, ZERO, 0);
+                            let missing = a.jal(ZERO);
                             a.r(0, T0, A5, 3, T1, OP); // sltu t1, a5, t0
                             a.r(0x20, T1, ZERO, 0, T1, OP); // neg t1
                             a.r(0, T1, A5, 7, A5, OP); // and a5, a5, t1
                             imm64(&mut a, &mut keys, T2, v.base);
                             a.index_addr(A5, T2, A5, v.stride, T0);
-                            let done = a.jal(ZERO);
-                            let here = a.here();
-                            a.addi(A5, ZERO, 0);
-                            let end = a.here();
-                            if !(a.patch(missing, here) && a.patch(done, end)) {
-                                return Err(bad(pc));
+                            match test {
+                                // Missing: the test's null way; found: on.
+                                Some((true, t)) => fixups.push((missing, t)),
+                                // Found: the test's way; missing: on.
+                                Some((false, t)) => {
+                                    let found = a.jal(ZERO);
+                                    fixups.push((found, t));
+                                    fixups.push((missing, Target::Insn(pc + 2)));
+                                }
+                                None => {
+                                    let end = a.here();
+                                    if !a.patch(missing, end) {
+                                        return Err(bad(pc));
+                                    }
+                                }
                             }
                         }
                         Some(Lookup::Table(t)) => {

@@ -25,8 +25,8 @@
 //! every call.
 
 use super::{
-    jump_target, ArgSetup, Keys, Lookup, Lookups, Places, Shape, Target, ENTRY_RSP, FAILED, FAST_END8, FAST_LO, HELPER,
-    HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
+    copy_add, jump_target, null_test, ArgSetup, Keys, Lookup, Lookups, Places, Shape, Target, ENTRY_RSP, FAILED,
+    FAST_END8, FAST_LO, HELPER, HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
 };
 use crate::error::{Error, Result};
 use crate::map::{HashTable, HASH_INDEX, HASH_KEY_AT, HASH_LOCK, HASH_META_AT, HASH_NULLS, HASH_VALUE_AT};
@@ -988,43 +988,6 @@ fn branch(a: &mut Asm, places: &Places, fixups: &mut Vec<(usize, Target)>, cc: O
             let p = a.jump(cc);
             fixups.push((p, t));
         }
-    }
-}
-
-/// The test of r0 against null right after the lookup at `pc` (`if r0
-/// == 0` or `if r0 != 0`, which no jump lands on), if there is one:
-/// whether it jumps on null, and where. The compiled lookup takes it as
-/// its own branch: it knows which way it went without testing r0.
-fn null_test(insns: &[Insn], targets: &[bool], pc: usize) -> Option<(bool, Target)> {
-    let i = insns.get(pc + 1)?;
-    let k = i.class() == BPF_JMP && i.code & BPF_SRC_MASK == BPF_K && i.dst == 0 && i.imm == 0;
-    let null = match i.code & BPF_OP_MASK {
-        BPF_JEQ => true,
-        BPF_JNE => false,
-        _ => return None,
-    };
-    (k && targets.get(pc + 1) == Some(&false))
-        .then(|| jump_target(pc + 1, i.off.into(), insns.len()))
-        .flatten()
-        .map(|t| (null, t))
-}
-
-/// A copy and an addition to it (`d = s; d += x`, `x` a register or a
-/// constant, or `d -= c`), which no jump comes between, at `pc`: one
-/// `lea d, [s + x]` computes both. The register added (a BPF register)
-/// or the constant; none where `blinded` constants would appear in it.
-fn copy_add(insns: &[Insn], targets: &[bool], pc: usize, blinded: bool) -> Option<(Option<u8>, i32)> {
-    let (i, j) = (insns[pc], *insns.get(pc + 1)?);
-    let copy = i.code & !BPF_CLASS_MASK == BPF_MOV | BPF_X && i.off == 0;
-    if !copy || j.class() != i.class() || j.dst != i.dst || targets.get(pc + 1) != Some(&false) {
-        return None;
-    }
-    match (j.code & !BPF_CLASS_MASK, blinded) {
-        // After the copy, d is s.
-        (c, _) if c == BPF_ADD | BPF_X => Some((Some(if j.src == i.dst { i.src } else { j.src }), 0)),
-        (c, false) if c == BPF_ADD | BPF_K => Some((None, j.imm)),
-        (c, false) if c == BPF_SUB | BPF_K && j.imm != i32::MIN => Some((None, -j.imm)),
-        _ => None,
     }
 }
 
