@@ -406,17 +406,6 @@ fn memory_report() {
     );
 }
 
-fn mean_ns(group: &str, bench: &str) -> Option<f64> {
-    let path = format!("{}/criterion/{group}/{bench}/new/estimates.json", target_dir());
-    let text = std::fs::read_to_string(path).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    v["mean"]["point_estimate"].as_f64()
-}
-
-fn target_dir() -> String {
-    std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").to_string())
-}
-
 fn ratios() {
     println!("\nratios (ours / peer, below 1 is faster):");
     for (group, ours, peer) in [
@@ -432,7 +421,7 @@ fn ratios() {
     ] {
         // Criterion keeps "function/parameter" ids as nested folders.
         let (ours_dir, peer_dir) = (ours.to_string(), peer.to_string());
-        match (mean_ns(group, &ours_dir), mean_ns(group, &peer_dir)) {
+        match (common::mean_ns(group, &ours_dir), common::mean_ns(group, &peer_dir)) {
             (Some(a), Some(b)) if group.starts_with("prog_lookup") => println!(
                 "  {group}: {ours} {:.2} ns per lookup, {peer} {:.2} ns, ratio {:.2}",
                 a / PER_RUN as f64,
