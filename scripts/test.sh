@@ -42,6 +42,9 @@ fi
 
 cargo test --workspace "$@"
 
+# Every link in the documentation resolves, and none names a private item.
+RUSTDOCFLAGS="-D warnings" cargo doc -q --workspace --no-deps
+
 # The whole suite again under AddressSanitizer with leak detection, which
 # needs a nightly toolchain: a leak (objects keeping each other alive), a
 # use after free or an overflow fails the run.

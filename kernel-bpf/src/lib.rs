@@ -1,12 +1,12 @@
 //! The eBPF subsystem of rCore, against the generated [`abi`] types.
 //!
 //! `no_std` + `alloc`; locks from `spin`; everything the OS provides comes
-//! through [`Platform`], and [`hosted`] (feature `std`) implements it for a
+//! through [`Platform`], and `hosted` (feature `std`) implements it for a
 //! normal process.
 //!
 //! Modules, by the life of a program and its maps:
 //! - [`platform`]: the one way out to the OS (user memory, task, time,
-//!   CPUs, console, randomness), and [`hosted`], its implementation for a
+//!   CPUs, console, randomness), and `hosted`, its implementation for a
 //!   normal process;
 //! - [`map`]: the map types behind one [`Map`] trait, with a copying
 //!   syscall path and a pointer-returning helper path;

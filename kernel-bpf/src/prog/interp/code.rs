@@ -165,7 +165,7 @@ pub struct Op {
     /// The original opcode (for [`K::AluOther`]).
     pub code: u8,
     /// Jump or call target: always an index into the code (for
-    /// [`K::LdImm`], the index of its value in [`Code::wide`]).
+    /// [`K::LdImm`], the index of its value in `Code::wide`).
     pub target: u32,
     /// The immediate.
     pub imm: i32,

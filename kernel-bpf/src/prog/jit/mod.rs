@@ -18,8 +18,8 @@
 //! `hash_lookup`). The rest (tail calls, accesses the verifier could
 //! not prove outside the entry's region, legacy packet loads) goes
 //! through one slow path: the compiled code spills the registers into
-//! the run's [`RunCtx`] and calls [`slow`], which runs that instruction
-//! with the interpreter's own code ([`interp::slow_op`]), so both agree
+//! the run's [`RunCtx`] and calls `slow`, which runs that instruction
+//! with the interpreter's own code (`interp::slow_op`), so both agree
 //! by construction there.
 //!
 //! Compiled code is `extern "C" fn(cx, args, r10) -> r0`; a leaf program
@@ -562,7 +562,7 @@ pub struct Compiled {
 }
 
 /// Compiles a verified program for `arch`, its constants blinded with keys
-/// from the seed `blind` (see [`x86_64::compile`], [`riscv64::compile`]).
+/// from the seed `blind` (see each back end's `compile`).
 /// Any host writes riscv64 code; x86_64 code is written on x86_64 hosts.
 ///
 /// # Errors

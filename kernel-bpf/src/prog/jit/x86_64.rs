@@ -10,7 +10,7 @@
 //! moves, byte swaps), JMP and JMP32, 64-bit immediates, the loads,
 //! stores and atomics the verifier proved, loads inside the region r1
 //! pointed to at entry (checked inline), helper calls by an id in the code
-//! or in a register (straight to [`super::helper`], the arguments already
+//! or in a register (straight to `jit::helper`, the arguments already
 //! where the C convention wants them, through the address in the run's
 //! context), map lookups on maps known at load (an array's inline, a hash
 //! map's table searched inline or its lookup called directly), bpf-to-bpf

@@ -1,8 +1,8 @@
 //! The verifier, pass by pass as Linux's `bpf_check`:
 //!
-//! - [`cfg`]: the control-flow graph (subprograms, jump ranges, last
+//! - [`cfg`](mod@cfg): the control-flow graph (subprograms, jump ranges, last
 //!   instructions, reachability);
-//! - [`check`]: every path walked with the abstract state of [`state`]
+//! - `check`: every path walked with the abstract state of [`state`]
 //!   (registers as [`scalar`]s with [`tnum`]s, or typed pointers; stack
 //!   bytes; references), memory accesses checked against the regions and
 //!   the context rules of [`ctx`], helper calls against their prototypes;
