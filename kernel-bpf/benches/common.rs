@@ -45,3 +45,31 @@ pub fn mean_ns(group: &str, bench: &str) -> Option<f64> {
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;
     v["mean"]["point_estimate"].as_f64()
 }
+
+/// The processor's clock as this process sees it now, in GHz: the time of
+/// a chain of 64-bit multiplies and rotates, each waiting for the one
+/// before (3 cycles and 1 on the x86_64 cores of recent years, Intel's and
+/// AMD's alike; the rotate keeps the compiler from folding the multiplies).
+/// On a shared VM whose speed moves, a figure in time is this clock's as
+/// much as the code's; the benches print it beside their absolute goals.
+#[allow(dead_code)]
+pub fn clock_ghz() -> f64 {
+    const N: u64 = 20_000_000;
+    let mut x = std::hint::black_box(0x9e37_79b9_7f4a_7c15u64);
+    let t = Instant::now();
+    for _ in 0..N {
+        x = x.wrapping_mul(0x2545_f491_4f6c_dd1d).rotate_left(7);
+    }
+    let ns = t.elapsed().as_nanos() as f64;
+    std::hint::black_box(x);
+    4.0 * N as f64 / ns
+}
+
+/// Prints the clock at the run's start (`start`) and now.
+#[allow(dead_code)]
+pub fn report_clock(start: f64) {
+    println!(
+        "  clock (a chain of multiplies and rotates, 4 cycles a step): {start:.2} GHz at the start of this run, {:.2} GHz at its end",
+        clock_ghz()
+    );
+}

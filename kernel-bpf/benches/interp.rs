@@ -443,8 +443,10 @@ fn main() {
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))
         .configure_from_args();
+    let start = common::clock_ghz();
     benches(&mut c);
     compile_time(&mut c);
     c.final_summary();
     report();
+    common::report_clock(start);
 }

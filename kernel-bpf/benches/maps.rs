@@ -435,6 +435,7 @@ fn ratios() {
 }
 
 fn main() {
+    let start = common::clock_ghz();
     memory_report();
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
@@ -446,4 +447,5 @@ fn main() {
     syscall_path(&mut c);
     c.final_summary();
     ratios();
+    common::report_clock(start);
 }
