@@ -416,7 +416,7 @@ pub(super) fn compile(
     a.store(8, S6, ENTRY_RSP, SP);
 
     // The instruction at `pc` was compiled with the one before it (a null
-    // test an array lookup took as its branch, a sum one `add` computed).
+    // test a lookup took as its branch, a sum one `add` computed).
     let mut joined = false;
     for pc in 0..n {
         let func = layout.func_of(pc);
@@ -551,7 +551,9 @@ pub(super) fn compile(
                             }
                         }
                         Some(Lookup::Table(t)) => {
-                            if !hash_probe(&mut a, &mut keys, &t) {
+                            let test = null_test(insns, &shape.targets, pc);
+                            joined = test.is_some();
+                            if !hash_probe(&mut a, &mut keys, &t, test, &mut fixups) {
                                 return Err(bad(pc));
                             }
                         }
@@ -704,15 +706,22 @@ pub(super) fn compile(
     Ok(a.b)
 }
 
-/// `dst = v`, blinded when there are keys (t1 is the scratch for the key).
 /// `r0 = ` the value of the key r2 points to in the hash table `t`, or 0:
 /// the search of `HashMap::find` in machine code, as on x86_64 (see
 /// [`HashTable`]), using only registers a call clobbers. RISC-V orders a
 /// load before a load whose address depends on it, but not two loads of
 /// one slot: `fence r, r` orders the meta word before the key, and the key
 /// before the sequence number's second reading, as the Rust search's
-/// acquire loads and fence do. False if a jump does not reach.
-fn hash_probe(a: &mut Asm, keys: &mut Keys, t: &HashTable) -> bool {
+/// acquire loads and fence do. With the next instruction's `test` of r0
+/// (see [`null_test`]), the search goes the test's way itself (its jumps
+/// to instructions join `fixups`). False if a jump does not reach.
+fn hash_probe(
+    a: &mut Asm,
+    keys: &mut Keys,
+    t: &HashTable,
+    test: Option<(bool, Target)>,
+    fixups: &mut Vec<(usize, Target)>,
+) -> bool {
     // a2 = the key's word, a3 = its bucket.
     a.load(t.key_size, A2, A1, 0);
     a.li(T0, t.mult as i64);
@@ -766,7 +775,22 @@ fn hash_probe(a: &mut Asm, keys: &mut Keys, t: &HashTable) -> bool {
     let moved = a.branch(BNE, T0, A3);
     let none = a.here();
     a.addi(A5, ZERO, 0);
+    // Missing: the test's way for null, else on; found: on, or the test's
+    // way for not null.
+    match test {
+        Some((true, t)) => {
+            let p = a.jal(ZERO);
+            fixups.push((p, t));
+        }
+        Some((false, t)) => fixups.push((found, t)),
+        None => {}
+    }
     let done = a.here();
+    let found_to = if matches!(test, Some((false, _))) {
+        None
+    } else {
+        Some((found, done))
+    };
     [
         (changed, retry),
         (dead, next),
@@ -777,12 +801,13 @@ fn hash_probe(a: &mut Asm, keys: &mut Keys, t: &HashTable) -> bool {
         (back_unlocked, walk),
         (nothing, none),
         (moved, retry),
-        (found, done),
     ]
     .into_iter()
+    .chain(found_to)
     .all(|(at, to)| a.patch(at, to))
 }
 
+/// `dst = v`, blinded when there are keys (t1 is the scratch for the key).
 fn imm64(a: &mut Asm, keys: &mut Keys, dst: u8, v: u64) {
     match keys.next() {
         Some(k) => {
