@@ -819,17 +819,27 @@ fn jump_to_test_runs<S: Sys + Clone + 'static>(sys: &S) -> [[u32; 2]; 2] {
     })
 }
 
-#[test]
-fn a_null_test_another_path_reaches_is_kept() {
-    let want = [[1008, 0], [2008, 0]];
+/// `want` from `hosted` compiled and interpreted, and from `linux` on the
+/// real bpf(2) (skipped, with the reason, where it is refused): one
+/// generic `runs` function passed as both.
+fn same_compiled_interpreted_and_on_linux<T: PartialEq + std::fmt::Debug>(
+    want: T,
+    hosted: impl Fn(&Process) -> T,
+    linux: impl Fn(&Syscall) -> T,
+) {
     let sys = Process::new(1);
-    assert_eq!(jump_to_test_runs(&sys), want, "compiled");
+    assert_eq!(hosted(&sys), want, "compiled");
     sys.bpf.use_jit(false);
-    assert_eq!(jump_to_test_runs(&sys), want, "interpreted");
+    assert_eq!(hosted(&sys), want, "interpreted");
     match Syscall::probe() {
-        Ok(linux) => assert_eq!(jump_to_test_runs(&linux), want, "Linux"),
+        Ok(l) => assert_eq!(linux(&l), want, "Linux"),
         Err(why) => println!("SKIP the Linux half: {why}"),
     }
+}
+
+#[test]
+fn a_null_test_another_path_reaches_is_kept() {
+    same_compiled_interpreted_and_on_linux([[1008, 0], [2008, 0]], jump_to_test_runs, jump_to_test_runs);
 }
 
 /// A lookup on two paths, the one jumped to when the packet is longer
@@ -877,13 +887,5 @@ fn two_path_runs<S: Sys + Clone + 'static>(sys: &S) -> [[u32; 2]; 2] {
 /// their own key, whether the jump lands in the setup or after it.
 #[test]
 fn a_key_pointer_set_on_two_paths_is_followed_on_both() {
-    let want = [[50, 60], [50, 60]];
-    let sys = Process::new(1);
-    assert_eq!(two_path_runs(&sys), want, "compiled");
-    sys.bpf.use_jit(false);
-    assert_eq!(two_path_runs(&sys), want, "interpreted");
-    match Syscall::probe() {
-        Ok(linux) => assert_eq!(two_path_runs(&linux), want, "Linux"),
-        Err(why) => println!("SKIP the Linux half: {why}"),
-    }
+    same_compiled_interpreted_and_on_linux([[50, 60], [50, 60]], two_path_runs, two_path_runs);
 }

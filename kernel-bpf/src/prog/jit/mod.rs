@@ -381,10 +381,14 @@ impl ArgSetup {
 }
 
 /// The test of r0 against null right after the lookup at `pc` (`if r0
-/// == 0` or `if r0 != 0`, which no jump lands on), if there is one:
-/// whether it jumps on null, and where. The compiled lookup takes it as
-/// its own branch: it knows which way it went without testing r0.
-fn null_test(insns: &[Insn], targets: &[bool], pc: usize) -> Option<(bool, Target)> {
+/// == 0` or `if r0 != 0`, which no jump lands on), where the lookup is
+/// machine code (an array's, a hash table's search): whether it jumps on
+/// null, and where. The compiled lookup takes it as its own branch: it
+/// knows which way it went without testing r0.
+fn null_test(insns: &[Insn], targets: &[bool], lookups: &Lookups, pc: usize) -> Option<(bool, Target)> {
+    if !matches!(lookups.get(pc), Some(Lookup::Array(_) | Lookup::Table(_))) {
+        return None;
+    }
     let i = insns.get(pc + 1)?;
     let k = i.class() == BPF_JMP && i.code & BPF_SRC_MASK == BPF_K && i.dst == 0 && i.imm == 0;
     let null = match i.code & BPF_OP_MASK {

@@ -504,6 +504,10 @@ pub(super) fn compile(
                     a.addi(S5, S5, -(MAX_BPF_STACK as i32));
                 }
                 CALL if lookups.get(pc).is_some() => {
+                    // The next instruction's test of r0, where the lookup
+                    // takes it as its own branch.
+                    let test = null_test(insns, &shape.targets, lookups, pc);
+                    joined = test.is_some();
                     // A key the lookup reads from the stack itself: its
                     // address, where r2 would have it.
                     if let Some(off) = setup.key_at(pc) {
@@ -517,11 +521,7 @@ pub(super) fn compile(
                             // the size, else 0 (as Linux's
                             // `array_index_nospec`): where the processor
                             // runs on before the branch is resolved, it
-                            // still reads inside the array. Where the next
-                            // instruction tests r0 against null, the lookup
-                            // takes that test as its own branch.
-                            let test = null_test(insns, &shape.targets, pc);
-                            joined = test.is_some();
+                            // still reads inside the array.
                             a.load(4, A5, A1, 0);
                             a.li(T0, v.max_entries.into());
                             // Found: over the next two.
@@ -551,8 +551,6 @@ pub(super) fn compile(
                             }
                         }
                         Some(Lookup::Table(t)) => {
-                            let test = null_test(insns, &shape.targets, pc);
-                            joined = test.is_some();
                             if !hash_probe(&mut a, &mut keys, &t, test, &mut fixups) {
                                 return Err(bad(pc));
                             }

@@ -834,7 +834,7 @@ pub(super) fn compile(
                     a.op_ri(5, true, RBP, MAX_BPF_STACK as i32);
                 }
                 CALL if lookups.get(pc).is_some() => {
-                    let test = null_test(insns, &shape.targets, pc);
+                    let test = null_test(insns, &shape.targets, lookups, pc);
                     joined = test.is_some();
                     // Where a lookup that finds nothing goes, r0 = 0: the
                     // test's way for null, else on.
@@ -874,14 +874,10 @@ pub(super) fn compile(
                                 imm64(&mut a, &mut keys, RDI, m);
                             }
                             a.call_mem(R12, LOOKUP_FN);
-                            if let Some((null, t)) = test {
-                                a.op_rr(0x85, true, RAX, RAX);
-                                branch(&mut a, &places, &mut fixups, Some(if null { CC_E } else { CC_NE }), t);
-                            }
                         }
                     }
                     // Found, where the test jumps on that.
-                    if let (Some((false, t)), Some(Lookup::Array(_) | Lookup::Table(_))) = (test, lookups.get(pc)) {
+                    if let Some((false, t)) = test {
                         branch(&mut a, &places, &mut fixups, None, t);
                     }
                 }
