@@ -73,3 +73,25 @@ pub fn report_clock(start: f64) {
         clock_ghz()
     );
 }
+
+/// Criterion's means of ours measured straight before the peer
+/// (`group/before`) and straight after it (`group/after`), against the
+/// peer's (`group/peer`), per `per` units: the ratio of their mean to the
+/// peer's (ours at the moment the peer was measured, wherever this
+/// machine's speed drifts steadily), and each apart (how far it drifted).
+/// `None` where an estimate is missing.
+#[allow(dead_code)]
+pub fn around(group: &str, before: &str, after: &str, peer: &str, per: f64, unit: &str) -> Option<f64> {
+    let (b, a, p) = (mean_ns(group, before)?, mean_ns(group, after)?, mean_ns(group, peer)?);
+    let ours = (b + a) / 2.0;
+    println!(
+        "  {group}: ours measured before and after {peer} (A, B, A): {:.3} and {:.3} {unit}, {peer} {:.3}: ratio of means {:.2} ({:.2} and {:.2} apart)",
+        b / per,
+        a / per,
+        p / per,
+        ours / p,
+        b / p,
+        a / p
+    );
+    Some(ours / p)
+}

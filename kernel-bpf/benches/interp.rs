@@ -239,6 +239,8 @@ fn benches(c: &mut Criterion) {
             }
         }
         g.bench_function("rbpf-jit", |b| b.iter(|| black_box(rbpf_jit())));
+        // Ours once more, straight after rbpf's JIT (A, B, A again).
+        g.bench_function("kernel-bpf-jit-after", |b| b.iter(|| black_box(run_jit())));
         if *name == "c_map" {
             // The helpers the map loop calls, called from a Rust loop: the
             // part of both interpreters' time that is not interpretation.
@@ -379,6 +381,22 @@ fn report() {
                 ),
                 _ => println!("  {group}: no estimate"),
             }
+        }
+    }
+    println!("results of the JITs measured around rbpf's:");
+    for (group, per, unit) in [
+        ("a_loop", executed, "ns per instruction"),
+        ("b_straight", 1.0, "ns per run"),
+        ("c_map", 1.0, "ns per run"),
+    ] {
+        // Straight before rbpf's JIT: ours again after Linux's, where
+        // that ran.
+        let before = match common::mean_ns(group, "kernel-bpf-jit-again") {
+            Some(_) => "kernel-bpf-jit-again",
+            None => "kernel-bpf-jit",
+        };
+        if common::around(group, before, "kernel-bpf-jit-after", "rbpf-jit", per, unit).is_none() {
+            println!("  {group}: no estimates around rbpf-jit");
         }
     }
     if let (Some(c), Some(t)) = (
