@@ -521,16 +521,19 @@ fn compiled_hash_lookups_match_the_interpreter_and_linux_for_every_key_size() {
         probe_case::<8, 8>(l, t, flags);
         probe_case::<16, 8>(l, t, flags);
     }
-    // Slots of 40 and 64 bytes (the search addresses slots of a power of
-    // two bytes by shifts, others by multiplies), and larger.
+    // Slots of 24 bytes (keys of at most 4 bytes share the head's word),
+    // 32 and 64 (the search addresses slots of a power of two bytes by
+    // shifts, of 3, 5 or 9 words by a `lea`, others by multiplies), and
+    // larger (120, and 72: 9 words).
     for flags in [0, user_bindings::abi::BPF_F_NO_PREALLOC] {
         probe_case::<4, 16>(l, MapType::Hash, flags);
         probe_case::<8, 40>(l, MapType::Hash, flags);
         probe_case::<2, 100>(l, MapType::Hash, flags);
+        probe_case::<4, 56>(l, MapType::Hash, flags);
     }
     if linux.is_some() {
         println!(
-            "hash lookups: 24 map shapes, each tested both ways, agree compiled, blinded, interpreted and on Linux"
+            "hash lookups: 26 map shapes, each tested both ways, agree compiled, blinded, interpreted and on Linux"
         );
     }
 }
@@ -538,9 +541,10 @@ fn compiled_hash_lookups_match_the_interpreter_and_linux_for_every_key_size() {
 /// Keys of one bucket (found with the map's own hash, from the table the
 /// compiled search is given), seven in its chain and one never inserted:
 /// each is found, or not, wherever it is in the chain (the straight path
-/// reads the first three entries, the full search the rest), as by the
-/// interpreter, before and after one in the middle is deleted; in slots
-/// addressed by shifts (32 bytes) and by multiplies (40).
+/// reads the first two entries, the full search the rest), as by the
+/// interpreter, before and after one in the middle is deleted; with keys
+/// in the head's word (4 bytes) and after it (8), in slots addressed by
+/// shifts (32 bytes) and by multiplies (24 and 40).
 #[test]
 fn compiled_hash_lookups_find_keys_anywhere_in_a_chain() {
     use kernel_bpf::prog::jit::{Lookup, Lookups};
@@ -601,6 +605,7 @@ fn compiled_hash_lookups_find_keys_anywhere_in_a_chain() {
             (4, 8, case::<4, 8>(true, jne), case::<4, 8>(false, jne)),
             (4, 16, case::<4, 16>(true, jne), case::<4, 16>(false, jne)),
             (8, 8, case::<8, 8>(true, jne), case::<8, 8>(false, jne)),
+            (8, 16, case::<8, 16>(true, jne), case::<8, 16>(false, jne)),
         ] {
             assert_eq!(
                 interpreted, want,

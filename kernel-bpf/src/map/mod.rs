@@ -19,10 +19,7 @@ mod ringbuf;
 pub(crate) mod slab;
 mod stack_trace;
 
-pub(crate) use hash::{
-    HashMap, INDEX as HASH_INDEX, KEY_AT as HASH_KEY_AT, LOCK as HASH_LOCK, META_AT as HASH_META_AT,
-    NULLS as HASH_NULLS, VALUE_AT as HASH_VALUE_AT,
-};
+pub(crate) use hash::{HashMap, INDEX as HASH_INDEX, LOCK as HASH_LOCK, META_AT as HASH_META_AT, NULLS as HASH_NULLS};
 pub use map_in_map::{is_map_in_map, MapInMap};
 pub use perf_event_array::PerfEventArray;
 pub use prog_array::{ProgArray, ProgEntry};
@@ -237,9 +234,10 @@ pub struct ArrayValues {
 /// and bit 30 ends a chain (the low bits then name the chain's bucket:
 /// another means start over). At byte 8 of a slot is its meta word (its
 /// sequence number in the low half, odd while the slot is not live; the
-/// next entry in the high half), at byte 16 the key word, at byte 24 the
-/// value. A reader whose key matches starts over if the sequence
-/// number changed since it read the meta word.
+/// next entry in the high half); the key is at `key_at` (a key of 1, 2 or
+/// 4 bytes at byte 4, zero-extended to 4 bytes; an 8-byte key at byte
+/// 16), the value at `value_at`. A reader whose key matches starts over
+/// if the sequence number changed since it read the meta word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HashTable {
     /// The hash's multiplier (odd) and shift.
@@ -254,6 +252,11 @@ pub struct HashTable {
     pub slot_count: u32,
     /// The key's size: 1, 2, 4 or 8.
     pub key_size: u8,
+    /// The key's byte offset in a slot: 4 bytes there (zero-extended) for
+    /// a key of 1, 2 or 4, else 8.
+    pub key_at: i32,
+    /// The value's byte offset in a slot.
+    pub value_at: i32,
 }
 
 /// Checks a BPF_MAP_CREATE attr and makes the map.

@@ -20,7 +20,7 @@ use super::{
     FAST_END8, FAST_LO, HELPER, HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
 };
 use crate::error::{Error, Result};
-use crate::map::{HashTable, HASH_INDEX, HASH_KEY_AT, HASH_LOCK, HASH_META_AT, HASH_NULLS, HASH_VALUE_AT};
+use crate::map::{HashTable, HASH_INDEX, HASH_LOCK, HASH_META_AT, HASH_NULLS};
 use crate::prog::insn::Insn;
 use crate::prog::insn::*;
 use abi::*;
@@ -742,7 +742,8 @@ fn hash_probe(
     // Not live (odd sequence number), or another key: the next entry.
     a.i(1, T3, 7, T1, OP_IMM);
     let dead = a.branch(BNE, T1, ZERO);
-    a.load(8, T1, T2, HASH_KEY_AT);
+    // (A slot's key: 8 bytes where it is that long, else 4, zero-extended.)
+    a.load(if t.key_size == 8 { 8 } else { 4 }, T1, T2, t.key_at);
     let other = a.branch(BNE, T1, A2);
     // The key: unless the slot changed meanwhile (its sequence number
     // sign-extended on both sides), its value.
@@ -750,7 +751,7 @@ fn hash_probe(
     a.i(HASH_META_AT, T2, 2, T1, LOAD);
     a.sext32(A5, T3);
     let changed = a.branch(BNE, T1, A5);
-    a.addi(A5, T2, HASH_VALUE_AT);
+    a.addi(A5, T2, t.value_at);
     let found = a.jal(ZERO);
     let next = a.here();
     a.srli(T0, T3, 32);

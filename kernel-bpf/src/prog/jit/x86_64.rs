@@ -29,7 +29,7 @@ use super::{
     FAST_END8, FAST_LO, HELPER, HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
 };
 use crate::error::{Error, Result};
-use crate::map::{HashTable, HASH_INDEX, HASH_KEY_AT, HASH_LOCK, HASH_META_AT, HASH_NULLS, HASH_VALUE_AT};
+use crate::map::{HashTable, HASH_INDEX, HASH_LOCK, HASH_META_AT, HASH_NULLS};
 use crate::prog::insn::Insn;
 use crate::prog::insn::*;
 use abi::*;
@@ -1034,6 +1034,32 @@ fn imm64(a: &mut Asm, keys: &mut Keys, dst: u8, v: u64) {
     }
 }
 
+/// How the hash search addresses a table's slots: as a slot's number in
+/// words, scaled by 8 in the address, where that is a shift away (slots
+/// of 8 to 64 bytes, a power of two: `Shift` by so many bits) or one `lea`
+/// (slots of 3, 5 or 9 words: the number plus itself shifted by so many
+/// bits), not a multiply on the way to the misses; other slots by their
+/// byte offset, a multiply.
+#[derive(Clone, Copy)]
+enum Units {
+    Shift(u8),
+    Lea(u8),
+    Bytes,
+}
+
+impl Units {
+    fn of(slot_bytes: u32) -> Units {
+        let words = slot_bytes / 8;
+        if slot_bytes.is_power_of_two() && (8..=64).contains(&slot_bytes) {
+            Units::Shift(words.trailing_zeros() as u8)
+        } else if slot_bytes % 8 == 0 && matches!(words, 3 | 5 | 9) {
+            Units::Lea((words - 1).trailing_zeros() as u8)
+        } else {
+            Units::Bytes
+        }
+    }
+}
+
 /// `r0 = ` the value of the key at `[kb + ko]` (where r2 points) in the
 /// hash table `t`, or 0 and to `none`:
 /// the search of `HashMap::find` in machine code (see [`HashTable`]),
@@ -1050,28 +1076,31 @@ fn imm64(a: &mut Asm, keys: &mut Keys, dst: u8, v: u64) {
 /// rest (a chain's end, a locked head, a key third or later, a dead slot,
 /// a missing key) is the full search, in the cold code.
 fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb, ko): (u8, i32), none: Target) {
-    // r11 = the key's word (at `[kb + ko]`), rdx = its bucket.
+    // r11 = the key's word (at `[kb + ko]`), rdx = its bucket. A slot's
+    // key compares as 8 bytes where it is that long, else as 4.
     a.load(t.key_size, R11, kb, ko);
+    let wide_key = t.key_size == 8;
     a.mov_imm64(RDX, t.mult);
     a.imul_rr(true, RDX, R11);
-    // Slots of 8 to 64 bytes, a power of two, are addressed as a number
-    // times the slot's words, scaled by 8 in the address (shifts, not
-    // multiplies, on the way to the misses); others by their offset.
-    let k = (t.slot_bytes.is_power_of_two() && (8..=64).contains(&t.slot_bytes))
-        .then(|| t.slot_bytes.trailing_zeros() as u8 - 3);
-    // rsi = the first slot; rdx = the bucket times the slot's words
-    // (scaled) or bytes, and the address of the bucket's slot (which holds
-    // its head).
+    let units = Units::of(t.slot_bytes);
+    // rsi = the first slot; rdx = the bucket in `units` (scaled by 8 in
+    // the address, but for bytes), and the address of the bucket's slot
+    // (which holds its head).
     imm64(a, keys, RSI, t.slots);
-    let head = match k {
-        Some(k) => {
+    let head = match units {
+        Units::Shift(k) => {
             a.shift_imm(5, true, RDX, t.shift - k);
             if k > 0 {
                 a.op_ri(4, true, RDX, -(1 << k));
             }
             (RSI, RDX, 3, 0)
         }
-        None => {
+        Units::Lea(s) => {
+            a.shift_imm(5, true, RDX, t.shift);
+            a.lea_index(RDX, RDX, RDX, s);
+            (RSI, RDX, 3, 0)
+        }
+        Units::Bytes => {
             a.shift_imm(5, true, RDX, t.shift);
             a.imul_ri(true, RDX, RDX, t.slot_bytes as i32);
             (RSI, RDX, 0, 0)
@@ -1079,13 +1108,17 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
     };
     // The slot of the entry in `e` (`spare` a free register): the index
     // register and scale of its address.
-    let slot = |a: &mut Asm, e: u8, spare: u8| match k {
-        Some(0) => (e, 3),
-        Some(k) => {
+    let slot = |a: &mut Asm, e: u8, spare: u8| match units {
+        Units::Shift(0) => (e, 3),
+        Units::Shift(k) => {
             a.lea_scaled(spare, e, k);
             (spare, 3)
         }
-        None => {
+        Units::Lea(s) => {
+            a.lea_index(spare, e, e, s);
+            (spare, 3)
+        }
+        Units::Bytes => {
             a.imul_ri(true, spare, e, t.slot_bytes as i32);
             (spare, 0)
         }
@@ -1113,19 +1146,19 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
     // word) where its key is the key, else the second.
     let second = slot(a, R9, R10);
     a.op_index(0x8b, true, RAX, at(second, HASH_META_AT));
-    a.op_index(0x3b, true, R11, at(first, HASH_KEY_AT));
+    a.op_index(0x3b, wide_key, R11, at(first, t.key_at));
     a.cmov(CC_E, second.0, first.0);
     a.cmov(CC_E, RAX, R8);
     let chosen = second;
     // Not the key (in neither), or not live (odd sequence number): the
     // full search. The key: unless the slot changed meanwhile, its value.
-    a.op_index(0x3b, true, R11, at(chosen, HASH_KEY_AT));
+    a.op_index(0x3b, wide_key, R11, at(chosen, t.key_at));
     let other = a.jump(Some(CC_NE));
     a.test_ri(false, RAX, 1);
     let dead = a.jump(Some(CC_NE));
     a.op_index(0x3b, false, RAX, at(chosen, HASH_META_AT));
     a.jump_back(Some(CC_NE), retry);
-    a.op_index(0x8d, true, RAX, at(chosen, HASH_VALUE_AT));
+    a.op_index(0x8d, true, RAX, at(chosen, t.value_at));
     let done = a.here();
 
     // The full search: from the head, each entry in turn.
@@ -1144,11 +1177,11 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
     // Not live, or another key: the next entry.
     c.test_ri(false, R8, 1);
     let dead = c.jump(Some(CC_NE));
-    c.op_index(0x3b, true, R11, at(s, HASH_KEY_AT));
+    c.op_index(0x3b, wide_key, R11, at(s, t.key_at));
     let other = c.jump(Some(CC_NE));
     c.op_index(0x3b, false, R8, at(s, HASH_META_AT));
     c.jump_back(Some(CC_NE), full);
-    c.op_index(0x8d, true, RAX, at(s, HASH_VALUE_AT));
+    c.op_index(0x8d, true, RAX, at(s, t.value_at));
     cold.back(None, done);
     let c = &mut cold.a;
     let next = c.here();
@@ -1167,10 +1200,11 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
     c.test_ri(false, RCX, HASH_NULLS as i32);
     let nothing = c.jump(Some(CC_E));
     c.op_ri(4, false, RCX, HASH_INDEX as i32);
-    match k {
-        Some(0) => {}
-        Some(k) => c.shift_imm(4, false, RCX, k),
-        None => c.imul_ri(true, RCX, RCX, t.slot_bytes as i32),
+    match units {
+        Units::Shift(0) => {}
+        Units::Shift(k) => c.shift_imm(4, false, RCX, k),
+        Units::Lea(s) => c.lea_index(RCX, RCX, RCX, s),
+        Units::Bytes => c.imul_ri(true, RCX, RCX, t.slot_bytes as i32),
     }
     c.op_rr(0x39, true, RCX, RDX);
     c.jump_back(Some(CC_NE), full);
