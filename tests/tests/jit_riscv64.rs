@@ -257,8 +257,8 @@ fn decodes(dir: &std::path::Path, code: &[u8], ext: Extensions) {
 /// `hash`), folding each found value (or 1) into r0; each lookup three
 /// ways: r0 tested after another instruction, and tested straight after
 /// (`if r0 == 0`, `if r0 != 0`: the test a compiled lookup takes as its
-/// own branch).
-fn lookups_program(array: u32, hash: u32) -> Vec<kernel_bpf::prog::insn::Insn> {
+/// own branch). The hash map's keys are `u64` with `key8`, else `u32`.
+fn lookups_program(array: u32, hash: u32, key8: bool) -> Vec<kernel_bpf::prog::insn::Insn> {
     use kernel_bpf::prog::insn::Insn;
     let i = |code: u8, dst: u8, src: u8, off: i16, imm: i32| Insn {
         code,
@@ -278,13 +278,17 @@ fn lookups_program(array: u32, hash: u32) -> Vec<kernel_bpf::prog::insn::Insn> {
         (hash, 7),
         (hash, 64),
     ] {
+        let at = if map == hash && key8 { -8 } else { -4 };
         for way in 0..3 {
             p.extend([
-                i(0x62, 10, 0, -4, key), // *(u32 *)(r10 - 4) = key
+                match at {
+                    -8 => i(0x7a, 10, 0, -8, key), // *(u64 *)(r10 - 8) = key
+                    _ => i(0x62, 10, 0, -4, key),  // *(u32 *)(r10 - 4) = key
+                },
                 i(0x18, 1, 1, 0, map as i32),
                 i(0, 0, 0, 0, 0), // r1 = map
                 i(0xbf, 2, 10, 0, 0),
-                i(0x07, 2, 0, 0, -4), // r2 = r10 - 4
+                i(0x07, 2, 0, 0, at), // r2 = r10 + at
                 i(0x85, 0, 0, 0, 1),  // call bpf_map_lookup_elem
             ]);
             p.extend(match way {
@@ -325,18 +329,23 @@ fn lookups_program(array: u32, hash: u32) -> Vec<kernel_bpf::prog::insn::Insn> {
 /// qemu-riscv64 the r0 the hosted kernel gives on real maps of the
 /// runner's contents, compiled (x86_64) and interpreted; plain, blinded,
 /// and with Zba and Zbb. The hash map's keys are `u32` (in the slot's
-/// head word) and its values one word (24-byte slots, addressed by a
-/// multiply) and two (32-byte slots, by a shift).
+/// head word, compared as 4 bytes) with values of one word (24-byte slots,
+/// addressed by a multiply, or with Zba two `shNadd`) and two (32-byte
+/// slots, by a shift), and `u64` (a word of their own, compared as 8
+/// bytes) with values of one word (32-byte slots) and two (40).
 #[test]
 fn map_lookups_match_the_hosted_kernel_under_qemu_riscv64() {
-    lookups_match("lookups", |v| v, 24);
-    lookups_match("lookups-wide", |v| [v, !v], 32);
+    lookups_match::<u32, _>("lookups", |v| v, 24);
+    lookups_match::<u32, _>("lookups-wide", |v| [v, !v], 32);
+    lookups_match::<u64, _>("lookups-key8", |v| v, 32);
+    lookups_match::<u64, _>("lookups-key8-wide", |v| [v, !v], 40);
 }
 
-/// The test above with hash values `value(first word)` in slots of
-/// `slot_bytes`.
-fn lookups_match<V>(name: &str, value: fn(u64) -> V, slot_bytes: u32)
+/// The test above with hash keys of type `K` and values `value(first
+/// word)` in slots of `slot_bytes`.
+fn lookups_match<K, V>(name: &str, value: fn(u64) -> V, slot_bytes: u32)
 where
+    K: From<u32> + zerocopy::IntoBytes + zerocopy::FromBytes + zerocopy::Immutable,
     V: zerocopy::IntoBytes + zerocopy::FromBytes + zerocopy::Immutable,
 {
     use kernel_bpf::map::{ArrayValues, HashTable};
@@ -350,32 +359,25 @@ where
     };
     let sys = Process::new(1);
     let array: Array<Process, u64> = Array::create(&sys, 64).unwrap();
-    let hash: HashMap<Process, u32, V> = HashMap::create(&sys, 64).unwrap();
+    let hash: HashMap<Process, K, V> = HashMap::create(&sys, 64).unwrap();
     for k in 0..64u32 {
         let v = 3 * u64::from(k) + 1;
         array.set(k, &v, 0).unwrap();
         if k % 2 == 0 {
-            hash.insert(&k, &value(v), 0).unwrap();
+            hash.insert(&K::from(k), &value(v), 0).unwrap();
         }
     }
     let (afd, hfd) = (array.map().fd().raw(), hash.map().fd().raw());
-    let prog = lookups_program(afd, hfd);
+    let prog = lookups_program(afd, hfd, std::mem::size_of::<K>() == 8);
     let bytes = kernel_bpf::prog::insn::encode(&prog);
     let abi_prog: Vec<abi::Insn> = bytes
         .chunks(8)
         .map(|c| abi::Insn::read_from_bytes(c).unwrap())
         .collect();
-    let hosted = |jit: bool| {
-        sys.bpf.use_jit(jit);
-        let p = Program::load(&sys, abi::ProgType::SocketFilter, &abi_prog, "GPL").unwrap();
-        p.test_run(&[0u8; 60], 1).unwrap().retval
-    };
-    let (compiled, interpreted) = (hosted(true), hosted(false));
-    assert_eq!(compiled, interpreted, "x86_64 JIT and interpreter");
     // The lookups the loader plans on the real maps (the hash map's table
-    // searched in machine code), moved to the runner's copies: the array's
-    // values at VALUES, the hash map at HASH_MAP (its lookup served by the
-    // runner) or its table copied to TABLE.
+    // searched in machine code), moved below to the runner's copies: the
+    // array's values at VALUES, the hash map at HASH_MAP (its lookup served
+    // by the runner) or its table copied to TABLE.
     let maps = vec![sys.bpf.map(afd).unwrap(), sys.bpf.map(hfd).unwrap()];
     let call_map: Vec<Option<u16>> = (0..prog.len())
         .map(|pc| (prog[pc].code == 0x85).then(|| u16::from(prog[pc - 4].imm as u32 == hfd)))
@@ -390,6 +392,25 @@ where
     else {
         panic!("the hash map's lookups are planned as a table search");
     };
+    // With u64 keys, a key in the chain of the missing key 64 that agrees
+    // with it in its low 4 bytes: a search comparing only 4 bytes of a key
+    // would take it for 64.
+    if std::mem::size_of::<K>() == 8 {
+        let bucket = |k: u64| k.wrapping_mul(real.mult) >> real.shift;
+        let decoy = (1u64..)
+            .map(|h| h << 32 | 64)
+            .find(|&d| bucket(d) == bucket(64))
+            .unwrap();
+        let k = K::read_from_bytes(&decoy.to_ne_bytes()).unwrap();
+        hash.insert(&k, &value(5), 0).unwrap();
+    }
+    let hosted = |jit: bool| {
+        sys.bpf.use_jit(jit);
+        let p = Program::load(&sys, abi::ProgType::SocketFilter, &abi_prog, "GPL").unwrap();
+        p.test_run(&[0u8; 60], 1).unwrap().retval
+    };
+    let (compiled, interpreted) = (hosted(true), hosted(false));
+    assert_eq!(compiled, interpreted, "x86_64 JIT and interpreter");
     assert_eq!(real.slot_bytes, slot_bytes, "the slots of this case's hash map");
     let table_bytes = real.slot_count as usize * real.slot_bytes as usize;
     // SAFETY: the table's address is of the hash map `maps` holds, its

@@ -231,8 +231,17 @@ impl Asm {
 
     /// `rd = base + index * bytes` (`rd` not `base`; `tmp` a scratch): a
     /// shift and an add, or Zba's one `shNadd`, where `bytes` is a power of
-    /// two (a hash table's slots, most arrays' values); else a multiply.
+    /// two (a hash table's slots, most arrays' values); with Zba, two
+    /// `shNadd` where it is 3, 5 or 9 words (`index` plus itself shifted,
+    /// then that times 8 plus `base`: a `u32 -> u64` hash map's 24-byte
+    /// slots); else a multiply.
     fn index_addr(&mut self, rd: u8, base: u8, index: u8, bytes: u64, tmp: u8) {
+        if self.ext.zba && matches!(bytes, 24 | 40 | 72) {
+            let s = (bytes / 8 - 1).trailing_zeros();
+            self.r(0x10, index, index, 2 * s, tmp, OP);
+            self.r(0x10, base, tmp, 6, rd, OP);
+            return;
+        }
         if !bytes.is_power_of_two() {
             self.li(tmp, bytes as i64);
             self.r(1, tmp, index, 0, rd, OP);
