@@ -136,7 +136,6 @@ struct Slot<'a> {
     base: usize,
     /// The key's words after the meta word (0 for a short key).
     kw: usize,
-    short: bool,
     stride: usize,
 }
 
@@ -167,7 +166,7 @@ impl Slot<'_> {
     #[inline]
     fn key_is(&self, word: Option<u64>, key: &[u8]) -> bool {
         match word {
-            Some(w) if self.short => (self.head_word().load(Ordering::Relaxed) >> 32) as u32 == short(w),
+            Some(w) if self.kw == 0 => (self.head_word().load(Ordering::Relaxed) >> 32) as u32 == short(w),
             Some(w) => self.w.word(self.base + KEY).load(Ordering::Relaxed) == w,
             None => self.w.equals(self.base + KEY, key),
         }
@@ -176,7 +175,7 @@ impl Slot<'_> {
         self.w.word(self.base + HEAD)
     }
     fn read_key(&self, out: &mut [u8]) {
-        if self.short {
+        if self.kw == 0 {
             let k = (self.head_word().load(Ordering::Relaxed) >> 32) as u32;
             out.copy_from_slice(&k.to_ne_bytes()[..out.len()]);
         } else {
@@ -186,7 +185,7 @@ impl Slot<'_> {
     /// (The owner's: the head word's low half is the bucket's, which its
     /// writer may change meanwhile, so the key goes in with an xor.)
     fn write_key(&self, key: &[u8]) {
-        if self.short {
+        if self.kw == 0 {
             let old = self.head_word().load(Ordering::Relaxed) >> 32;
             let new = u64::from(short(super::slab::pack(key)));
             self.head_word().fetch_xor((old ^ new) << 32, Ordering::Relaxed);
@@ -463,7 +462,6 @@ impl HashMap {
             w,
             base,
             kw: self.key_words,
-            short: self.key_words == 0,
             stride: self.stride,
         })
     }
