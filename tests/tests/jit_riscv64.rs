@@ -331,12 +331,14 @@ fn lookups_program(array: u32, hash: u32, key8: bool) -> Vec<kernel_bpf::prog::i
 /// and with Zba and Zbb. The hash map's keys are `u32` (in the slot's
 /// head word, compared as 4 bytes) with values of one word (24-byte slots,
 /// addressed by a multiply, or with Zba two `shNadd`) and two (32-byte
-/// slots, by a shift), and `u64` (a word of their own, compared as 8
-/// bytes) with values of one word (32-byte slots) and two (40).
+/// slots, by a shift) and seven (72-byte slots: 9 words), and `u64` (a
+/// word of their own, compared as 8 bytes) with values of one word
+/// (32-byte slots) and two (40).
 #[test]
 fn map_lookups_match_the_hosted_kernel_under_qemu_riscv64() {
     lookups_match::<u32, _>("lookups", |v| v, 24);
     lookups_match::<u32, _>("lookups-wide", |v| [v, !v], 32);
+    lookups_match::<u32, _>("lookups-9-words", |v| [v, !v, 1, 2, 3, 4, 5], 72);
     lookups_match::<u64, _>("lookups-key8", |v| v, 32);
     lookups_match::<u64, _>("lookups-key8-wide", |v| [v, !v], 40);
 }
