@@ -433,22 +433,18 @@ fn report() {
         ),
         (a, b) => println!("  Linux JIT: {a:?} {b:?}"),
     }
-    if let (Some(j), Some(again), Some(l)) = (
-        common::mean_ns("a_loop", "kernel-bpf-jit"),
-        common::mean_ns("a_loop", "kernel-bpf-jit-again"),
-        common::mean_ns("a_loop", "linux-jit"),
-    ) {
-        let ours = (j + again) / 2.0;
-        println!(
-            "  a_loop: kernel-bpf-jit / Linux JIT, criterion's means: {:.3} / {:.3} ns per instruction = {:.2} (goal: at most 1.2); ours measured before and after Linux's: {:.3} and {:.3} ({:.2} and {:.2} of Linux's)",
-            ours / executed,
-            l / executed,
-            ours / l,
-            j / executed,
-            again / executed,
-            j / l,
-            again / l
-        );
+    // Ours straight before and after Linux's (goal: at most 1.2).
+    if common::around(
+        "a_loop",
+        "kernel-bpf-jit",
+        "kernel-bpf-jit-again",
+        "linux-jit",
+        executed,
+        "ns per instruction",
+    )
+    .is_none()
+    {
+        println!("  a_loop: no estimates around linux-jit");
     }
     match linux_interleaved(&linux, h) {
         Ok(r) => common::report("a_loop kernel-bpf-jit / Linux JIT", r),

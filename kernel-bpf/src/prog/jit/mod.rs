@@ -205,6 +205,14 @@ fn jump_target(pc: usize, rel: i64, n: usize) -> Option<Target> {
     (t >= 0 && (t as usize) < n).then_some(Target::Insn(t as usize))
 }
 
+/// For a stride of 3, 5 or 9 words (a `u32 -> u64` hash map's 24-byte
+/// slots, 40 and 72): the `s` that makes a number times the stride's words
+/// the number plus itself shifted left by `s`, which both back ends
+/// compute without a multiply (x86_64's `lea`, riscv64's Zba `shNadd`).
+fn words_by_shift_add(bytes: u64) -> Option<u8> {
+    matches!(bytes, 24 | 40 | 72).then(|| (bytes / 8 - 1).trailing_zeros() as u8)
+}
+
 /// The keys of constant blinding: an xorshift64 stream from the seed, or
 /// none without one.
 struct Keys(Option<u64>);

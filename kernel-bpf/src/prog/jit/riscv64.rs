@@ -16,8 +16,8 @@
 //! 1 MiB either way.
 
 use super::{
-    copy_add, jump_target, null_test, ArgSetup, Keys, Lookup, Lookups, Places, Shape, Target, ENTRY_RSP, FAILED,
-    FAST_END8, FAST_LO, HELPER, HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
+    copy_add, jump_target, null_test, words_by_shift_add, ArgSetup, Keys, Lookup, Lookups, Places, Shape, Target,
+    ENTRY_RSP, FAILED, FAST_END8, FAST_LO, HELPER, HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
 };
 use crate::error::{Error, Result};
 use crate::map::{HashTable, HASH_INDEX, HASH_LOCK, HASH_META_AT, HASH_NULLS};
@@ -236,9 +236,8 @@ impl Asm {
     /// then that times 8 plus `base`: a `u32 -> u64` hash map's 24-byte
     /// slots); else a multiply.
     fn index_addr(&mut self, rd: u8, base: u8, index: u8, bytes: u64, tmp: u8) {
-        if self.ext.zba && matches!(bytes, 24 | 40 | 72) {
-            let s = (bytes / 8 - 1).trailing_zeros();
-            self.r(0x10, index, index, 2 * s, tmp, OP);
+        if let Some(s) = words_by_shift_add(bytes).filter(|_| self.ext.zba) {
+            self.r(0x10, index, index, 2 * u32::from(s), tmp, OP);
             self.r(0x10, base, tmp, 6, rd, OP);
             return;
         }

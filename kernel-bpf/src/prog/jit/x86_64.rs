@@ -25,8 +25,8 @@
 //! every call.
 
 use super::{
-    copy_add, jump_target, null_test, ArgSetup, Keys, Lookup, Lookups, Places, Shape, Target, ENTRY_RSP, FAILED,
-    FAST_END8, FAST_LO, HELPER, HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
+    copy_add, jump_target, null_test, words_by_shift_add, ArgSetup, Keys, Lookup, Lookups, Places, Shape, Target,
+    ENTRY_RSP, FAILED, FAST_END8, FAST_LO, HELPER, HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
 };
 use crate::error::{Error, Result};
 use crate::map::{HashTable, HASH_INDEX, HASH_LOCK, HASH_META_AT, HASH_NULLS};
@@ -1011,9 +1011,14 @@ fn array_index(a: &mut Asm, cold: &mut Cold, (kb, ko): (u8, i32), max_entries: u
 
 /// `base += rcx * stride`: the address of an array's element.
 fn array_element(a: &mut Asm, base: u8, stride: u64) {
-    match stride {
+    match (stride, words_by_shift_add(stride)) {
         // One lea where the stride is a scale.
-        1 | 2 | 4 | 8 => a.lea_index(base, base, RCX, stride.trailing_zeros() as u8),
+        (1 | 2 | 4 | 8, _) => a.lea_index(base, base, RCX, stride.trailing_zeros() as u8),
+        // Two where it is 3, 5 or 9 words.
+        (_, Some(s)) => {
+            a.lea_index(RDX, RCX, RCX, s);
+            a.lea_index(base, base, RDX, 3);
+        }
         _ => {
             a.imul_ri(true, RDX, RCX, stride as i32);
             a.op_rr(0x01, true, base, RDX);
@@ -1052,8 +1057,8 @@ impl Units {
         let words = slot_bytes / 8;
         if slot_bytes.is_power_of_two() && (8..=64).contains(&slot_bytes) {
             Units::Shift(words.trailing_zeros() as u8)
-        } else if slot_bytes % 8 == 0 && matches!(words, 3 | 5 | 9) {
-            Units::Lea((words - 1).trailing_zeros() as u8)
+        } else if let Some(s) = words_by_shift_add(slot_bytes.into()) {
+            Units::Lea(s)
         } else {
             Units::Bytes
         }
