@@ -1261,13 +1261,15 @@ fn alu(a: &mut Asm, i: &Insn, w: bool, d: u8, s: u8, x: bool, op: u8) -> Option<
             (true, 32) if w => a.movsxd(d, s),
             _ => return None,
         },
-        BPF_MUL => {
-            if x {
-                a.imul_rr(w, d, s);
-            } else {
-                a.imul_ri(w, d, d, i.imm);
-            }
-        }
+        BPF_MUL => match (x, i.imm) {
+            (true, _) => a.imul_rr(w, d, s),
+            // By 3, 5 or 9: `lea d, [d + d * (m - 1)]`, a cycle where
+            // `imul` takes three, as compilers reduce it; by a power of
+            // two, a shift.
+            (false, m @ (3 | 5 | 9)) => a.op_index(0x8d, w, d, (d, d, (m - 1).trailing_zeros() as u8, 0)),
+            (false, m) if m >= 2 && m & (m - 1) == 0 => a.shift_imm(4, w, d, m.trailing_zeros() as u8),
+            (false, m) => a.imul_ri(w, d, d, m),
+        },
         BPF_NEG => a.grp3(3, w, d),
         BPF_LSH | BPF_RSH | BPF_ARSH => {
             let ext = match op {
