@@ -162,7 +162,7 @@ impl Asm {
     }
 
     /// `dst = imm` sign-extended to 64 bits (`w`) or as 32 bits.
-    #[inline]
+    #[inline(always)]
     fn mov_imm(&mut self, w: bool, dst: u8, imm: i32) {
         let mut e = self.enc();
         if w && imm < 0 {
@@ -297,7 +297,7 @@ impl Asm {
     }
 
     /// `dst = zero-extended [base + off]` of `size` bytes.
-    #[inline]
+    #[inline(always)]
     fn load(&mut self, size: u8, dst: u8, base: u8, off: i32) {
         let mut e = self.enc();
         match size {
@@ -343,7 +343,7 @@ impl Asm {
     }
 
     /// `[base + off] = src`'s low `size` bytes.
-    #[inline]
+    #[inline(always)]
     fn store(&mut self, size: u8, base: u8, off: i32, src: u8) {
         let mut e = self.enc();
         if size == 2 {
@@ -356,7 +356,7 @@ impl Asm {
     }
 
     /// `[base + off] = imm` (`size` bytes; 8 sign-extends it).
-    #[inline]
+    #[inline(always)]
     fn store_imm(&mut self, size: u8, base: u8, off: i32, imm: i32) {
         let mut e = self.enc();
         if size == 2 {
@@ -405,7 +405,7 @@ impl Asm {
     /// The instruction of one-byte opcode `op` (`0x8b` mov, `0x3b` cmp,
     /// `0x8d` lea) on register `r` (64-bit if `w`) and
     /// `[base + index << scale + disp]` (`index` not rsp).
-    #[inline]
+    #[inline(always)]
     fn op_index(&mut self, op: u8, w: bool, r: u8, (base, index, scale, disp): (u8, u8, u8, i32)) {
         let mut e = self.enc();
         let rex = 0x40 | u8::from(w) << 3 | (r >> 3 & 1) << 2 | (index >> 3 & 1) << 1 | (base >> 3 & 1);
@@ -678,6 +678,13 @@ impl Cold {
 /// (Linux's constant blinding), so a program's constants cannot plant
 /// chosen instruction bytes.
 ///
+/// Most instructions of most programs are plain (see [`plain`]): without
+/// blinding, runs of them are written by [`plain_run`], a small loop apart
+/// from this function's state. Everything else (entries, exits, calls,
+/// lookups, checked accesses, blinded constants) is written here. Kept in
+/// one function, the plain ones cost twice the time, the general path's
+/// state spilled and reloaded around each.
+///
 /// # Errors
 /// [`Error::BadInstruction`] for an instruction the verifier would not
 /// have passed (an unknown opcode, a jump out of the program).
@@ -692,7 +699,7 @@ pub(super) fn compile(
     let setup = ArgSetup::of(insns, &shape.targets, lookups, keys.on());
     let n = insns.len();
     let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
-    let mut a = Asm::with_room(64 + 16 * insns.len());
+    let mut a = Asm::with_room(64 + 8 * insns.len());
     // The code of each instruction, and of each function's entry.
     let mut places = Places::new(n);
     let mut fixups: Vec<(usize, Target)> = Vec::new();
@@ -747,7 +754,24 @@ pub(super) fn compile(
     // The instruction at `pc` was compiled with the one before it (a null
     // test a lookup took as its branch, a sum one `lea` computed).
     let mut joined = false;
-    for pc in 0..n {
+    let mut pcs = 0..n;
+    while let Some(pc) = pcs.next() {
+        if !joined && !keys.on() {
+            // The plain instructions from `pc` on, up to the next
+            // function's start, then on from the first it did not write.
+            let stop = layout.starts.get(func + 1).copied().unwrap_or(n);
+            let next = plain_run(
+                &mut a,
+                &mut places,
+                &mut fixups,
+                (insns, proven, shape, &setup),
+                pc..stop,
+            );
+            if next > pc {
+                pcs.start = next;
+                continue;
+            }
+        }
         if layout.starts.get(func + 1) == Some(&pc) {
             // A subprogram: r6-r9 are the caller's.
             func += 1;
@@ -768,10 +792,10 @@ pub(super) fn compile(
             continue;
         }
         let i = insns[pc];
-        let (d, mut s) = (reg(i.dst), reg(i.src));
+        let (d, s) = (reg(i.dst), reg(i.src));
         let class = i.class();
         let op = i.code & BPF_OP_MASK;
-        let mut x = i.code & BPF_SRC_MASK == BPF_X && matches!(class, BPF_ALU | BPF_ALU64 | BPF_JMP | BPF_JMP32);
+        let x = i.code & BPF_SRC_MASK == BPF_X && matches!(class, BPF_ALU | BPF_ALU64 | BPF_JMP | BPF_JMP32);
         let mut blinded = false;
         let blindable = || match class {
             BPF_ALU | BPF_ALU64 => matches!(
@@ -789,27 +813,24 @@ pub(super) fn compile(
                 let (w, k) = (class != BPF_ALU && class != BPF_JMP32, k as u32 as i32);
                 a.mov_imm(w, R10, i.imm ^ k);
                 a.op_ri(6, w, R10, k);
-                x = true;
-                s = R10;
                 blinded = true;
             }
         }
-        let size = match class {
-            BPF_LD | BPF_LDX | BPF_ST | BPF_STX => access_size(i.code),
-            _ => 0,
-        };
+        let sum = matches!(class, BPF_ALU | BPF_ALU64).then(|| copy_add(insns, &shape.targets, pc, keys.on()));
+        if let Some(sum) = sum.flatten() {
+            joined = true;
+            match sum {
+                (Some(index), _) => a.op_index(0x8d, class == BPF_ALU64, d, (s, reg(index), 0, 0)),
+                (None, disp) => a.lea(class == BPF_ALU64, d, s, disp),
+            }
+            continue;
+        }
+        if plain(&mut a, insns, pc, blinded, proven, &places, &mut fixups) {
+            continue;
+        }
+        let size = access_size(i.code);
         let jump_to = |rel: i64| jump_target(pc, rel, n).ok_or_else(|| bad(pc));
         match class {
-            BPF_ALU | BPF_ALU64 => match copy_add(insns, &shape.targets, pc, keys.on()) {
-                Some(sum) => {
-                    joined = true;
-                    match sum {
-                        (Some(index), _) => a.op_index(0x8d, class == BPF_ALU64, d, (s, reg(index), 0, 0)),
-                        (None, disp) => a.lea(class == BPF_ALU64, d, s, disp),
-                    }
-                }
-                None => alu(&mut a, &i, class == BPF_ALU64, d, s, x, op).ok_or_else(|| bad(pc))?,
-            },
             BPF_JMP | BPF_JMP32 => match i.code {
                 JA => branch(&mut a, &places, &mut fixups, None, jump_to(i.off.into())?),
                 JA32 => branch(&mut a, &places, &mut fixups, None, jump_to(i.imm.into())?),
@@ -903,19 +924,9 @@ pub(super) fn compile(
                     a.patch(done, end);
                 }
                 CALL => slow_op(&mut a, pc, func == 0, &mut fixups),
-                _ => {
-                    let cc = jcc(op).ok_or_else(|| bad(pc))?;
-                    let w = class == BPF_JMP;
-                    match (op, x) {
-                        (BPF_JSET, true) => a.op_rr(0x85, w, d, s),
-                        (BPF_JSET, false) => a.test_ri(w, d, i.imm),
-                        (_, true) => a.op_rr(0x39, w, d, s),
-                        // test sets the flags as cmp with 0 does.
-                        (_, false) if i.imm == 0 => a.op_rr(0x85, w, d, d),
-                        (_, false) => a.op_ri(7, w, d, i.imm),
-                    }
-                    branch(&mut a, &places, &mut fixups, Some(cc), jump_to(i.off.into())?);
-                }
+                // Conditional jumps are plain: these have no operation or
+                // no target.
+                _ => return Err(bad(pc)),
             },
             BPF_LD if i.code == LD_DW_IMM => {
                 let hi = insns.get(pc + 1).ok_or_else(|| bad(pc))?.imm as u32;
@@ -924,9 +935,6 @@ pub(super) fn compile(
             }
             // The second slot of a 64-bit immediate: no code.
             _ if i.code == 0 && pc > 0 && insns[pc - 1].code == LD_DW_IMM => {}
-            BPF_LDX if i.code & BPF_MODE_MASK == BPF_MEM && proven.get(pc) == Some(&true) => {
-                a.load(size, d, s, i.off.into());
-            }
             BPF_LDX if i.code & BPF_MODE_MASK == BPF_MEM => {
                 // Inside the entry's region (checked here), a plain load;
                 // anywhere else, the slow path's checked one.
@@ -944,11 +952,6 @@ pub(super) fn compile(
                 slow_op(&mut a, pc, func == 0, &mut fixups);
                 let end = a.here();
                 a.patch(done, end);
-            }
-            BPF_ST if blinded => a.store(size, d, i.off.into(), R10),
-            BPF_ST if proven.get(pc) == Some(&true) => a.store_imm(size, d, i.off.into(), i.imm),
-            BPF_STX if i.code & BPF_MODE_MASK == BPF_MEM && proven.get(pc) == Some(&true) => {
-                a.store(size, d, i.off.into(), s);
             }
             BPF_LDX if i.code & BPF_MODE_MASK == BPF_MEMSX && proven.get(pc) == Some(&true) => {
                 a.load_sx(size, d, s, i.off.into());
@@ -973,6 +976,96 @@ pub(super) fn compile(
         a.patch(p, places.of(t).ok_or_else(|| bad(0))?);
     }
     Ok(a.into_code())
+}
+
+/// Writes the code of the instructions of `run` in a row that are plain
+/// (see [`plain`]) and have nothing else at their place (a loop's head, a
+/// lookup's setup that takes no code, a copy one `lea` computes with the
+/// sum after it); the first one it leaves to `compile`'s general path, or
+/// the run's end.
+#[inline(never)]
+fn plain_run(
+    a: &mut Asm,
+    places: &mut Places,
+    fixups: &mut Vec<(usize, Target)>,
+    (insns, proven, shape, setup): (&[Insn], &[bool], &Shape, &ArgSetup),
+    run: core::ops::Range<usize>,
+) -> usize {
+    for pc in run.clone() {
+        if shape.loop_heads[pc] || setup.skips(pc) {
+            return pc;
+        }
+        let i = insns[pc];
+        if i.code & !BPF_CLASS_MASK == BPF_MOV | BPF_X && copy_add(insns, &shape.targets, pc, false).is_some() {
+            return pc;
+        }
+        places.insn(a.here());
+        if !plain(a, insns, pc, false, proven, places, fixups) {
+            places.at.pop();
+            return pc;
+        }
+    }
+    run.end
+}
+
+/// The code of the instruction at `pc` where it is plain, its code its
+/// own: an ALU operation, a conditional jump, a proven load or store
+/// (`blinded`: its constant is in r10, the machine register); `false`,
+/// writing nothing, for the others.
+#[inline(always)]
+fn plain(
+    a: &mut Asm,
+    insns: &[Insn],
+    pc: usize,
+    blinded: bool,
+    proven: &[bool],
+    places: &Places,
+    fixups: &mut Vec<(usize, Target)>,
+) -> bool {
+    let i = insns[pc];
+    let (class, op) = (i.class(), i.code & BPF_OP_MASK);
+    let d = reg(i.dst);
+    let (x, s) = match blinded {
+        true => (true, R10),
+        false => (i.code & BPF_SRC_MASK == BPF_X, reg(i.src)),
+    };
+    match class {
+        BPF_ALU | BPF_ALU64 => alu(a, &i, class == BPF_ALU64, d, s, x, op).is_some(),
+        BPF_JMP | BPF_JMP32 if !matches!(op, BPF_JA | BPF_CALL | BPF_EXIT) => {
+            let (Some(cc), Some(t)) = (jcc(op), jump_target(pc, i.off.into(), insns.len())) else {
+                return false;
+            };
+            let w = class == BPF_JMP;
+            match (op, x) {
+                (BPF_JSET, true) => a.op_rr(0x85, w, d, s),
+                (BPF_JSET, false) => a.test_ri(w, d, i.imm),
+                (_, true) => a.op_rr(0x39, w, d, s),
+                // test sets the flags as cmp with 0 does.
+                (_, false) if i.imm == 0 => a.op_rr(0x85, w, d, d),
+                (_, false) => a.op_ri(7, w, d, i.imm),
+            }
+            branch(a, places, fixups, Some(cc), t);
+            true
+        }
+        _ if proven.get(pc) != Some(&true) => false,
+        BPF_LDX if i.code & BPF_MODE_MASK == BPF_MEM => {
+            a.load(access_size(i.code), d, s, i.off.into());
+            true
+        }
+        BPF_STX if i.code & BPF_MODE_MASK == BPF_MEM => {
+            a.store(access_size(i.code), d, i.off.into(), s);
+            true
+        }
+        BPF_ST if blinded => {
+            a.store(access_size(i.code), d, i.off.into(), R10);
+            true
+        }
+        BPF_ST => {
+            a.store_imm(access_size(i.code), d, i.off.into(), i.imm);
+            true
+        }
+        _ => false,
+    }
 }
 
 /// A jump (`cc`: `None` for `jmp`) to the instruction `t`: straight
@@ -1237,6 +1330,7 @@ fn jcc(op: u8) -> Option<u8> {
 }
 
 /// One ALU instruction; `None` for an encoding that is none.
+#[inline(always)]
 fn alu(a: &mut Asm, i: &Insn, w: bool, d: u8, s: u8, x: bool, op: u8) -> Option<()> {
     match op {
         BPF_ADD | BPF_SUB | BPF_OR | BPF_AND | BPF_XOR => {
