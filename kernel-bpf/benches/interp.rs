@@ -212,35 +212,41 @@ fn benches(c: &mut Criterion) {
         let mut g = c.benchmark_group(*name);
         g.bench_function("kernel-bpf", |b| b.iter(|| black_box(run_ours())));
         g.bench_function("rbpf", |b| b.iter(|| black_box(vm.execute_program().unwrap())));
-        g.bench_function("kernel-bpf-jit", |b| b.iter(|| black_box(run_jit())));
-        if *name == "a_loop" {
-            // Linux's JIT on the same loop (straight after ours, which the
-            // goal compares it with), as criterion samples the others:
-            // each sample one BPF_PROG_TEST_RUN of as many runs, timed by
-            // the kernel (no syscall in the time), less its harness.
-            match linux_jit() {
-                Ok((linux, h)) => match LinuxProg::load(&linux, prog) {
-                    Ok(p) => {
-                        g.bench_function("linux-jit", |b| {
-                            b.iter_custom(|iters| {
-                                let ns = p.ns_per_run(iters as u32).expect("test run") - h;
-                                Duration::from_secs_f64(ns.max(0.0) * iters as f64 / 1e9)
-                            })
-                        });
-                        // Ours again after Linux's (A, B, A): the mean of
-                        // the two is ours at the moment Linux's was
-                        // measured, wherever this machine's speed drifts
-                        // steadily; the two apart show how far it drifted.
-                        g.bench_function("kernel-bpf-jit-again", |b| b.iter(|| black_box(run_jit())));
-                    }
-                    Err(e) => println!("SKIP a_loop/linux-jit: {e}"),
-                },
-                Err(e) => println!("SKIP a_loop/linux-jit: {e}"),
+        // Our JIT against rbpf's and, on the loop, Linux's, in rounds
+        // (see `common::ROUNDS`). Linux's is measured as criterion samples
+        // the others: each sample one BPF_PROG_TEST_RUN of as many runs,
+        // timed by the kernel (no syscall in the time), less its harness.
+        let linux = (*name == "a_loop").then(linux_jit);
+        let theirs = match &linux {
+            Some(Ok((linux, h))) => match LinuxProg::load(linux, prog) {
+                Ok(p) => Some((p, *h)),
+                Err(e) => {
+                    println!("SKIP a_loop/linux-jit: {e}");
+                    None
+                }
+            },
+            Some(Err(e)) => {
+                println!("SKIP a_loop/linux-jit: {e}");
+                None
             }
+            None => None,
+        };
+        let mut linux_routine = |b: &mut criterion::Bencher<'_>| {
+            if let Some((p, h)) = &theirs {
+                b.iter_custom(|iters| {
+                    let ns = p.ns_per_run(iters as u32).expect("test run") - h;
+                    Duration::from_secs_f64(ns.max(0.0) * iters as f64 / 1e9)
+                })
+            }
+        };
+        let mut rbpf_routine = |b: &mut criterion::Bencher<'_>| b.iter(|| black_box(rbpf_jit()));
+        let mut peers: Vec<(&str, common::Routine<'_>)> = Vec::new();
+        if theirs.is_some() {
+            peers.push(("linux-jit", &mut linux_routine));
         }
-        g.bench_function("rbpf-jit", |b| b.iter(|| black_box(rbpf_jit())));
-        // Ours once more, straight after rbpf's JIT (A, B, A again).
-        g.bench_function("kernel-bpf-jit-after", |b| b.iter(|| black_box(run_jit())));
+        peers.push(("rbpf-jit", &mut rbpf_routine));
+        let mut jit_routine = |b: &mut criterion::Bencher<'_>| b.iter(|| black_box(run_jit()));
+        common::bench_rounds(&mut g, ("kernel-bpf-jit", &mut jit_routine), &mut peers);
         if *name == "c_map" {
             // The helpers the map loop calls, called from a Rust loop: the
             // part of both interpreters' time that is not interpretation.
@@ -365,7 +371,7 @@ fn linux_interleaved(linux: &user_bindings::sys::Syscall, h: f64) -> std::result
 fn report() {
     let executed = (4 * LOOP_N + 4) as f64;
     println!("\nresults (ours / rbpf; below 1 is faster):");
-    for (ours, theirs) in [("kernel-bpf", "rbpf"), ("kernel-bpf-jit", "rbpf-jit")] {
+    for (ours, theirs) in [("kernel-bpf", "rbpf")] {
         for (group, per, unit) in [
             ("a_loop", executed, "ns per instruction"),
             ("b_straight", 1.0, "ns per run"),
@@ -383,20 +389,21 @@ fn report() {
             }
         }
     }
-    println!("results of the JITs measured around rbpf's:");
+    println!("results of the JITs, in rounds with rbpf's:");
+    // The loop's rounds take Linux's JIT first where bpf(2) runs it.
+    let linux_ran = linux_jit().is_ok();
     for (group, per, unit) in [
         ("a_loop", executed, "ns per instruction"),
         ("b_straight", 1.0, "ns per run"),
         ("c_map", 1.0, "ns per run"),
     ] {
-        // Straight before rbpf's JIT: ours again after Linux's, where
-        // that ran.
-        let before = match common::mean_ns(group, "kernel-bpf-jit-again") {
-            Some(_) => "kernel-bpf-jit-again",
-            None => "kernel-bpf-jit",
+        let peers: &[&str] = if group == "a_loop" && linux_ran {
+            &["linux-jit", "rbpf-jit"]
+        } else {
+            &["rbpf-jit"]
         };
-        if common::around(group, before, "kernel-bpf-jit-after", "rbpf-jit", per, unit).is_none() {
-            println!("  {group}: no estimates around rbpf-jit");
+        if common::report_rounds(group, "kernel-bpf-jit", peers, peers.len() - 1, per, unit).is_none() {
+            println!("  {group}: no estimates of the rounds with rbpf-jit");
         }
     }
     if let (Some(c), Some(t)) = (
@@ -433,18 +440,10 @@ fn report() {
         ),
         (a, b) => println!("  Linux JIT: {a:?} {b:?}"),
     }
-    // Ours straight before and after Linux's (goal: at most 1.2).
-    if common::around(
-        "a_loop",
-        "kernel-bpf-jit",
-        "kernel-bpf-jit-again",
-        "linux-jit",
-        executed,
-        "ns per instruction",
-    )
-    .is_none()
-    {
-        println!("  a_loop: no estimates around linux-jit");
+    // Ours in rounds with Linux's (goal: at most 1.2).
+    let peers = ["linux-jit", "rbpf-jit"];
+    if common::report_rounds("a_loop", "kernel-bpf-jit", &peers, 0, executed, "ns per instruction").is_none() {
+        println!("  a_loop: no estimates of the rounds with linux-jit");
     }
     match linux_interleaved(&linux, h) {
         Ok(r) => common::report("a_loop kernel-bpf-jit / Linux JIT", r),

@@ -274,11 +274,14 @@ fn program_path(c: &mut Criterion, n: u32) {
     let group = format!("prog_lookup_{n}");
     let mut g = c.benchmark_group(&group);
     g.throughput(criterion::Throughput::Elements(PER_RUN));
-    // The two the goal compares, one straight after the other.
-    g.bench_function("hash kernel-bpf-jit", |b| b.iter(|| black_box(jit_hash())));
-    g.bench_function("hash hashbrown", |b| b.iter(|| black_box(peer_sweep(&peer, &mut base))));
-    // Ours once more, straight after hashbrown (A, B, A).
-    g.bench_function("hash kernel-bpf-jit-after", |b| b.iter(|| black_box(jit_hash())));
+    // The two the goal compares, in rounds (see `common::ROUNDS`).
+    let mut ours = |b: &mut criterion::Bencher<'_>| b.iter(|| black_box(jit_hash()));
+    let mut theirs = |b: &mut criterion::Bencher<'_>| b.iter(|| black_box(peer_sweep(&peer, &mut base)));
+    common::bench_rounds(
+        &mut g,
+        ("hash kernel-bpf-jit", &mut ours),
+        &mut [("hash hashbrown", &mut theirs)],
+    );
     g.bench_function("hash kernel-bpf interpreted", |b| b.iter(|| black_box(interp_hash())));
     if n == SMALL {
         g.bench_function("array kernel-bpf-jit", |b| b.iter(|| black_box(jit_array())));
@@ -413,11 +416,9 @@ fn ratios() {
     for (group, ours, peer) in [
         ("hash_lookup", "kernel-bpf", "hashbrown"),
         ("hash_update", "kernel-bpf", "hashbrown"),
-        ("prog_lookup_1024", "hash kernel-bpf-jit", "hash hashbrown"),
-        ("prog_lookup_1024", "hash kernel-bpf interpreted", "hash hashbrown"),
+        ("prog_lookup_1024", "hash kernel-bpf interpreted", "hash hashbrown #1"),
         ("prog_lookup_1024", "array kernel-bpf-jit", "array slice"),
-        ("prog_lookup_100000", "hash kernel-bpf-jit", "hash hashbrown"),
-        ("prog_lookup_100000", "hash kernel-bpf interpreted", "hash hashbrown"),
+        ("prog_lookup_100000", "hash kernel-bpf interpreted", "hash hashbrown #1"),
         ("syscall", "kernel-bpf hosted/update", "linux bpf(2)/update"),
         ("syscall", "kernel-bpf hosted/lookup", "linux bpf(2)/lookup"),
     ] {
@@ -434,21 +435,12 @@ fn ratios() {
             _ => println!("  {group}: {ours} vs {peer}: no estimate (peer skipped?)"),
         }
     }
-    println!("the compiled hash lookups measured around hashbrown's:");
+    println!("the compiled hash lookups, in rounds with hashbrown's:");
     for n in [SMALL, ENTRIES] {
         let group = format!("prog_lookup_{n}");
         let (per, unit) = (PER_RUN as f64, "ns per lookup");
-        if common::around(
-            &group,
-            "hash kernel-bpf-jit",
-            "hash kernel-bpf-jit-after",
-            "hash hashbrown",
-            per,
-            unit,
-        )
-        .is_none()
-        {
-            println!("  {group}: no estimates around hashbrown");
+        if common::report_rounds(&group, "hash kernel-bpf-jit", &["hash hashbrown"], 0, per, unit).is_none() {
+            println!("  {group}: no estimates of the rounds with hashbrown");
         }
     }
 }

@@ -682,7 +682,7 @@ impl Cold {
 /// blinding, runs of them are written by [`plain_run`], a small loop apart
 /// from this function's state. Everything else (entries, exits, calls,
 /// lookups, checked accesses, blinded constants) is written here. Kept in
-/// one function, the plain ones cost twice the time, the general path's
+/// one function, the plain ones took 1.4 times as long, the general path's
 /// state spilled and reloaded around each.
 ///
 /// # Errors
