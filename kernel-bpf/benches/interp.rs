@@ -167,24 +167,29 @@ fn compile_time(c: &mut Criterion) {
         .proven;
     let host = Hosted::new(1);
     let mut g = c.benchmark_group("load_1k");
-    g.bench_function("jit_compile", |b| {
-        b.iter(|| {
-            // SAFETY: as below; nothing is mapped (so nothing runs).
-            #[allow(unsafe_code)]
-            let image = unsafe { kernel_bpf::prog::jit::compile(&prog, &proven, &Default::default(), &|_| None, None) };
-            black_box(image.is_none())
-        })
-    });
-    g.bench_function("jit_compile_and_map", |b| {
-        b.iter(|| {
-            // SAFETY: `proven` is the verifier's result for `prog`.
-            #[allow(unsafe_code)]
-            let image = unsafe {
-                kernel_bpf::prog::jit::compile(&prog, &proven, &Default::default(), &|b| host.map_code(b), None)
-            };
-            black_box(image.expect("compiles").len())
-        })
-    });
+    // In rounds, as the comparisons (see `common::ROUNDS`): the goal's
+    // figure is their median.
+    for k in 1..=common::ROUNDS {
+        g.bench_function(common::nth("jit_compile", k), |b| {
+            b.iter(|| {
+                // SAFETY: as below; nothing is mapped (so nothing runs).
+                #[allow(unsafe_code)]
+                let image =
+                    unsafe { kernel_bpf::prog::jit::compile(&prog, &proven, &Default::default(), &|_| None, None) };
+                black_box(image.is_none())
+            })
+        });
+        g.bench_function(common::nth("jit_compile_and_map", k), |b| {
+            b.iter(|| {
+                // SAFETY: `proven` is the verifier's result for `prog`.
+                #[allow(unsafe_code)]
+                let image = unsafe {
+                    kernel_bpf::prog::jit::compile(&prog, &proven, &Default::default(), &|b| host.map_code(b), None)
+                };
+                black_box(image.expect("compiles").len())
+            })
+        });
+    }
     g.finish();
 }
 
@@ -406,14 +411,19 @@ fn report() {
             println!("  {group}: no estimates of the rounds with rbpf-jit");
         }
     }
-    if let (Some(c), Some(t)) = (
-        common::mean_ns("load_1k", "jit_compile"),
-        common::mean_ns("load_1k", "jit_compile_and_map"),
-    ) {
+    let rounds = |bench: &str| -> Option<Vec<f64>> {
+        (1..=common::ROUNDS)
+            .map(|k| common::mean_ns("load_1k", &common::nth(bench, k)).map(|ns| ns / 1000.0))
+            .collect()
+    };
+    if let (Some(c), Some(t)) = (rounds("jit_compile"), rounds("jit_compile_and_map")) {
+        let show = |v: &[f64]| v.iter().map(|us| format!("{us:.1}")).collect::<Vec<_>>().join(", ");
         println!(
-            "  load_1k: compiling a 1,000-instruction program takes {:.1} µs, {:.1} µs with placing it in executable memory (goal: at most 20)",
-            c / 1000.0,
-            t / 1000.0
+            "  load_1k: compiling a 1,000-instruction program takes {} µs in {} rounds, median {:.1} (goal: at most 20); {} µs with placing it in executable memory",
+            show(&c),
+            common::ROUNDS,
+            common::spread(c.clone()).0,
+            show(&t)
         );
     }
     if let (Some(h), Some(r)) = (
