@@ -48,7 +48,7 @@ use crate::prog::interp::{self, Env, Exit};
 use crate::prog::load::CodeMapper;
 use abi::{
     BPF_ADD, BPF_ALU, BPF_ALU64, BPF_CLASS_MASK, BPF_JEQ, BPF_JMP, BPF_JMP32, BPF_JNE, BPF_K, BPF_LD, BPF_LDX, BPF_MEM,
-    BPF_MODE_MASK, BPF_MOV, BPF_OP_MASK, BPF_SRC_MASK, BPF_SUB, BPF_X,
+    BPF_MEMSX, BPF_MODE_MASK, BPF_MOV, BPF_OP_MASK, BPF_SRC_MASK, BPF_ST, BPF_STX, BPF_SUB, BPF_X,
 };
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -442,6 +442,10 @@ pub(super) struct Shape {
     pub fast: bool,
     /// The BPF registers it names.
     pub uses: [bool; 11],
+    /// By BPF register (r1 to r5): its value at entry may be read, as it
+    /// is named and not written before it is read in the straight run of
+    /// instructions the program begins with (see [`entry_reads`]).
+    pub args: [bool; 6],
     /// By instruction: the target of a backward jump (its code starts on
     /// 16 bytes, which the processor fetches loops best from).
     pub loop_heads: Vec<bool>,
@@ -499,15 +503,48 @@ impl Shape {
                 _ => leaf &= direct(),
             }
         }
+        let reads = entry_reads(insns);
         Shape {
             leaf,
             fast,
             uses: core::array::from_fn(|r| uses & 1 << r != 0 || (r == 10 && uses >> 11 != 0)),
+            args: core::array::from_fn(|r| r >= 1 && uses & 1 << r != 0 && reads[r]),
             loop_heads,
             targets,
             layout: Layout::new(starts),
         }
     }
+}
+
+/// By register r0 to r5: the program may read its value at entry. In the
+/// straight run of instructions it begins with (up to the first jump,
+/// call, exit or atomic), a register written before it is read is not
+/// (clang's code sets r2 to r5 before it reads them); one that run does
+/// not write may be read after it.
+fn entry_reads(insns: &[Insn]) -> [bool; 6] {
+    let (mut read, mut written) = ([false; 6], [false; 6]);
+    let mut pc = 0;
+    while let Some(i) = insns.get(pc) {
+        let (d, s) = (usize::from(i.dst), usize::from(i.src));
+        let x = i.code & BPF_SRC_MASK == BPF_X;
+        let (reads, writes) = match i.class() {
+            BPF_ALU | BPF_ALU64 if i.code & BPF_OP_MASK == BPF_MOV => ([x.then_some(s), None], true),
+            BPF_ALU | BPF_ALU64 => ([Some(d), x.then_some(s)], true),
+            BPF_LD if i.code == LD_DW_IMM => ([None, None], true),
+            BPF_LDX if matches!(i.code & BPF_MODE_MASK, BPF_MEM | BPF_MEMSX) => ([Some(s), None], true),
+            BPF_ST if i.code & BPF_MODE_MASK == BPF_MEM => ([Some(d), None], false),
+            BPF_STX if i.code & BPF_MODE_MASK == BPF_MEM => ([Some(d), Some(s)], false),
+            _ => break,
+        };
+        for r in reads.into_iter().flatten().filter(|&r| r < 6) {
+            read[r] |= !written[r];
+        }
+        if writes && d < 6 {
+            written[d] = true;
+        }
+        pc += if i.code == LD_DW_IMM { 2 } else { 1 };
+    }
+    core::array::from_fn(|r| read[r] || !written[r])
 }
 
 /// Where each function of a program starts: the entry at 0 and every

@@ -85,6 +85,22 @@ fn arithmetic_matches_the_interpreter() {
 }
 
 #[test]
+fn a_leaf_loads_the_arguments_it_reads() {
+    // r1 is the data's address, r2 its length (3). A leaf loads at entry
+    // only the arguments its first straight run does not write before
+    // reading: r2 read first, read after a write of r3, after a jump (the
+    // run's end), by a store, as an address; and not written at all.
+    let data = [7u8, 8, 9];
+    assert_eq!(same("add %r2, 1\nmov %r0, %r2\nexit", &data), 4);
+    assert_eq!(same("mov %r3, 5\nmov %r0, %r2\nadd %r0, %r3\nexit", &data), 8);
+    assert_eq!(same("mov %r0, 1\nja +0\nadd %r0, %r2\nexit", &data), 4);
+    assert_eq!(same("mov %r0, %r2\nmov %r2, 9\nadd %r0, %r2\nexit", &data), 12);
+    assert_eq!(same("mov32 %r2, 6\nmov %r0, %r2\nexit", &data), 6);
+    assert_eq!(same("lddw %r2, 0x100000000\nmov %r0, %r2\nexit", &data), 1 << 32);
+    assert_eq!(same("mov %r0, %r1\nsub %r0, %r1\nadd %r0, %r2\nexit", &data), 3);
+}
+
+#[test]
 fn multiplies_by_constants_match_the_interpreter() {
     // Those x86_64 reduces to a `lea` or a shift, and their neighbours,
     // on values whose products wrap, in both widths, in registers of

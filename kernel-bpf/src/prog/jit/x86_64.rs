@@ -726,15 +726,20 @@ pub(super) fn compile(
         a.op_ri(5, true, RSP, 8);
         a.mov(true, R12, RDI);
     }
-    // rsi (r2's) and rdx (r3's) are read before r2 and r3 are loaded.
-    a.mov(true, R11, RSI);
+    // The arguments a leaf reads (others need all five: the slow path and
+    // helpers see them). rsi (r2's) and rdx (r3's) are read before r2 and
+    // r3 are loaded.
+    let args: Vec<u8> = (1..=5u8)
+        .filter(|&r| !shape.leaf || shape.args[usize::from(r)])
+        .collect();
+    if !args.is_empty() {
+        a.mov(true, R11, RSI);
+    }
     if !shape.leaf || shape.uses[10] {
         a.mov(true, RBP, RDX);
     }
-    for bpf in 1..=5u8 {
-        if !shape.leaf || shape.uses[usize::from(bpf)] {
-            a.load(8, reg(bpf), R11, 8 * (i32::from(bpf) - 1));
-        }
+    for bpf in args {
+        a.load(8, reg(bpf), R11, 8 * (i32::from(bpf) - 1));
     }
     if !shape.leaf {
         a.store(8, R12, ENTRY_RSP, RSP);
