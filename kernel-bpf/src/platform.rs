@@ -160,7 +160,10 @@ pub trait Platform: Send + Sync + 'static {
     /// Places `code`, a compiled program, in memory that is written while
     /// writable and then made executable, never both at once; `None`
     /// where the OS does not offer that (programs then run interpreted).
-    /// The mapping is freed when the returned owner is dropped. Where
+    /// The mapping is freed when the returned owner is dropped. Where the
+    /// OS can, the code should lie near the kernel's own (within 2 GiB on
+    /// x86_64, as Linux's module area): calls between code farther apart
+    /// cost more, both into the program and from it to the helpers. Where
     /// instruction fetch does not see stores by itself (riscv64), the code
     /// must be made visible to it on every hart before this returns
     /// (`fence.i` here, and a remote one, as the SBI's, on the others).

@@ -138,9 +138,16 @@ impl Drop for UserMem {
     }
 }
 
-/// Pages of this process holding a compiled program: mapped writable,
-/// filled, then made read-only and executable (`mprotect`); unmapped on
-/// drop.
+/// Pages of this process holding a compiled program: whole pages of the
+/// heap, written, then made read-only and executable (`mprotect`); made
+/// writable again and given back on drop.
+///
+/// The heap, not a mapping of their own: a mapping lands gigabytes away
+/// from this program's code (under the stack), and calls between code so
+/// far apart cost more (an empty compiled program, called 5 million
+/// times: 2.0 ns a call from its own mapping, 1.35 ns from the heap, as
+/// for a Rust function). Linux places its JIT's images near the kernel's
+/// code (the module area) for the same reason.
 struct Executable {
     ptr: NonNull<u8>,
     len: usize,
@@ -154,34 +161,32 @@ unsafe impl Send for Executable {}
 unsafe impl Sync for Executable {}
 
 impl Executable {
-    fn new(code: &[u8]) -> Option<Executable> {
+    /// The page size (what `mprotect` works in).
+    fn page() -> usize {
         // SAFETY: sysconf has no memory effects.
-        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as usize;
+        unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as usize
+    }
+
+    fn new(code: &[u8]) -> Option<Executable> {
+        let page = Self::page();
         let mapped = code.len().max(1).checked_next_multiple_of(page)?;
-        // SAFETY: a fresh private anonymous mapping; no address asked for.
-        let ptr = unsafe {
-            libc::mmap(
-                core::ptr::null_mut(),
-                mapped,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            )
-        };
-        if ptr == libc::MAP_FAILED {
-            return None;
-        }
+        // Whole pages: no other allocation shares one, so none is made
+        // read-only with them.
+        let layout = Layout::from_size_align(mapped, page).ok()?;
+        // SAFETY: `layout` has a nonzero size.
+        let ptr = NonNull::new(unsafe { std::alloc::alloc(layout) })?;
         let exe = Executable {
-            ptr: NonNull::new(ptr.cast())?,
+            ptr,
             len: code.len(),
             mapped,
         };
-        // SAFETY: the mapping is `mapped >= code.len()` writable bytes, ours
+        // SAFETY: the block is `mapped >= code.len()` writable bytes, ours
         // alone until this returns.
-        unsafe { core::ptr::copy_nonoverlapping(code.as_ptr(), exe.ptr.as_ptr(), code.len()) };
-        // SAFETY: the same mapping, from now on read-only and executable.
-        let sealed = unsafe { libc::mprotect(ptr, mapped, libc::PROT_READ | libc::PROT_EXEC) };
+        unsafe { core::ptr::copy_nonoverlapping(code.as_ptr(), ptr.as_ptr(), code.len()) };
+        // SAFETY: the block's pages, from now on read-only and executable.
+        let sealed = unsafe { libc::mprotect(ptr.as_ptr().cast(), mapped, libc::PROT_READ | libc::PROT_EXEC) };
+        // Where that failed, drop makes them writable (as they are) and
+        // frees them.
         (sealed == 0).then_some(exe)
     }
 }
@@ -198,9 +203,28 @@ impl CodeMapping for Executable {
 
 impl Drop for Executable {
     fn drop(&mut self) {
-        // SAFETY: the mapping made in `new`; the program that ran it is
-        // gone with its owner.
-        unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.mapped) };
+        // SAFETY: the block's pages from `new`; the program that ran them
+        // is gone with its owner. Writable again before the allocator
+        // has them back (it writes freed blocks).
+        let writable = unsafe {
+            libc::mprotect(
+                self.ptr.as_ptr().cast(),
+                self.mapped,
+                libc::PROT_READ | libc::PROT_WRITE,
+            )
+        };
+        if writable != 0 {
+            // Not given back (a leak), rather than given back read-only.
+            return;
+        }
+        // SAFETY: allocated in `new` with this layout (whole pages, aligned
+        // to one).
+        unsafe {
+            dealloc(
+                self.ptr.as_ptr(),
+                Layout::from_size_align_unchecked(self.mapped, Self::page()),
+            )
+        };
     }
 }
 
