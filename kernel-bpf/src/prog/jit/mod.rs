@@ -444,7 +444,8 @@ pub(super) struct Shape {
     pub uses: [bool; 11],
     /// By BPF register (r1 to r5): its value at entry may be read, as it
     /// is named and not written before it is read in the straight run of
-    /// instructions the program begins with (see [`entry_reads`]).
+    /// instructions the program begins with (see [`entry_reads`]; all
+    /// named ones where the program is not a leaf).
     pub args: [bool; 6],
     /// By instruction: the target of a backward jump (its code starts on
     /// 16 bytes, which the processor fetches loops best from).
@@ -503,7 +504,8 @@ impl Shape {
                 _ => leaf &= direct(),
             }
         }
-        let reads = entry_reads(insns);
+        // Only a leaf's entry loads fewer than all five.
+        let reads = if leaf { entry_reads(insns, uses) } else { [true; 6] };
         Shape {
             leaf,
             fast,
@@ -520,11 +522,13 @@ impl Shape {
 /// straight run of instructions it begins with (up to the first jump,
 /// call, exit or atomic), a register written before it is read is not
 /// (clang's code sets r2 to r5 before it reads them); one that run does
-/// not write may be read after it.
-fn entry_reads(insns: &[Insn]) -> [bool; 6] {
+/// not write may be read after it. The walk ends where each of r1 to r5
+/// the program names (bit r of `named`) is known read or written.
+fn entry_reads(insns: &[Insn], named: u32) -> [bool; 6] {
     let (mut read, mut written) = ([false; 6], [false; 6]);
+    let open = |read: &[bool; 6], written: &[bool; 6]| (1..6).any(|r| named & 1 << r != 0 && !read[r] && !written[r]);
     let mut pc = 0;
-    while let Some(i) = insns.get(pc) {
+    while let Some(i) = insns.get(pc).filter(|_| open(&read, &written)) {
         let (d, s) = (usize::from(i.dst), usize::from(i.src));
         let x = i.code & BPF_SRC_MASK == BPF_X;
         let (reads, writes) = match i.class() {

@@ -729,10 +729,8 @@ pub(super) fn compile(
     // The arguments a leaf reads (others need all five: the slow path and
     // helpers see them). rsi (r2's) and rdx (r3's) are read before r2 and
     // r3 are loaded.
-    let args: Vec<u8> = (1..=5u8)
-        .filter(|&r| !shape.leaf || shape.args[usize::from(r)])
-        .collect();
-    if !args.is_empty() {
+    let args = (1..=5u8).filter(|&r| !shape.leaf || shape.args[usize::from(r)]);
+    if args.clone().next().is_some() {
         a.mov(true, R11, RSI);
     }
     if !shape.leaf || shape.uses[10] {
