@@ -74,70 +74,71 @@ pub fn report_clock(start: f64) {
     );
 }
 
-/// Rounds of a comparison criterion measures: ours, then each peer and
+/// Rounds of a comparison criterion measures: ours, then the peer and
 /// ours again after it, `ROUNDS` times over (A, B, A, B, A, ...). Each of
-/// a peer's measurements so has ours straight before and after it, and a
-/// phase in which the machine runs slow (a shared host) spoils a round,
+/// the peer's measurements so has ours straight before and after it, and
+/// a phase in which the machine runs slow (a shared host) spoils a round,
 /// not the figure: the median of the rounds' ratios.
 #[allow(dead_code)]
 pub const ROUNDS: usize = 3;
 
-/// The name of a side's `k`th measurement in a comparison in rounds (ours
-/// from 0, a peer's from 1).
+/// The name of a side's `k`th measurement in rounds (ours from 0, a
+/// peer's from 1).
 #[allow(dead_code)]
 pub fn nth(side: &str, k: usize) -> String {
     format!("{side} #{k}")
+}
+
+/// The name of ours in the rounds with `peer`.
+fn ours_around(ours: &str, peer: &str) -> String {
+    format!("{ours} around {peer}")
 }
 
 /// A benchmark's routine, as criterion runs it.
 #[allow(dead_code)]
 pub type Routine<'a> = &'a mut dyn FnMut(&mut criterion::Bencher<'_>);
 
-/// Measures `ours` and each of `peers` in `g`, in [`ROUNDS`] rounds.
+/// Measures `ours` and `peer` in `g`, in [`ROUNDS`] rounds.
 #[allow(dead_code)]
 pub fn bench_rounds(
     g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
     (name, ours): (&str, Routine<'_>),
-    peers: &mut [(&str, Routine<'_>)],
+    (peer, theirs): (&str, Routine<'_>),
 ) {
-    let mut j = 0;
-    g.bench_function(nth(name, j), |b| ours(b));
+    let side = ours_around(name, peer);
+    g.bench_function(nth(&side, 0), |b| ours(b));
     for k in 1..=ROUNDS {
-        for (peer, theirs) in peers.iter_mut() {
-            g.bench_function(nth(peer, k), |b| theirs(b));
-            j += 1;
-            g.bench_function(nth(name, j), |b| ours(b));
-        }
+        g.bench_function(nth(peer, k), |b| theirs(b));
+        g.bench_function(nth(&side, k), |b| ours(b));
     }
 }
 
-/// Criterion's means of the `p`th of `peers`, measured in rounds with
-/// `ours` ([`bench_rounds`]), each against the mean of ours straight
-/// before and after it, per `per` units: prints each round and the median
-/// of their ratios, which it returns. `None` where an estimate is missing.
+/// Criterion's means of `peer`, measured in rounds with `ours`
+/// ([`bench_rounds`]), each against the mean of ours straight before and
+/// after it, per `per` units: prints each round and the median of their
+/// ratios, which it returns. `None` where an estimate is missing.
 #[allow(dead_code)]
-pub fn report_rounds(group: &str, ours: &str, peers: &[&str], p: usize, per: f64, unit: &str) -> Option<f64> {
+pub fn report_rounds(group: &str, ours: &str, peer: &str, per: f64, unit: &str) -> Option<f64> {
+    let side = ours_around(ours, peer);
     let mut ratios = Vec::new();
     let mut rounds = Vec::new();
     for k in 1..=ROUNDS {
-        let j = (k - 1) * peers.len() + p;
-        let before = mean_ns(group, &nth(ours, j))?;
-        let theirs = mean_ns(group, &nth(peers[p], k))?;
-        let after = mean_ns(group, &nth(ours, j + 1))?;
-        ratios.push((before + after) / 2.0 / theirs);
+        let before = mean_ns(group, &nth(&side, k - 1))?;
+        let theirs = mean_ns(group, &nth(peer, k))?;
+        let after = mean_ns(group, &nth(&side, k))?;
+        let ratio = (before + after) / 2.0 / theirs;
+        ratios.push(ratio);
         rounds.push(format!(
-            "{:.3}, {:.3}, {:.3}: {:.2}",
+            "{:.3}, {:.3}, {:.3}: {ratio:.2}",
             before / per,
             theirs / per,
-            after / per,
-            (before + after) / 2.0 / theirs
+            after / per
         ));
     }
     let (median, _, _) = spread(ratios);
     println!(
         "  {group}: ours, {peer}, ours in {ROUNDS} rounds ({unit}; ratio of ours' mean to the peer's): {}; median ratio {median:.2}",
-        rounds.join("; "),
-        peer = peers[p]
+        rounds.join("; ")
     );
     Some(median)
 }

@@ -245,13 +245,19 @@ fn benches(c: &mut Criterion) {
             }
         };
         let mut rbpf_routine = |b: &mut criterion::Bencher<'_>| b.iter(|| black_box(rbpf_jit()));
-        let mut peers: Vec<(&str, common::Routine<'_>)> = Vec::new();
-        if theirs.is_some() {
-            peers.push(("linux-jit", &mut linux_routine));
-        }
-        peers.push(("rbpf-jit", &mut rbpf_routine));
         let mut jit_routine = |b: &mut criterion::Bencher<'_>| b.iter(|| black_box(run_jit()));
-        common::bench_rounds(&mut g, ("kernel-bpf-jit", &mut jit_routine), &mut peers);
+        if theirs.is_some() {
+            common::bench_rounds(
+                &mut g,
+                ("kernel-bpf-jit", &mut jit_routine),
+                ("linux-jit", &mut linux_routine),
+            );
+        }
+        common::bench_rounds(
+            &mut g,
+            ("kernel-bpf-jit", &mut jit_routine),
+            ("rbpf-jit", &mut rbpf_routine),
+        );
         if *name == "c_map" {
             // The helpers the map loop calls, called from a Rust loop: the
             // part of both interpreters' time that is not interpretation.
@@ -376,38 +382,27 @@ fn linux_interleaved(linux: &user_bindings::sys::Syscall, h: f64) -> std::result
 fn report() {
     let executed = (4 * LOOP_N + 4) as f64;
     println!("\nresults (ours / rbpf; below 1 is faster):");
-    for (ours, theirs) in [("kernel-bpf", "rbpf")] {
-        for (group, per, unit) in [
-            ("a_loop", executed, "ns per instruction"),
-            ("b_straight", 1.0, "ns per run"),
-            ("c_map", 1.0, "ns per run"),
-        ] {
-            match (common::mean_ns(group, ours), common::mean_ns(group, theirs)) {
-                (Some(a), Some(b)) => println!(
-                    "  {group}: {ours} {:.3} {unit}, {theirs} {:.3}, ratio {:.2} ({:.1}x faster)",
-                    a / per,
-                    b / per,
-                    a / b,
-                    b / a
-                ),
-                _ => println!("  {group}: no estimate"),
-            }
-        }
-    }
-    println!("results of the JITs, in rounds with rbpf's:");
-    // The loop's rounds take Linux's JIT first where bpf(2) runs it.
-    let linux_ran = linux_jit().is_ok();
-    for (group, per, unit) in [
+    let groups = [
         ("a_loop", executed, "ns per instruction"),
         ("b_straight", 1.0, "ns per run"),
         ("c_map", 1.0, "ns per run"),
-    ] {
-        let peers: &[&str] = if group == "a_loop" && linux_ran {
-            &["linux-jit", "rbpf-jit"]
-        } else {
-            &["rbpf-jit"]
-        };
-        if common::report_rounds(group, "kernel-bpf-jit", peers, peers.len() - 1, per, unit).is_none() {
+    ];
+    let (ours, theirs) = ("kernel-bpf", "rbpf");
+    for (group, per, unit) in groups {
+        match (common::mean_ns(group, ours), common::mean_ns(group, theirs)) {
+            (Some(a), Some(b)) => println!(
+                "  {group}: {ours} {:.3} {unit}, {theirs} {:.3}, ratio {:.2} ({:.1}x faster)",
+                a / per,
+                b / per,
+                a / b,
+                b / a
+            ),
+            _ => println!("  {group}: no estimate"),
+        }
+    }
+    println!("results of the JITs, in rounds with rbpf's:");
+    for (group, per, unit) in groups {
+        if common::report_rounds(group, "kernel-bpf-jit", "rbpf-jit", per, unit).is_none() {
             println!("  {group}: no estimates of the rounds with rbpf-jit");
         }
     }
@@ -451,8 +446,7 @@ fn report() {
         (a, b) => println!("  Linux JIT: {a:?} {b:?}"),
     }
     // Ours in rounds with Linux's (goal: at most 1.2).
-    let peers = ["linux-jit", "rbpf-jit"];
-    if common::report_rounds("a_loop", "kernel-bpf-jit", &peers, 0, executed, "ns per instruction").is_none() {
+    if common::report_rounds("a_loop", "kernel-bpf-jit", "linux-jit", executed, "ns per instruction").is_none() {
         println!("  a_loop: no estimates of the rounds with linux-jit");
     }
     match linux_interleaved(&linux, h) {

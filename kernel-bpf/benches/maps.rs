@@ -280,7 +280,7 @@ fn program_path(c: &mut Criterion, n: u32) {
     common::bench_rounds(
         &mut g,
         ("hash kernel-bpf-jit", &mut ours),
-        &mut [("hash hashbrown", &mut theirs)],
+        ("hash hashbrown", &mut theirs),
     );
     g.bench_function("hash kernel-bpf interpreted", |b| b.iter(|| black_box(interp_hash())));
     if n == SMALL {
@@ -439,7 +439,7 @@ fn ratios() {
     for n in [SMALL, ENTRIES] {
         let group = format!("prog_lookup_{n}");
         let (per, unit) = (PER_RUN as f64, "ns per lookup");
-        if common::report_rounds(&group, "hash kernel-bpf-jit", &["hash hashbrown"], 0, per, unit).is_none() {
+        if common::report_rounds(&group, "hash kernel-bpf-jit", "hash hashbrown", per, unit).is_none() {
             println!("  {group}: no estimates of the rounds with hashbrown");
         }
     }
