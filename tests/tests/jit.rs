@@ -521,15 +521,15 @@ fn compiled_hash_lookups_match_the_interpreter_and_linux_for_every_key_size() {
         probe_case::<8, 8>(l, t, flags);
         probe_case::<16, 8>(l, t, flags);
     }
-    // Slots of 24 bytes (keys of at most 4 bytes share the head's word),
-    // 32 and 64 (the search addresses slots of a power of two bytes by
-    // shifts, of 3, 5 or 9 words by a `lea`, others by multiplies), and
-    // larger (120, and 72: 9 words).
+    // Above, slots of 16 bytes (keys of at most 4 bytes share the link's
+    // word) and 24 (an 8-byte key); here 24, 40 and 72 (the search
+    // addresses slots of a power of two bytes by shifts, of 3, 5 or 9
+    // words by a `lea`, others by multiplies) and 112.
     for flags in [0, user_bindings::abi::BPF_F_NO_PREALLOC] {
         probe_case::<4, 16>(l, MapType::Hash, flags);
-        probe_case::<8, 40>(l, MapType::Hash, flags);
+        probe_case::<8, 24>(l, MapType::Hash, flags);
         probe_case::<2, 100>(l, MapType::Hash, flags);
-        probe_case::<4, 56>(l, MapType::Hash, flags);
+        probe_case::<4, 64>(l, MapType::Hash, flags);
     }
     if linux.is_some() {
         println!(
@@ -543,9 +543,9 @@ fn compiled_hash_lookups_match_the_interpreter_and_linux_for_every_key_size() {
 /// each is found, or not, wherever it is in the chain (the straight path
 /// reads the first two entries, the full search the rest), as by the
 /// interpreter, before and after one in the middle is deleted; with keys
-/// in the head's word (4 bytes) and after it (8: the one never inserted
+/// in the link's word (4 bytes) and after it (8: the one never inserted
 /// then agrees with the first in its low 4 bytes), in slots addressed by
-/// shifts (32 bytes) and by a `lea` (24 and 40).
+/// shifts (16 and 32 bytes) and by a `lea` (24).
 #[test]
 fn compiled_hash_lookups_find_keys_anywhere_in_a_chain() {
     use kernel_bpf::prog::jit::{Lookup, Lookups};

@@ -329,18 +329,18 @@ fn lookups_program(array: u32, hash: u32, key8: bool) -> Vec<kernel_bpf::prog::i
 /// qemu-riscv64 the r0 the hosted kernel gives on real maps of the
 /// runner's contents, compiled (x86_64) and interpreted; plain, blinded,
 /// and with Zba and Zbb. The hash map's keys are `u32` (in the slot's
-/// head word, compared as 4 bytes) with values of one word (24-byte slots,
-/// addressed by a multiply, or with Zba two `shNadd`) and two (32-byte
-/// slots, by a shift) and seven (72-byte slots: 9 words), and `u64` (a
-/// word of their own, compared as 8 bytes) with values of one word
-/// (32-byte slots) and two (40).
+/// link word, compared as 4 bytes) with values of one word (16-byte
+/// slots, by a shift), two (24-byte slots, addressed by a multiply, or
+/// with Zba two `shNadd`) and eight (72-byte slots: 9 words), and `u64`
+/// (a word of their own, compared as 8 bytes) with values of one word
+/// (24-byte slots) and three (40).
 #[test]
 fn map_lookups_match_the_hosted_kernel_under_qemu_riscv64() {
-    lookups_match::<u32, _>("lookups", |v| v, 24);
-    lookups_match::<u32, _>("lookups-wide", |v| [v, !v], 32);
-    lookups_match::<u32, _>("lookups-9-words", |v| [v, !v, 1, 2, 3, 4, 5], 72);
-    lookups_match::<u64, _>("lookups-key8", |v| v, 32);
-    lookups_match::<u64, _>("lookups-key8-wide", |v| [v, !v], 40);
+    lookups_match::<u32, _>("lookups", |v| v, 16);
+    lookups_match::<u32, _>("lookups-wide", |v| [v, !v], 24);
+    lookups_match::<u32, _>("lookups-9-words", |v| [v, !v, 1, 2, 3, 4, 5, 6], 72);
+    lookups_match::<u64, _>("lookups-key8", |v| v, 24);
+    lookups_match::<u64, _>("lookups-key8-wide", |v| [v, !v, 1], 40);
 }
 
 /// The test above with hash keys of type `K` and values `value(first
@@ -414,14 +414,26 @@ where
     let (compiled, interpreted) = (hosted(true), hosted(false));
     assert_eq!(compiled, interpreted, "x86_64 JIT and interpreter");
     assert_eq!(real.slot_bytes, slot_bytes, "the slots of this case's hash map");
-    let table_bytes = real.slot_count as usize * real.slot_bytes as usize;
-    // SAFETY: the table's address is of the hash map `maps` holds, its
-    // slots (the bucket heads among them) that many bytes, and nothing
-    // writes them now.
+    // The runner's table: the heads (a `u32` per bucket), then from the
+    // next 64 bytes the slots.
+    let heads_bytes = 4usize << (64 - real.shift);
+    let slots_at = heads_bytes.next_multiple_of(64);
+    let slots_bytes = real.slot_count as usize * real.slot_bytes as usize;
+    // SAFETY: the addresses are of the hash map `maps` holds, its heads
+    // and its slots that many bytes, and nothing writes them now.
     #[allow(unsafe_code)]
-    let table = unsafe { std::slice::from_raw_parts(real.slots as *const u8, table_bytes) }.to_vec();
+    let (heads, slots) = unsafe {
+        (
+            std::slice::from_raw_parts(real.heads as *const u8, heads_bytes),
+            std::slice::from_raw_parts(real.slots as *const u8, slots_bytes),
+        )
+    };
+    let mut table = heads.to_vec();
+    table.resize(slots_at, 0);
+    table.extend(slots);
     let copied = HashTable {
-        slots: 0x4010_0000,
+        heads: 0x4010_0000,
+        slots: 0x4010_0000 + slots_at as u64,
         ..real
     };
     let plan = |table: bool| Lookups {

@@ -243,3 +243,54 @@ fn free_slots_survive_contention() {
         drop(bpf);
     }
 }
+
+/// Lock-free lookups (the helper path's) of keys longer than a word,
+/// compared a word at a time, so that their slots keep a sequence number,
+/// while another thread deletes, re-inserts and replaces other keys of the
+/// map, which agree with them in their first word: a key never touched is
+/// always found, in its own slot; a slot reused for another key is never
+/// taken for it.
+#[test]
+fn long_keys_are_found_beside_a_writer() {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    let attr = MapCreateAttr {
+        map_type: MapType::Hash.raw(),
+        key_size: 16,
+        value_size: 16,
+        max_entries: 16,
+        ..Default::default()
+    };
+    let m = kernel_bpf::map::create(&attr, 1, 2, 1).unwrap();
+    let key = |k: u64| [7u64.to_ne_bytes(), k.to_ne_bytes()].concat();
+    for k in 0..16u64 {
+        m.update(&key(k), &value(1, k as u32), BPF_ANY, None).unwrap();
+    }
+    let home: Vec<_> = (0..8).map(|k| m.lookup_ptr(&key(k), 0).unwrap()).collect();
+    // The reader runs until the writer has written 1,000,000 times.
+    let (stop, writes) = (AtomicBool::new(false), AtomicU64::new(0));
+    let (runs, wrong) = std::thread::scope(|s| {
+        s.spawn(|| {
+            while !stop.load(Ordering::Relaxed) {
+                for k in 8..16 {
+                    m.delete(&key(k)).unwrap();
+                }
+                for _ in 0..2 {
+                    for k in 8..16 {
+                        m.update(&key(k), &value(2, k as u32), BPF_ANY, None).unwrap();
+                    }
+                }
+                writes.fetch_add(24, Ordering::Relaxed);
+            }
+        });
+        let (mut runs, mut wrong) = (0u64, 0u64);
+        while writes.load(Ordering::Relaxed) < 1_000_000 {
+            let k = runs % 8;
+            wrong += u64::from(m.lookup_ptr(&key(k), 0) != Some(home[k as usize]));
+            runs += 1;
+        }
+        stop.store(true, Ordering::Relaxed);
+        (runs, wrong)
+    });
+    println!("{runs} lookups of long keys beside 1,000,000 writes: {wrong} missed");
+    assert_eq!(wrong, 0, "lookups that missed their key's slot");
+}

@@ -19,7 +19,7 @@ mod ringbuf;
 pub(crate) mod slab;
 mod stack_trace;
 
-pub(crate) use hash::{HashMap, INDEX as HASH_INDEX, LOCK as HASH_LOCK, META_AT as HASH_META_AT, NULLS as HASH_NULLS};
+pub(crate) use hash::{HashMap, INDEX as HASH_INDEX, LOCK as HASH_LOCK, NULLS as HASH_NULLS};
 pub use map_in_map::{is_map_in_map, MapInMap};
 pub use perf_event_array::PerfEventArray;
 pub use prog_array::{ProgArray, ProgEntry};
@@ -229,21 +229,24 @@ pub struct ArrayValues {
 /// Where a hash map's elements lie, for compiled code that looks keys up
 /// itself (see `HashMap::table`), valid for as long as the map lives. A
 /// key's bucket is `(w * mult) >> shift`, `w` the key's bytes
-/// zero-extended to a word. Slot `b` starts with the head (`u32`) of
-/// bucket `b`: it names its chain's first slot; bit 31 is a writer's lock,
+/// zero-extended to a word. The bucket's head is the `u32` at `heads + 4 *
+/// bucket`: it names its chain's first slot; bit 31 is a writer's lock,
 /// and bit 30 ends a chain (the low bits then name the chain's bucket:
-/// another means start over). At byte 8 of a slot is its meta word (its
-/// sequence number in the low half, odd while the slot is not live; the
-/// next entry in the high half); the key is at `key_at` (a key of 1, 2 or
-/// 4 bytes at byte 4, zero-extended to 4 bytes; an 8-byte key at byte
-/// 16), the value at `value_at`. A reader whose key matches starts over
-/// if the sequence number changed since it read the meta word.
+/// another means start over). A slot's `u32` at `link_at` names the next
+/// entry, as a head does; the key is at `key_at` (a key of 1, 2 or 4
+/// bytes zero-extended to 4 bytes, an 8-byte key as 8), the value at
+/// `value_at`. A slot's values are written before its key, which is
+/// stored with release order: a reader that reads the key it seeks (with
+/// acquire order, or fenced before it reads the value) has found the
+/// value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HashTable {
     /// The hash's multiplier (odd) and shift.
     pub mult: u64,
     /// The hash's shift (below 64).
     pub shift: u8,
+    /// The first bucket head.
+    pub heads: u64,
     /// The first slot.
     pub slots: u64,
     /// Bytes from one slot to the next.
@@ -255,6 +258,8 @@ pub struct HashTable {
     /// The key's byte offset in a slot: 4 bytes there (zero-extended) for
     /// a key of 1, 2 or 4, else 8.
     pub key_at: i32,
+    /// The byte offset of the link to the next entry in a slot.
+    pub link_at: i32,
     /// The value's byte offset in a slot.
     pub value_at: i32,
 }

@@ -20,7 +20,7 @@ use super::{
     ENTRY_RSP, FAILED, FAST_END8, FAST_LO, HELPER, HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
 };
 use crate::error::{Error, Result};
-use crate::map::{HashTable, HASH_INDEX, HASH_LOCK, HASH_META_AT, HASH_NULLS};
+use crate::map::{HashTable, HASH_INDEX, HASH_LOCK, HASH_NULLS};
 use crate::prog::insn::Insn;
 use crate::prog::insn::*;
 use abi::*;
@@ -715,10 +715,10 @@ pub(super) fn compile(
 /// `r0 = ` the value of the key r2 points to in the hash table `t`, or 0:
 /// the search of `HashMap::find` in machine code, as on x86_64 (see
 /// [`HashTable`]), using only registers a call clobbers. RISC-V orders a
-/// load before a load whose address depends on it, but not two loads of
-/// one slot: `fence r, r` orders the meta word before the key, and the key
-/// before the sequence number's second reading, as the Rust search's
-/// acquire loads and fence do. With the next instruction's `test` of r0
+/// load before a load whose address depends on it (a head before its
+/// slot's key and link), but not the key before the value the program
+/// then reads from the same slot: a `fence r, r` after the key is found
+/// does, as the Rust search's acquire load. With the next instruction's `test` of r0
 /// (see [`null_test`]), the search goes the test's way itself (its jumps
 /// to instructions join `fixups`). False if a jump does not reach.
 fn hash_probe(
@@ -733,9 +733,10 @@ fn hash_probe(
     a.li(T0, t.mult as i64);
     a.r(1, T0, A2, 0, A3, OP);
     a.srli(A3, A3, t.shift.into());
-    // a4 = the first slot, a0 = the bucket's (which holds its head).
+    // a4 = the first slot, a0 = the bucket's head.
     imm64(a, keys, A4, t.slots);
-    a.index_addr(A0, A4, A3, t.slot_bytes.into(), T1);
+    imm64(a, keys, A5, t.heads);
+    a.index_addr(A0, A5, A3, 4, T1);
     // t0 = an entry: a slot's number, or a locked head, a chain's end, or
     // no slot.
     let retry = a.here();
@@ -743,26 +744,17 @@ fn hash_probe(
     let walk = a.here();
     a.li(T1, t.slot_count.into());
     let not_slot = a.branch(BGEU, T0, T1);
-    // t2 = the slot, t3 = its meta word.
+    // t2 = the slot. Another key: the next entry. (A slot's key: 8 bytes
+    // where it is that long, else 4, zero-extended.)
     a.index_addr(T2, A4, T0, t.slot_bytes.into(), T1);
-    a.load(8, T3, T2, HASH_META_AT);
-    a.fence_rr();
-    // Not live (odd sequence number), or another key: the next entry.
-    a.i(1, T3, 7, T1, OP_IMM);
-    let dead = a.branch(BNE, T1, ZERO);
-    // (A slot's key: 8 bytes where it is that long, else 4, zero-extended.)
     a.load(if t.key_size == 8 { 8 } else { 4 }, T1, T2, t.key_at);
     let other = a.branch(BNE, T1, A2);
-    // The key: unless the slot changed meanwhile (its sequence number
-    // sign-extended on both sides), its value.
+    // The key: its value.
     a.fence_rr();
-    a.i(HASH_META_AT, T2, 2, T1, LOAD);
-    a.sext32(A5, T3);
-    let changed = a.branch(BNE, T1, A5);
     a.addi(A5, T2, t.value_at);
     let found = a.jal(ZERO);
     let next = a.here();
-    a.srli(T0, T3, 32);
+    a.load(4, T0, T2, t.link_at);
     let back = a.jal(ZERO);
     // Not a slot: a locked head (unlock our copy and go on), the end of a
     // chain (another bucket's means the entry we followed moved: start
@@ -799,8 +791,6 @@ fn hash_probe(
         Some((found, done))
     };
     [
-        (changed, retry),
-        (dead, next),
         (other, next),
         (back, walk),
         (not_slot, other_entry),

@@ -29,7 +29,7 @@ use super::{
     ENTRY_RSP, FAILED, FAST_END8, FAST_LO, HELPER, HELPER_FN, LOOKUP_FN, REGS, SLOW_FN,
 };
 use crate::error::{Error, Result};
-use crate::map::{HashTable, HASH_INDEX, HASH_LOCK, HASH_META_AT, HASH_NULLS};
+use crate::map::{HashTable, HASH_INDEX, HASH_LOCK, HASH_NULLS};
 use crate::prog::insn::Insn;
 use crate::prog::insn::*;
 use abi::*;
@@ -1174,8 +1174,8 @@ impl Units {
 /// not first in up to two lookups in five), and a mispredicted branch
 /// there throws away the lookups the processor runs ahead. (Three entries
 /// measured slower: more operations wait on each lookup's misses.) The
-/// rest (a chain's end, a locked head, a key third or later, a dead slot,
-/// a missing key) is the full search, in the cold code.
+/// rest (a chain's end, a locked head, a key third or later, a missing
+/// key) is the full search, in the cold code.
 fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb, ko): (u8, i32), none: Target) {
     // r11 = the key's word (at `[kb + ko]`), rdx = its bucket. A slot's
     // key compares as 8 bytes where it is that long, else as 4.
@@ -1183,30 +1183,12 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
     let wide_key = t.key_size == 8;
     a.mov_imm64(RDX, t.mult);
     a.imul_rr(true, RDX, R11);
-    let units = Units::of(t.slot_bytes);
-    // rsi = the first slot; rdx = the bucket in `units` (scaled by 8 in
-    // the address, but for bytes), and the address of the bucket's slot
-    // (which holds its head).
+    a.shift_imm(5, true, RDX, t.shift);
+    // r8 = the first head, rsi = the first slot.
+    imm64(a, keys, R8, t.heads);
     imm64(a, keys, RSI, t.slots);
-    let head = match units {
-        Units::Shift(k) => {
-            a.shift_imm(5, true, RDX, t.shift - k);
-            if k > 0 {
-                a.op_ri(4, true, RDX, -(1 << k));
-            }
-            (RSI, RDX, 3, 0)
-        }
-        Units::Lea(s) => {
-            a.shift_imm(5, true, RDX, t.shift);
-            a.lea_index(RDX, RDX, RDX, s);
-            (RSI, RDX, 3, 0)
-        }
-        Units::Bytes => {
-            a.shift_imm(5, true, RDX, t.shift);
-            a.imul_ri(true, RDX, RDX, t.slot_bytes as i32);
-            (RSI, RDX, 0, 0)
-        }
-    };
+    let head = (R8, RDX, 2, 0);
+    let units = Units::of(t.slot_bytes);
     // The slot of the entry in `e` (`spare` a free register): the index
     // register and scale of its address.
     let slot = |a: &mut Asm, e: u8, spare: u8| match units {
@@ -1228,43 +1210,28 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
 
     // ecx = the chain's first entry; not a slot (a locked head, an empty
     // chain): the full search.
-    let retry = a.here();
     a.op_index(0x8b, false, RCX, head);
     a.op_ri(7, false, RCX, t.slot_count as i32);
     let not_slot = a.jump(Some(0x3));
-    // r8 = the first slot's meta word; r9 = the next entry, or the first
-    // again where there is none (so its slot is one to read). The entry is
-    // the meta word's high half read on its own, not shifted out of r8: a
-    // load beside the other, not an operation after it. (It may be newer
-    // than r8; the straight path only ever gives a live slot that holds
-    // the key, whichever way it came to it.)
+    // r9 = the next entry, or the first again where there is none (so its
+    // slot is one to read).
     let first = slot(a, RCX, RDI);
-    a.op_index(0x8b, true, R8, at(first, HASH_META_AT));
-    a.op_index(0x8b, false, R9, at(first, HASH_META_AT + 4));
+    a.op_index(0x8b, false, R9, at(first, t.link_at));
     a.op_ri(7, false, R9, t.slot_count as i32);
     a.cmov(0x3, R9, RCX);
-    // rax = the second slot's meta word; then the first slot (and its meta
-    // word) where its key is the key, else the second.
+    // The first slot where its key is the key, else the second.
     let second = slot(a, R9, R10);
-    a.op_index(0x8b, true, RAX, at(second, HASH_META_AT));
     a.op_index(0x3b, wide_key, R11, at(first, t.key_at));
     a.cmov(CC_E, second.0, first.0);
-    a.cmov(CC_E, RAX, R8);
     let chosen = second;
-    // Not the key (in neither), or not live (odd sequence number): the
-    // full search. The key: unless the slot changed meanwhile, its value.
+    // Not the key (in neither): the full search. The key: its value.
     a.op_index(0x3b, wide_key, R11, at(chosen, t.key_at));
     let other = a.jump(Some(CC_NE));
-    a.test_ri(false, RAX, 1);
-    let dead = a.jump(Some(CC_NE));
-    a.op_index(0x3b, false, RAX, at(chosen, HASH_META_AT));
-    a.jump_back(Some(CC_NE), retry);
     a.op_index(0x8d, true, RAX, at(chosen, t.value_at));
     let done = a.here();
 
     // The full search: from the head, each entry in turn.
     cold.enter(other);
-    cold.enter(dead);
     let c = &mut cold.a;
     let full = c.here();
     c.op_index(0x8b, false, RCX, head);
@@ -1274,22 +1241,15 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
     c.op_ri(7, false, RCX, t.slot_count as i32);
     let end = c.jump(Some(0x3));
     let s = slot(c, RCX, RDI);
-    c.op_index(0x8b, true, R8, at(s, HASH_META_AT));
-    // Not live, or another key: the next entry.
-    c.test_ri(false, R8, 1);
-    let dead = c.jump(Some(CC_NE));
+    // Another key: the next entry.
     c.op_index(0x3b, wide_key, R11, at(s, t.key_at));
     let other = c.jump(Some(CC_NE));
-    c.op_index(0x3b, false, R8, at(s, HASH_META_AT));
-    c.jump_back(Some(CC_NE), full);
     c.op_index(0x8d, true, RAX, at(s, t.value_at));
     cold.back(None, done);
     let c = &mut cold.a;
     let next = c.here();
-    c.patch(dead, next);
     c.patch(other, next);
-    c.shift_imm(5, true, R8, 32);
-    c.mov(false, RCX, R8);
+    c.op_index(0x8b, false, RCX, at(s, t.link_at));
     c.jump_back(None, walk);
     // Not a slot: a locked head (unlock our copy and go on), the end of a
     // chain (another bucket's means the entry we followed moved to
@@ -1301,13 +1261,7 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
     c.test_ri(false, RCX, HASH_NULLS as i32);
     let nothing = c.jump(Some(CC_E));
     c.op_ri(4, false, RCX, HASH_INDEX as i32);
-    match units {
-        Units::Shift(0) => {}
-        Units::Shift(k) => c.shift_imm(4, false, RCX, k),
-        Units::Lea(s) => c.lea_index(RCX, RCX, RCX, s),
-        Units::Bytes => c.imul_ri(true, RCX, RCX, t.slot_bytes as i32),
-    }
-    c.op_rr(0x39, true, RCX, RDX);
+    c.op_rr(0x39, false, RCX, RDX);
     c.jump_back(Some(CC_NE), full);
     let here = c.here();
     c.patch(nothing, here);
