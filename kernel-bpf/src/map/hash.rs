@@ -533,6 +533,7 @@ impl HashMap {
                 _ => KEY as i32 * 8,
             },
             link_at: LINK_AT,
+            place_bytes: i32::try_from(u64::from(self.pool) * self.slot_words as u64 * 8).unwrap_or(0),
             value_at: (KEY + self.key_words) as i32 * 8,
         })
     }
@@ -604,13 +605,18 @@ impl HashMap {
         None
     }
 
+    /// The place of `bucket` among the slots: bucket `b` of `n`, slot `b *
+    /// slots / n`.
+    fn place(&self, bucket: u32) -> u32 {
+        ((u64::from(bucket) * u64::from(self.pool)) >> (64 - self.shift)) as u32
+    }
+
     /// A free slot for an element of `bucket` (`None`: none is free): in
-    /// one block, the first free at or after the bucket's place among the
-    /// slots (bucket `b` of `n` at slot `b * slots / n`), so the entries of
-    /// a chain mostly lie near each other.
+    /// one block, the first free at or after the bucket's place, so the
+    /// entries of a chain mostly lie near each other and near it.
     fn alloc_slot(&self, bucket: u32) -> Result<Option<u32>> {
         let near = match self.flat {
-            Some(_) => ((u64::from(bucket) * u64::from(self.pool)) >> (64 - self.shift)) as u32,
+            Some(_) => self.place(bucket),
             None => self.hint.load(Ordering::Relaxed),
         };
         let Some(slot) = self.free.take(near) else {

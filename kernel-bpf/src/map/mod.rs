@@ -260,6 +260,10 @@ pub struct HashTable {
     pub key_at: i32,
     /// The byte offset of the link to the next entry in a slot.
     pub link_at: i32,
+    /// Where a bucket's entries mostly lie: bucket `b`'s from byte `(b *
+    /// place_bytes) >> (64 - shift)` of the slots on (0: nowhere in
+    /// particular).
+    pub place_bytes: i32,
     /// The value's byte offset in a slot.
     pub value_at: i32,
 }

@@ -406,25 +406,17 @@ impl Asm {
     /// `0x8d` lea) on register `r` (64-bit if `w`) and
     /// `[base + index << scale + disp]` (`index` not rsp).
     #[inline(always)]
-    fn op_index(&mut self, op: u8, w: bool, r: u8, (base, index, scale, disp): (u8, u8, u8, i32)) {
+    fn op_index(&mut self, op: u8, w: bool, r: u8, at: (u8, u8, u8, i32)) {
         let mut e = self.enc();
-        let rex = 0x40 | u8::from(w) << 3 | (r >> 3 & 1) << 2 | (index >> 3 & 1) << 1 | (base >> 3 & 1);
-        if rex != 0x40 {
-            e.byte(rex);
-        }
-        e.byte(op);
-        let md = match disp {
-            0 if base & 7 != RBP => 0,
-            d if i8::try_from(d).is_ok() => 1,
-            _ => 2,
-        };
-        e.byte(md << 6 | (r & 7) << 3 | 0x04);
-        e.byte(scale << 6 | (index & 7) << 3 | (base & 7));
-        match md {
-            1 => e.byte(disp as i8 as u8),
-            2 => e.i32(disp),
-            _ => {}
-        }
+        e.indexed(&[op], w, r, at);
+        e.end();
+    }
+
+    /// `prefetcht0 [base + index << scale + disp]`: the line brought to the
+    /// caches, the instruction waiting on nothing.
+    fn prefetch(&mut self, at: (u8, u8, u8, i32)) {
+        let mut e = self.enc();
+        e.indexed(&[0x0f, 0x18], false, 1, at);
         e.end();
     }
 
@@ -550,6 +542,29 @@ struct Enc<'a> {
 }
 
 impl Enc<'_> {
+    /// Opcode `op` on register `r` (or an opcode extension; 64-bit if `w`)
+    /// and `[base + index << scale + disp]` (`index` not rsp).
+    #[inline(always)]
+    fn indexed(&mut self, op: &[u8], w: bool, r: u8, (base, index, scale, disp): (u8, u8, u8, i32)) {
+        let rex = 0x40 | u8::from(w) << 3 | (r >> 3 & 1) << 2 | (index >> 3 & 1) << 1 | (base >> 3 & 1);
+        if rex != 0x40 {
+            self.byte(rex);
+        }
+        self.bytes(op);
+        let md = match disp {
+            0 if base & 7 != RBP => 0,
+            d if i8::try_from(d).is_ok() => 1,
+            _ => 2,
+        };
+        self.byte(md << 6 | (r & 7) << 3 | 0x04);
+        self.byte(scale << 6 | (index & 7) << 3 | (base & 7));
+        match md {
+            1 => self.byte(disp as i8 as u8),
+            2 => self.i32(disp),
+            _ => {}
+        }
+    }
+
     /// The instruction is complete.
     #[inline(always)]
     fn end(self) {
@@ -1187,6 +1202,13 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
     // r8 = the first head, rsi = the first slot.
     imm64(a, keys, R8, t.heads);
     imm64(a, keys, RSI, t.slots);
+    // The line of the bucket's place among the slots, where its entries
+    // mostly lie, is fetched while the head is read.
+    if t.place_bytes > 0 {
+        a.imul_ri(true, RDI, RDX, t.place_bytes);
+        a.shift_imm(5, true, RDI, 64 - t.shift);
+        a.prefetch((RSI, RDI, 0, 0));
+    }
     let head = (R8, RDX, 2, 0);
     let units = Units::of(t.slot_bytes);
     // The slot of the entry in `e` (`spare` a free register): the index
