@@ -408,7 +408,7 @@ impl Asm {
     #[inline(always)]
     fn op_index(&mut self, op: u8, w: bool, r: u8, at: (u8, u8, u8, i32)) {
         let mut e = self.enc();
-        e.indexed(&[op], w, r, at);
+        e.indexed([op], w, r, at);
         e.end();
     }
 
@@ -416,7 +416,7 @@ impl Asm {
     /// caches, the instruction waiting on nothing.
     fn prefetch(&mut self, at: (u8, u8, u8, i32)) {
         let mut e = self.enc();
-        e.indexed(&[0x0f, 0x18], false, 1, at);
+        e.indexed([0x0f, 0x18], false, 1, at);
         e.end();
     }
 
@@ -545,12 +545,12 @@ impl Enc<'_> {
     /// Opcode `op` on register `r` (or an opcode extension; 64-bit if `w`)
     /// and `[base + index << scale + disp]` (`index` not rsp).
     #[inline(always)]
-    fn indexed(&mut self, op: &[u8], w: bool, r: u8, (base, index, scale, disp): (u8, u8, u8, i32)) {
+    fn indexed<const N: usize>(&mut self, op: [u8; N], w: bool, r: u8, (base, index, scale, disp): (u8, u8, u8, i32)) {
         let rex = 0x40 | u8::from(w) << 3 | (r >> 3 & 1) << 2 | (index >> 3 & 1) << 1 | (base >> 3 & 1);
         if rex != 0x40 {
             self.byte(rex);
         }
-        self.bytes(op);
+        self.bytes(&op);
         let md = match disp {
             0 if base & 7 != RBP => 0,
             d if i8::try_from(d).is_ok() => 1,
