@@ -1203,8 +1203,9 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
     imm64(a, keys, R8, t.heads);
     imm64(a, keys, RSI, t.slots);
     // The line of the bucket's place among the slots, where its entries
-    // mostly lie, is fetched while the head is read.
-    if t.place_bytes > 0 {
+    // mostly lie, is fetched while the head is read. (Not with blinded
+    // constants: its multiplier follows from the map's size.)
+    if t.place_bytes > 0 && !keys.on() {
         a.imul_ri(true, RDI, RDX, t.place_bytes);
         a.shift_imm(5, true, RDI, 64 - t.shift);
         a.prefetch((RSI, RDI, 0, 0));
