@@ -28,12 +28,14 @@
 //! the slot is free or being filled, which readers check around the
 //! comparison. Syscall reads take the bucket lock. A new element goes
 //! first in its chain, as in Linux. As in Linux, updating an existing
-//! key fills a fresh slot and swaps it into the chain, so a program
-//! reading the old value through a pointer keeps seeing a whole value; a
-//! few spare slots (one per CPU, Linux's "extra elements") make this work
-//! in a full map. Per-CPU values are updated in place, as Linux does, and
-//! so is a value when no spare slot is free; values programs write through
-//! pointers are, of course, in place.
+//! key fills a fresh slot, puts it first in the chain and unlinks the old
+//! one, so a program reading the old value through a pointer keeps seeing
+//! a whole value, and a reader on a slot reused so walks on to the
+//! chain's end past every element; a few spare slots (one per CPU,
+//! Linux's "extra elements") make this work in a full map. Per-CPU values
+//! are updated in place, as Linux does, and so is a value when no spare
+//! slot is free; values programs write through pointers are, of course,
+//! in place.
 //!
 //! LRU maps evict when full: the least recently used of up to 64 slots
 //! scanned from a rotating cursor (exact for maps of at most 64 entries,
@@ -836,14 +838,18 @@ impl Map for HashMap {
                     self.touch(&c);
                     return Ok(());
                 };
-                // Fill a fresh slot and swap it in where the old one was.
+                // Fill a fresh slot, put it first (as a new element, see
+                // below), then unlink the old one, as Linux does: readers
+                // meanwhile find the new one first, or the old one.
                 let nc = self.at(new).ok_or(Error::NoMemory)?;
                 self.write_value(&nc, value, cpu, true);
                 self.touch(&nc);
-                nc.seal(key, c.next(Ordering::Relaxed));
+                nc.seal(key, g.first());
+                g.set_first(new);
+                let next = c.next(Ordering::Relaxed);
                 match prev.and_then(|p| self.at(p)) {
-                    Some(pc) => pc.set_next(new, Ordering::Release),
-                    None => g.set_first(new),
+                    Some(pc) => pc.set_next(next, Ordering::Release),
+                    None => nc.set_next(next, Ordering::Release),
                 }
                 drop(g);
                 self.free_slot(old);
@@ -1078,5 +1084,41 @@ mod chain_tests {
             found
         });
         assert_eq!(found, 0, "lookups that found a key never inserted");
+    }
+
+    /// A replacing update puts its fresh slot first in the chain, as
+    /// Linux does, not where the old one was: a reader on a slot that is
+    /// freed and then taken for the update would otherwise go on from the
+    /// old element's place, past what lies before it. With the chain C,
+    /// A, B (keys of one bucket), replacing B makes it B, C, A, and a
+    /// reader on any slot of the bucket walks on to its end. (Values of
+    /// two words: one word is updated in place.)
+    #[test]
+    fn a_replacing_update_goes_first_in_its_chain() {
+        let attr = MapCreateAttr {
+            map_type: MapType::Hash.raw(),
+            key_size: 4,
+            value_size: 16,
+            max_entries: 3,
+            ..Default::default()
+        };
+        let m = super::super::create(&attr, 1, 4, 1).unwrap();
+        let h = m.as_any().downcast_ref::<HashMap>().unwrap();
+        let bucket = |k: u32| h.bucket(&k.to_ne_bytes(), Some(u64::from(k)));
+        let mut same = (1u32..).filter(|&k| bucket(k) == bucket(0));
+        let (a, b, c) = (0u32, same.next().unwrap(), same.next().unwrap());
+        for k in [b, a, c] {
+            m.update(&k.to_ne_bytes(), &[1; 16], abi::BPF_ANY, None).unwrap();
+        }
+        m.update(&b.to_ne_bytes(), &[2; 16], abi::BPF_ANY, None).unwrap();
+        let chain: Vec<u32> = h
+            .bucket_entries(bucket(0), false)
+            .iter()
+            .map(|(k, _)| u32::from_ne_bytes(k[..4].try_into().unwrap()))
+            .collect();
+        assert_eq!(chain, [b, c, a]);
+        let mut v = [0u8; 16];
+        m.lookup(&b.to_ne_bytes(), &mut v).unwrap();
+        assert_eq!(v, [2; 16]);
     }
 }

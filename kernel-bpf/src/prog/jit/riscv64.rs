@@ -718,9 +718,10 @@ pub(super) fn compile(
 /// load before a load whose address depends on it (a head before its
 /// slot's key and link), but not the key before the value the program
 /// then reads from the same slot: a `fence r, r` after the key is found
-/// does, as the Rust search's acquire load. With the next instruction's `test` of r0
-/// (see [`null_test`]), the search goes the test's way itself (its jumps
-/// to instructions join `fixups`). False if a jump does not reach.
+/// does, as the Rust search's acquire load. With the next instruction's
+/// `test` of r0 (see [`null_test`]), the search goes the test's way
+/// itself (its jumps to instructions join `fixups`). False if a jump does
+/// not reach.
 fn hash_probe(
     a: &mut Asm,
     keys: &mut Keys,
