@@ -1009,11 +1009,11 @@ fn plain_run(
     (insns, proven, shape, setup): (&[Insn], &[bool], &Shape, &ArgSetup),
     run: core::ops::Range<usize>,
 ) -> usize {
-    for pc in run.clone() {
-        if shape.loop_heads[pc] || setup.skips(pc) {
+    let heads = &shape.loop_heads[run.clone()];
+    for ((pc, i), &head) in run.clone().zip(&insns[run.clone()]).zip(heads) {
+        if head || setup.skips(pc) {
             return pc;
         }
-        let i = insns[pc];
         if i.code & !BPF_CLASS_MASK == BPF_MOV | BPF_X && copy_add(insns, &shape.targets, pc, false).is_some() {
             return pc;
         }
