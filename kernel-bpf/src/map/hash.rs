@@ -958,12 +958,12 @@ impl Map for HashMap {
 mod chain_tests {
     use super::*;
 
-    /// A HASH map of `key_size`-byte keys and 8-byte values.
-    fn hash(key_size: u32, max_entries: u32) -> alloc::sync::Arc<dyn Map> {
+    /// A HASH map of `key_size`-byte keys and `value_size`-byte values.
+    fn hash(key_size: u32, value_size: u32, max_entries: u32) -> alloc::sync::Arc<dyn Map> {
         let attr = MapCreateAttr {
             map_type: MapType::Hash.raw(),
             key_size,
-            value_size: 8,
+            value_size,
             max_entries,
             ..Default::default()
         };
@@ -972,7 +972,7 @@ mod chain_tests {
 
     #[test]
     fn chains_are_short() {
-        let m = hash(4, 1000);
+        let m = hash(4, 8, 1000);
         let h = m.as_any().downcast_ref::<HashMap>().unwrap();
         for i in 0..1000u32 {
             m.update(
@@ -1001,7 +1001,7 @@ mod chain_tests {
     #[test]
     fn slots_hold_their_element_and_a_link() {
         for (key_size, slot_bytes) in [(4, 16), (8, 24)] {
-            let m = hash(key_size, 100_000);
+            let m = hash(key_size, 8, 100_000);
             let h = m.as_any().downcast_ref::<HashMap>().unwrap();
             assert_eq!(h.table().unwrap().slot_bytes, slot_bytes, "{key_size}-byte keys");
             if key_size == 4 {
@@ -1020,7 +1020,7 @@ mod chain_tests {
     /// in order instead would put almost none so.)
     #[test]
     fn chains_lie_together() {
-        let m = hash(4, 100_000);
+        let m = hash(4, 8, 100_000);
         let h = m.as_any().downcast_ref::<HashMap>().unwrap();
         for i in 0..100_000u64 {
             m.update(&(splitmix64(i) as u32).to_ne_bytes(), &[1; 8], abi::BPF_ANY, None)
@@ -1054,14 +1054,7 @@ mod chain_tests {
     #[test]
     fn a_long_key_is_never_found_from_two_keys_words() {
         use core::sync::atomic::AtomicBool;
-        let attr = MapCreateAttr {
-            map_type: MapType::Hash.raw(),
-            key_size: 16,
-            value_size: 8,
-            max_entries: 2,
-            ..Default::default()
-        };
-        let m = super::super::create(&attr, 1, 2, 1).unwrap();
+        let m = hash(16, 8, 2);
         let h = m.as_any().downcast_ref::<HashMap>().unwrap();
         let key = |a: u64, b: u64| [a.to_ne_bytes(), b.to_ne_bytes()].concat();
         let bucket = |k: &[u8]| h.bucket(k, None);
@@ -1095,14 +1088,7 @@ mod chain_tests {
     /// two words: one word is updated in place.)
     #[test]
     fn a_replacing_update_goes_first_in_its_chain() {
-        let attr = MapCreateAttr {
-            map_type: MapType::Hash.raw(),
-            key_size: 4,
-            value_size: 16,
-            max_entries: 3,
-            ..Default::default()
-        };
-        let m = super::super::create(&attr, 1, 4, 1).unwrap();
+        let m = hash(4, 16, 3);
         let h = m.as_any().downcast_ref::<HashMap>().unwrap();
         let bucket = |k: u32| h.bucket(&k.to_ne_bytes(), Some(u64::from(k)));
         let mut same = (1u32..).filter(|&k| bucket(k) == bucket(0));
