@@ -53,7 +53,7 @@ impl Insn {
 }
 
 /// Bytes a load, store or atomic of opcode `code` moves (its size field).
-pub fn access_size(code: u8) -> u8 {
+pub const fn access_size(code: u8) -> u8 {
     match code & BPF_SIZE_MASK {
         BPF_B => 1,
         BPF_H => 2,

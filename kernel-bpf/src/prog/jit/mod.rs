@@ -460,6 +460,7 @@ pub(super) struct Shape {
 impl Shape {
     /// The shape of `insns`, whose accesses `proven` marks as needing no
     /// check.
+    #[inline(never)]
     pub(super) fn of(insns: &[Insn], proven: &[bool], lookups: &Lookups) -> Shape {
         let mut loop_heads = alloc::vec![false; insns.len()];
         let mut targets = alloc::vec![false; insns.len()];

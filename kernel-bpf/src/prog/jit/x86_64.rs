@@ -717,7 +717,8 @@ pub(super) fn compile(
     let mut a = Asm::with_room(64 + 8 * insns.len());
     // The code of each instruction, and of each function's entry.
     let mut places = Places::new(n);
-    let mut fixups: Vec<(usize, Target)> = Vec::new();
+    // Room for a jump every four instructions, as compiled C has about.
+    let mut fixups: Vec<(usize, Target)> = Vec::with_capacity(n / 4);
     let mut cold = Cold::default();
 
     // The run's entry, `fn(cx, args, r10)`: save what the caller needs
@@ -1026,6 +1027,105 @@ fn plain_run(
     run.end
 }
 
+/// How [`plain`] writes an instruction, by its opcode (and whether its
+/// constant is blinded): decoded once, in [`FORMS`], not per instruction.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Form {
+    /// Not plain: `compile`'s general path writes it.
+    General,
+    /// `op d, s` of the "r/m, reg" form (add, sub, or, and, xor): its
+    /// opcode.
+    Rr {
+        opc: u8,
+        w: bool,
+    },
+    /// `op d, imm` of group 1: its extension.
+    Ri {
+        ext: u8,
+        w: bool,
+    },
+    /// `d = s`, or its sign extension by the offset.
+    Mov {
+        w: bool,
+    },
+    /// `d = imm`.
+    MovImm {
+        w: bool,
+    },
+    /// Another ALU operation (see [`alu`]; `x`: by a register).
+    Alu {
+        w: bool,
+        x: bool,
+    },
+    /// A conditional jump: its condition; `x`: against a register; `test`:
+    /// on bits (`jset`), not a comparison.
+    Jump {
+        cc: u8,
+        w: bool,
+        x: bool,
+        test: bool,
+    },
+    /// A proven load, store, or store of the constant, of `size` bytes.
+    Load(u8),
+    Store(u8),
+    StoreImm(u8),
+}
+
+/// [`Form`]s by opcode: `FORMS[0]` with constants as they are, `FORMS[1]`
+/// with them blinded (in r10, the machine register, which the instruction
+/// takes as its source).
+const FORMS: [[Form; 256]; 2] = {
+    let mut t = [[Form::General; 256]; 2];
+    let mut c = 0;
+    while c < 256 {
+        t[0][c] = form(c as u8, false);
+        t[1][c] = form(c as u8, true);
+        c += 1;
+    }
+    t
+};
+
+/// The [`Form`] of opcode `code`.
+const fn form(code: u8, blinded: bool) -> Form {
+    let (class, op) = (code & BPF_CLASS_MASK, code & BPF_OP_MASK);
+    let x = blinded || code & BPF_SRC_MASK == BPF_X;
+    let w = class == BPF_ALU64 || class == BPF_JMP;
+    let size = access_size(code);
+    let mem = code & BPF_MODE_MASK == BPF_MEM;
+    match class {
+        BPF_ALU | BPF_ALU64 => {
+            let (opc, ext) = match op {
+                BPF_ADD => (0x01, 0),
+                BPF_SUB => (0x29, 5),
+                BPF_OR => (0x09, 1),
+                BPF_AND => (0x21, 4),
+                BPF_XOR => (0x31, 6),
+                BPF_MOV if x => return Form::Mov { w },
+                BPF_MOV => return Form::MovImm { w },
+                _ => return Form::Alu { w, x },
+            };
+            match x {
+                true => Form::Rr { opc, w },
+                false => Form::Ri { ext, w },
+            }
+        }
+        BPF_JMP | BPF_JMP32 => match jcc(op) {
+            Some(cc) => Form::Jump {
+                cc,
+                w,
+                x,
+                test: op == BPF_JSET,
+            },
+            None => Form::General,
+        },
+        BPF_LDX if mem => Form::Load(size),
+        BPF_STX if mem => Form::Store(size),
+        BPF_ST if mem && blinded => Form::Store(size),
+        BPF_ST if mem => Form::StoreImm(size),
+        _ => Form::General,
+    }
+}
+
 /// The code of the instruction at `pc` where it is plain, its code its
 /// own: an ALU operation, a conditional jump, a proven load or store
 /// (`blinded`: its constant is in r10, the machine register); `false`,
@@ -1041,53 +1141,46 @@ fn plain(
     fixups: &mut Vec<(usize, Target)>,
 ) -> bool {
     let i = insns[pc];
-    let (class, op) = (i.class(), i.code & BPF_OP_MASK);
     let d = reg(i.dst);
-    let (x, s) = match blinded {
-        true => (true, R10),
-        false => (i.code & BPF_SRC_MASK == BPF_X, reg(i.src)),
-    };
-    match class {
-        BPF_ALU | BPF_ALU64 => alu(a, &i, class == BPF_ALU64, d, s, x, op).is_some(),
-        BPF_JMP | BPF_JMP32 if !matches!(op, BPF_JA | BPF_CALL | BPF_EXIT) => {
-            let (Some(cc), Some(t)) = (jcc(op), jump_target(pc, i.off.into(), insns.len())) else {
+    let s = if blinded { R10 } else { reg(i.src) };
+    let proven = || proven.get(pc) == Some(&true);
+    match FORMS[usize::from(blinded)][usize::from(i.code)] {
+        Form::Rr { opc, w } => a.op_rr(opc, w, d, s),
+        Form::Ri { ext, w } => a.op_ri(ext, w, d, i.imm),
+        Form::Mov { w } => match i.off {
+            0 => a.mov(w, d, s),
+            8 => a.extend(0xbe, w, d, s),
+            16 => a.extend(0xbf, w, d, s),
+            32 if w => a.movsxd(d, s),
+            _ => return false,
+        },
+        Form::MovImm { w } => a.mov_imm(w, d, i.imm),
+        Form::Alu { w, x } => return alu(a, &i, w, d, s, x).is_some(),
+        Form::Jump { cc, w, x, test } => {
+            let Some(t) = jump_target(pc, i.off.into(), insns.len()) else {
                 return false;
             };
-            let w = class == BPF_JMP;
-            match (op, x) {
-                (BPF_JSET, true) => a.op_rr(0x85, w, d, s),
-                (BPF_JSET, false) => a.test_ri(w, d, i.imm),
-                (_, true) => a.op_rr(0x39, w, d, s),
+            match (test, x) {
+                (true, true) => a.op_rr(0x85, w, d, s),
+                (true, false) => a.test_ri(w, d, i.imm),
+                (false, true) => a.op_rr(0x39, w, d, s),
                 // test sets the flags as cmp with 0 does.
-                (_, false) if i.imm == 0 => a.op_rr(0x85, w, d, d),
-                (_, false) => a.op_ri(7, w, d, i.imm),
+                (false, false) if i.imm == 0 => a.op_rr(0x85, w, d, d),
+                (false, false) => a.op_ri(7, w, d, i.imm),
             }
             branch(a, places, fixups, Some(cc), t);
-            true
         }
-        _ if proven.get(pc) != Some(&true) => false,
-        BPF_LDX if i.code & BPF_MODE_MASK == BPF_MEM => {
-            a.load(access_size(i.code), d, s, i.off.into());
-            true
-        }
-        BPF_STX if i.code & BPF_MODE_MASK == BPF_MEM => {
-            a.store(access_size(i.code), d, i.off.into(), s);
-            true
-        }
-        BPF_ST if blinded => {
-            a.store(access_size(i.code), d, i.off.into(), R10);
-            true
-        }
-        BPF_ST => {
-            a.store_imm(access_size(i.code), d, i.off.into(), i.imm);
-            true
-        }
-        _ => false,
+        Form::Load(size) if proven() => a.load(size, d, s, i.off.into()),
+        Form::Store(size) if proven() => a.store(size, d, i.off.into(), s),
+        Form::StoreImm(size) if proven() => a.store_imm(size, d, i.off.into(), i.imm),
+        _ => return false,
     }
+    true
 }
 
 /// A jump (`cc`: `None` for `jmp`) to the instruction `t`: straight
 /// there if its code is written (a loop's jump back), else to be patched.
+#[inline(always)]
 fn branch(a: &mut Asm, places: &Places, fixups: &mut Vec<(usize, Target)>, cc: Option<u8>, t: Target) {
     match places.of(t) {
         Some(to) => a.jump_back(cc, to),
@@ -1293,7 +1386,7 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
 }
 
 /// The condition of a conditional jump.
-fn jcc(op: u8) -> Option<u8> {
+const fn jcc(op: u8) -> Option<u8> {
     Some(match op {
         BPF_JEQ => CC_E,
         BPF_JNE | BPF_JSET => CC_NE,
@@ -1309,32 +1402,12 @@ fn jcc(op: u8) -> Option<u8> {
     })
 }
 
-/// One ALU instruction; `None` for an encoding that is none.
+/// An ALU instruction of [`Form::Alu`]: not one of group 1's, nor a
+/// move; `None` for an encoding that is none.
 #[inline(always)]
-fn alu(a: &mut Asm, i: &Insn, w: bool, d: u8, s: u8, x: bool, op: u8) -> Option<()> {
+fn alu(a: &mut Asm, i: &Insn, w: bool, d: u8, s: u8, x: bool) -> Option<()> {
+    let op = i.code & BPF_OP_MASK;
     match op {
-        BPF_ADD | BPF_SUB | BPF_OR | BPF_AND | BPF_XOR => {
-            let (opc, ext) = match op {
-                BPF_ADD => (0x01, 0),
-                BPF_SUB => (0x29, 5),
-                BPF_OR => (0x09, 1),
-                BPF_AND => (0x21, 4),
-                _ => (0x31, 6),
-            };
-            if x {
-                a.op_rr(opc, w, d, s);
-            } else {
-                a.op_ri(ext, w, d, i.imm);
-            }
-        }
-        BPF_MOV => match (x, i.off) {
-            (false, _) => a.mov_imm(w, d, i.imm),
-            (true, 0) => a.mov(w, d, s),
-            (true, 8) => a.extend(0xbe, w, d, s),
-            (true, 16) => a.extend(0xbf, w, d, s),
-            (true, 32) if w => a.movsxd(d, s),
-            _ => return None,
-        },
         BPF_MUL => match (x, i.imm) {
             (true, _) => a.imul_rr(w, d, s),
             // By 3, 5 or 9: `lea d, [d + d * (m - 1)]`, a cycle where
