@@ -154,10 +154,12 @@ enum Target {
     Leave,
 }
 
-/// Where the code of each instruction and function entry is, to resolve
+/// Where the code of instructions and function entries is, to resolve
 /// [`Target`]s once all is written.
 struct Places {
-    /// By instruction (each written in order), then the end.
+    /// By instruction, then the end: where its code starts, where that
+    /// was noted ([`Places::NONE`] elsewhere). A back end notes at least
+    /// every jump's target, and every instruction that follows a call.
     at: Vec<usize>,
     /// Each subprogram's first instruction and its entry, in order.
     entry: Vec<(usize, usize)>,
@@ -165,18 +167,23 @@ struct Places {
 }
 
 impl Places {
+    /// Not noted.
+    const NONE: usize = usize::MAX;
+
     fn new(n: usize) -> Places {
         Places {
-            at: Vec::with_capacity(n + 1),
+            at: alloc::vec![Places::NONE; n + 1],
             entry: Vec::new(),
-            leave: usize::MAX,
+            leave: Places::NONE,
         }
     }
 
-    /// The code of the next instruction starts at `pos`.
+    /// The code of instruction `pc` (`n`: the end) starts at `pos`.
     #[inline]
-    fn insn(&mut self, pos: usize) {
-        self.at.push(pos);
+    fn insn(&mut self, pc: usize, pos: usize) {
+        if let Some(at) = self.at.get_mut(pc) {
+            *at = pos;
+        }
     }
 
     /// The entry of the subprogram starting at instruction `pc` is at
@@ -188,12 +195,12 @@ impl Places {
     /// Where `t` is, if it was written.
     fn of(&self, t: Target) -> Option<usize> {
         match t {
-            Target::Insn(t) => self.at.get(t).copied(),
+            Target::Insn(t) => self.at.get(t).copied().filter(|&p| p != Places::NONE),
             Target::Func(f) => {
                 let i = self.entry.binary_search_by_key(&f, |e| e.0).ok()?;
                 Some(self.entry[i].1)
             }
-            Target::Leave => (self.leave != usize::MAX).then_some(self.leave),
+            Target::Leave => (self.leave != Places::NONE).then_some(self.leave),
         }
     }
 }

@@ -432,7 +432,7 @@ pub(super) fn compile(
             places.func(pc, a.here());
             prologue(&mut a, &SUB_SAVED);
         }
-        places.insn(a.here());
+        places.insn(pc, a.here());
         if setup.skips(pc) || core::mem::take(&mut joined) {
             continue;
         }
@@ -699,7 +699,7 @@ pub(super) fn compile(
             _ => return Err(bad(pc)),
         }
     }
-    places.insn(a.here());
+    places.insn(n, a.here());
     places.leave = a.here();
     a.load(8, SP, S6, ENTRY_RSP);
     a.mv(A0, A5);

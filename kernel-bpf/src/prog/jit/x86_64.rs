@@ -806,7 +806,7 @@ pub(super) fn compile(
                 a.bytes(&[0x90]);
             }
         }
-        places.insn(a.here());
+        places.insn(pc, a.here());
         if setup.skips(pc) || core::mem::take(&mut joined) {
             continue;
         }
@@ -982,7 +982,7 @@ pub(super) fn compile(
             _ => return Err(bad(pc)),
         }
     }
-    places.insn(a.here());
+    places.insn(n, a.here());
     if !shape.leaf {
         // Leaving from any depth (a fault, a tail call, the slow path's
         // exit): back to the entry's stack, then the entry's epilogue.
@@ -1001,7 +1001,8 @@ pub(super) fn compile(
 /// (see [`plain`]) and have nothing else at their place (a loop's head, a
 /// lookup's setup that takes no code, a copy one `lea` computes with the
 /// sum after it); the first one it leaves to `compile`'s general path, or
-/// the run's end.
+/// the run's end. It notes where the run starts (which may follow a call)
+/// and where each jump's target in it does, not every instruction.
 #[inline(never)]
 fn plain_run(
     a: &mut Asm,
@@ -1010,17 +1011,22 @@ fn plain_run(
     (insns, proven, shape, setup): (&[Insn], &[bool], &Shape, &ArgSetup),
     run: core::ops::Range<usize>,
 ) -> usize {
-    let heads = &shape.loop_heads[run.clone()];
-    for ((pc, i), &head) in run.clone().zip(&insns[run.clone()]).zip(heads) {
-        if head || setup.skips(pc) {
+    places.insn(run.start, a.here());
+    let targets = &shape.targets[run.clone()];
+    for ((pc, i), &target) in run.clone().zip(&insns[run.clone()]).zip(targets) {
+        if target {
+            if shape.loop_heads[pc] {
+                return pc;
+            }
+            places.insn(pc, a.here());
+        }
+        if setup.skips(pc) {
             return pc;
         }
         if i.code & !BPF_CLASS_MASK == BPF_MOV | BPF_X && copy_add(insns, &shape.targets, pc, false).is_some() {
             return pc;
         }
-        places.insn(a.here());
         if !plain(a, insns, pc, false, proven, places, fixups) {
-            places.at.pop();
             return pc;
         }
     }
@@ -1030,6 +1036,7 @@ fn plain_run(
 /// How [`plain`] writes an instruction, by its opcode (and whether its
 /// constant is blinded): decoded once, in [`FORMS`], not per instruction.
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 enum Form {
     /// Not plain: `compile`'s general path writes it.
     General,
