@@ -473,27 +473,19 @@ impl Shape {
         let mut targets = alloc::vec![false; insns.len()];
         // Bit r: the program names register r (past r10: r10).
         let mut uses = 0u32;
-        let mut leaf = true;
-        let mut fast = false;
-        let mut starts = alloc::vec![0];
+        let mut rest = Rest {
+            leaf: true,
+            fast: false,
+            starts: alloc::vec![0],
+        };
+        // The most common instructions here; calls, exits and the rest of
+        // class LD in `Rest::note`, so that this loop keeps its state in
+        // registers.
         for (pc, i) in insns.iter().enumerate() {
             uses |= 1 << (i.dst & 15) | 1 << (i.src & 15);
-            let direct = || proven.get(pc) == Some(&true);
             match i.class() {
                 BPF_ALU | BPF_ALU64 => {}
-                // An array lookup is machine code, not a call, and so is a
-                // hash table's.
-                BPF_JMP | BPF_JMP32 if matches!(i.code, CALL | CALLX) => {
-                    leaf &= matches!(lookups.get(pc), Some(Lookup::Array(_) | Lookup::Table(_)));
-                    if i.code == CALL && i.src == abi::BPF_PSEUDO_CALL {
-                        let t = pc as i64 + 1 + i64::from(i.imm);
-                        if t > 0 && (t as usize) < insns.len() {
-                            starts.push(t as usize);
-                            targets[t as usize] = true;
-                        }
-                    }
-                }
-                BPF_JMP | BPF_JMP32 if i.code != EXIT => {
+                BPF_JMP | BPF_JMP32 if !matches!(i.code, CALL | CALLX | EXIT) => {
                     let rel = if i.code == JA32 { i.imm } else { i32::from(i.off) };
                     let t = pc as i64 + 1 + i64::from(rel);
                     if t >= 0 && (t as usize) < insns.len() {
@@ -501,17 +493,15 @@ impl Shape {
                         targets[t as usize] = true;
                     }
                 }
-                BPF_JMP | BPF_JMP32 => {}
-                // A 64-bit immediate (its second half is code 0).
-                BPF_LD => leaf &= i.code == LD_DW_IMM || (i.code == 0 && pc > 0 && insns[pc - 1].code == LD_DW_IMM),
-                BPF_LDX => {
-                    let direct = direct();
-                    fast |= !direct && i.code & BPF_MODE_MASK == BPF_MEM;
-                    leaf &= direct;
+                BPF_LDX | BPF_STX | BPF_ST => {
+                    let direct = proven.get(pc) == Some(&true);
+                    rest.fast |= !direct && i.code & (BPF_MODE_MASK | BPF_CLASS_MASK) == BPF_MEM | BPF_LDX;
+                    rest.leaf &= direct;
                 }
-                _ => leaf &= direct(),
+                _ => rest.note((insns, lookups), pc, &mut targets),
             }
         }
+        let Rest { leaf, fast, starts } = rest;
         // Only a leaf's entry loads fewer than all five.
         let reads = if leaf { entry_reads(insns, uses) } else { [true; 6] };
         Shape {
@@ -522,6 +512,40 @@ impl Shape {
             loop_heads,
             targets,
             layout: Layout::new(starts),
+        }
+    }
+}
+
+/// What [`Shape::of`] learns beyond where jumps land.
+struct Rest {
+    leaf: bool,
+    fast: bool,
+    /// Where functions start.
+    starts: Vec<usize>,
+}
+
+impl Rest {
+    /// Notes the call, exit or 64-bit immediate at `pc` (`targets`: where
+    /// jumps and calls land).
+    #[inline(never)]
+    fn note(&mut self, (insns, lookups): (&[Insn], &Lookups), pc: usize, targets: &mut [bool]) {
+        let i = insns[pc];
+        match i.code {
+            // An array lookup is machine code, not a call, and so is a
+            // hash table's.
+            CALL | CALLX => {
+                self.leaf &= matches!(lookups.get(pc), Some(Lookup::Array(_) | Lookup::Table(_)));
+                if i.code == CALL && i.src == abi::BPF_PSEUDO_CALL {
+                    let t = pc as i64 + 1 + i64::from(i.imm);
+                    if t > 0 && (t as usize) < insns.len() {
+                        self.starts.push(t as usize);
+                        targets[t as usize] = true;
+                    }
+                }
+            }
+            EXIT => {}
+            // A 64-bit immediate (its second half is code 0).
+            _ => self.leaf &= i.code == LD_DW_IMM || (i.code == 0 && pc > 0 && insns[pc - 1].code == LD_DW_IMM),
         }
     }
 }

@@ -844,7 +844,8 @@ pub(super) fn compile(
             }
             continue;
         }
-        if plain(&mut a, insns, pc, blinded, proven, &places, &mut fixups) {
+        let prog = (insns, proven, &shape.targets[..]);
+        if plain(&mut a, prog, (pc, i), Caller::General { blinded }, &places, &mut fixups) {
             continue;
         }
         let size = access_size(i.code);
@@ -1023,10 +1024,14 @@ fn plain_run(
         if setup.skips(pc) {
             return pc;
         }
-        if i.code & !BPF_CLASS_MASK == BPF_MOV | BPF_X && copy_add(insns, &shape.targets, pc, false).is_some() {
-            return pc;
-        }
-        if !plain(a, insns, pc, false, proven, places, fixups) {
+        if !plain(
+            a,
+            (insns, proven, &shape.targets),
+            (pc, *i),
+            Caller::Run,
+            places,
+            fixups,
+        ) {
             return pc;
         }
     }
@@ -1133,21 +1138,32 @@ const fn form(code: u8, blinded: bool) -> Form {
     }
 }
 
-/// The code of the instruction at `pc` where it is plain, its code its
-/// own: an ALU operation, a conditional jump, a proven load or store
-/// (`blinded`: its constant is in r10, the machine register); `false`,
-/// writing nothing, for the others.
+/// Where [`plain`] is called from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    /// [`plain_run`]: constants are as they are, and a copy that one `lea`
+    /// computes with the sum after it (see [`copy_add`]) is left to the
+    /// general path.
+    Run,
+    /// `compile`'s general path, which has checked for such a copy
+    /// (`blinded`: the constant is in r10, the machine register).
+    General { blinded: bool },
+}
+
+/// The code of the instruction `i` at `pc` of `insns` (`targets`: their
+/// [`Shape::targets`]) where it is plain, its code its own: an ALU
+/// operation, a conditional jump, a proven load or store; `false`, writing
+/// nothing, for the others.
 #[inline(always)]
 fn plain(
     a: &mut Asm,
-    insns: &[Insn],
-    pc: usize,
-    blinded: bool,
-    proven: &[bool],
+    (insns, proven, targets): (&[Insn], &[bool], &[bool]),
+    (pc, i): (usize, Insn),
+    caller: Caller,
     places: &Places,
     fixups: &mut Vec<(usize, Target)>,
 ) -> bool {
-    let i = insns[pc];
+    let blinded = caller == Caller::General { blinded: true };
     let d = reg(i.dst);
     let s = if blinded { R10 } else { reg(i.src) };
     let proven = || proven.get(pc) == Some(&true);
@@ -1155,6 +1171,7 @@ fn plain(
         Form::Rr { opc, w } => a.op_rr(opc, w, d, s),
         Form::Ri { ext, w } => a.op_ri(ext, w, d, i.imm),
         Form::Mov { w } => match i.off {
+            0 if caller == Caller::Run && copy_add(insns, targets, pc, false).is_some() => return false,
             0 => a.mov(w, d, s),
             8 => a.extend(0xbe, w, d, s),
             16 => a.extend(0xbf, w, d, s),
