@@ -160,7 +160,8 @@ struct Places {
     /// By instruction, then the end: where its code starts, where that
     /// was noted ([`Places::NONE`] elsewhere). A back end notes at least
     /// every jump's target, and every instruction that follows a call.
-    at: Vec<usize>,
+    /// (Code is far shorter than 4 GiB: see [`Places::insn`].)
+    at: Vec<u32>,
     /// Each subprogram's first instruction and its entry, in order.
     entry: Vec<(usize, usize)>,
     leave: usize,
@@ -168,21 +169,23 @@ struct Places {
 
 impl Places {
     /// Not noted.
-    const NONE: usize = usize::MAX;
+    const NONE: u32 = u32::MAX;
 
     fn new(n: usize) -> Places {
         Places {
             at: alloc::vec![Places::NONE; n + 1],
             entry: Vec::new(),
-            leave: Places::NONE,
+            leave: usize::MAX,
         }
     }
 
-    /// The code of instruction `pc` (`n`: the end) starts at `pos`.
+    /// The code of instruction `pc` (`n`: the end) starts at `pos`; past
+    /// 4 GiB, it is not noted, and jumps there are not resolved (the
+    /// program is then not compiled).
     #[inline]
     fn insn(&mut self, pc: usize, pos: usize) {
         if let Some(at) = self.at.get_mut(pc) {
-            *at = pos;
+            *at = u32::try_from(pos).unwrap_or(Places::NONE);
         }
     }
 
@@ -195,12 +198,17 @@ impl Places {
     /// Where `t` is, if it was written.
     fn of(&self, t: Target) -> Option<usize> {
         match t {
-            Target::Insn(t) => self.at.get(t).copied().filter(|&p| p != Places::NONE),
+            Target::Insn(t) => self
+                .at
+                .get(t)
+                .copied()
+                .filter(|&p| p != Places::NONE)
+                .map(|p| p as usize),
             Target::Func(f) => {
                 let i = self.entry.binary_search_by_key(&f, |e| e.0).ok()?;
                 Some(self.entry[i].1)
             }
-            Target::Leave => (self.leave != Places::NONE).then_some(self.leave),
+            Target::Leave => (self.leave != usize::MAX).then_some(self.leave),
         }
     }
 }

@@ -1064,6 +1064,11 @@ enum Form {
     MovImm {
         w: bool,
     },
+    /// A shift by a constant: its extension (shl 4, shr 5, sar 7).
+    Shift {
+        ext: u8,
+        w: bool,
+    },
     /// Another ALU operation (see [`alu`]; `x`: by a register).
     Alu {
         w: bool,
@@ -1114,6 +1119,9 @@ const fn form(code: u8, blinded: bool) -> Form {
                 BPF_XOR => (0x31, 6),
                 BPF_MOV if x => return Form::Mov { w },
                 BPF_MOV => return Form::MovImm { w },
+                BPF_LSH if !x => return Form::Shift { ext: 4, w },
+                BPF_RSH if !x => return Form::Shift { ext: 5, w },
+                BPF_ARSH if !x => return Form::Shift { ext: 7, w },
                 _ => return Form::Alu { w, x },
             };
             match x {
@@ -1179,6 +1187,7 @@ fn plain(
             _ => return false,
         },
         Form::MovImm { w } => a.mov_imm(w, d, i.imm),
+        Form::Shift { ext, w } => a.shift_imm(ext, w, d, i.imm as u8 & if w { 63 } else { 31 }),
         Form::Alu { w, x } => return alu(a, &i, w, d, s, x).is_some(),
         Form::Jump { cc, w, x, test } => {
             let Some(t) = jump_target(pc, i.off.into(), insns.len()) else {
@@ -1194,6 +1203,9 @@ fn plain(
             }
             branch(a, places, fixups, Some(cc), t);
         }
+        // Eight bytes, the most common size, with the size a constant.
+        Form::Load(8) if proven() => a.load(8, d, s, i.off.into()),
+        Form::Store(8) if proven() => a.store(8, d, i.off.into(), s),
         Form::Load(size) if proven() => a.load(size, d, s, i.off.into()),
         Form::Store(size) if proven() => a.store(size, d, i.off.into(), s),
         Form::StoreImm(size) if proven() => a.store_imm(size, d, i.off.into(), i.imm),
