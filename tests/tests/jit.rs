@@ -127,6 +127,62 @@ fn blinded_constants_do_not_appear_in_the_code() {
     }
 }
 
+/// With constants blinded, the lookups compiled inline keep the maps'
+/// sizes out of the code too (an array's size and stride, a hash table's
+/// slot count and slot size: numbers the loader chooses), as Linux blinds
+/// the constants of the lookups it inlines; unblinded, each is there.
+#[test]
+fn blinded_lookups_keep_the_maps_sizes_out_of_the_code() {
+    use user_bindings::maps::{Array, HashMap};
+    let sys = Process::new(1);
+    // Sizes whose bytes stand out: an array of 0x1_3579 entries, one of
+    // 0x1_0238-byte values (a stride the code multiplies by), a hash map
+    // of 0x1_2345 entries (its table a few slots more), and one of
+    // 0x1_0470-byte values (0x1_0478-byte slots, multiplied by too).
+    let long: Array<Process, u64> = Array::create(&sys, 0x1_3579).unwrap();
+    let wide: Array<Process, [u8; 0x1_0238]> = Array::create(&sys, 4).unwrap();
+    let many: HashMap<Process, u32, u64> = HashMap::create(&sys, 0x1_2345).unwrap();
+    let big: HashMap<Process, u32, [u8; 0x1_0470]> = HashMap::create(&sys, 4).unwrap();
+    let maps = [long.map(), wide.map(), many.map(), big.map()];
+    let mut prog = Vec::new();
+    for m in maps {
+        prog.push(insn(0x62, 10, -4, 0)); // *(u32 *)(r10 - 4) = 0
+        prog.extend(ld_map(1, m.fd().raw()));
+        prog.extend([
+            insn(0xbf, 0xa2, 0, 0), // r2 = r10
+            insn(0x07, 2, 0, -4),   // r2 += -4
+            insn(0x85, 0, 0, 1),    // call bpf_map_lookup_elem
+        ]);
+    }
+    prog.extend([insn(0xb7, 0, 0, 0), insn(0x95, 0, 0, 0)]); // r0 = 0; exit
+    let contains = |code: &[u8], v: u32| code.windows(4).any(|w| w == v.to_le_bytes());
+    for blind in [false, true] {
+        sys.bpf.blind_constants(blind);
+        let p = Program::load(&sys, ProgType::SocketFilter, &prog, "GPL").unwrap();
+        let loaded = sys.bpf.program(p.fd().raw()).unwrap();
+        assert_eq!(loaded.compiled_lookups(), &[0, 1, 2, 3], "every lookup is compiled");
+        let len = info(&p, 0).0.jited_prog_len as usize;
+        let (_, code) = info(&p, len);
+        for (what, v) in [
+            ("array size", 0x1_3579),
+            ("array stride", 0x1_0238),
+            ("slot size", 0x1_0478),
+        ] {
+            assert_eq!(
+                contains(&code, v),
+                !blind,
+                "{what} {v:#x} in the code, blinded: {blind}"
+            );
+        }
+        let slots = (0x1_2345..0x1_2345 + 65).any(|v| contains(&code, v));
+        assert_eq!(
+            slots, !blind,
+            "the hash table's slot count in the code, blinded: {blind}"
+        );
+        assert_eq!(p.test_run(&[0u8; 60], 1).unwrap().retval, 0, "blinded: {blind}");
+    }
+}
+
 /// Everything a run left in `o`'s maps, what its ring buffers and perf
 /// event arrays received, and what it printed.
 fn contents(

@@ -236,15 +236,14 @@ impl Asm {
     /// then that times 8 plus `base`: a `u32 -> u64` hash map's 24-byte
     /// slots); else a multiply.
     fn index_addr(&mut self, rd: u8, base: u8, index: u8, bytes: u64, tmp: u8) {
+        if self.multiplies(bytes) {
+            self.li(tmp, bytes as i64);
+            self.mul_addr(rd, base, index, tmp);
+            return;
+        }
         if let Some(s) = words_by_shift_add(bytes).filter(|_| self.ext.zba) {
             self.r(0x10, index, index, 2 * u32::from(s), tmp, OP);
             self.r(0x10, base, tmp, 6, rd, OP);
-            return;
-        }
-        if !bytes.is_power_of_two() {
-            self.li(tmp, bytes as i64);
-            self.r(1, tmp, index, 0, rd, OP);
-            self.r(0, base, rd, 0, rd, OP);
             return;
         }
         match bytes.trailing_zeros() {
@@ -256,6 +255,18 @@ impl Asm {
                 self.r(0, base, rd, 0, rd, OP);
             }
         }
+    }
+
+    /// Whether [`Asm::index_addr`] multiplies by `bytes` (not a power of
+    /// two, nor 3, 5 or 9 words with Zba).
+    fn multiplies(&self, bytes: u64) -> bool {
+        !(bytes.is_power_of_two() || self.ext.zba && words_by_shift_add(bytes).is_some())
+    }
+
+    /// `rd = base + index * tmp` (`rd` not `base`).
+    fn mul_addr(&mut self, rd: u8, base: u8, index: u8, tmp: u8) {
+        self.r(1, tmp, index, 0, rd, OP);
+        self.r(0, base, rd, 0, rd, OP);
     }
 
     /// `rd = rs`'s low 32 bits, sign-extended (`sext.w`).
@@ -531,7 +542,7 @@ pub(super) fn compile(
                             // runs on before the branch is resolved, it
                             // still reads inside the array.
                             a.load(4, A5, A1, 0);
-                            a.li(T0, v.max_entries.into());
+                            imm64(&mut a, &mut keys, T0, v.max_entries.into());
                             // Found: over the next two.
                             a.emit(Asm::b_type(12, T0, A5, BLTU));
                             a.addi(A5, ZERO, 0);
@@ -540,7 +551,7 @@ pub(super) fn compile(
                             a.r(0x20, T1, ZERO, 0, T1, OP); // neg t1
                             a.r(0, T1, A5, 7, A5, OP); // and a5, a5, t1
                             imm64(&mut a, &mut keys, T2, v.base);
-                            a.index_addr(A5, T2, A5, v.stride, T0);
+                            map_index_addr(&mut a, &mut keys, (A5, T2, A5), v.stride, (T0, T1));
                             match test {
                                 // Missing: the test's null way; found: on.
                                 Some((true, t)) => fixups.push((missing, t)),
@@ -731,7 +742,7 @@ fn hash_probe(
 ) -> bool {
     // a2 = the key's word, a3 = its bucket.
     a.load(t.key_size, A2, A1, 0);
-    a.li(T0, t.mult as i64);
+    imm64(a, keys, T0, t.mult);
     a.r(1, T0, A2, 0, A3, OP);
     a.srli(A3, A3, t.shift.into());
     // a4 = the first slot, a0 = the bucket's head.
@@ -743,11 +754,11 @@ fn hash_probe(
     let retry = a.here();
     a.load(4, T0, A0, 0);
     let walk = a.here();
-    a.li(T1, t.slot_count.into());
+    blinded(a, keys, T1, t.slot_count.into(), T2);
     let not_slot = a.branch(BGEU, T0, T1);
     // t2 = the slot. Another key: the next entry. (A slot's key: 8 bytes
     // where it is that long, else 4, zero-extended.)
-    a.index_addr(T2, A4, T0, t.slot_bytes.into(), T1);
+    map_index_addr(a, keys, (T2, A4, T0), t.slot_bytes.into(), (T1, T2));
     a.load(if t.key_size == 8 { 8 } else { 4 }, T1, T2, t.key_at);
     let other = a.branch(BNE, T1, A2);
     // The key: its value.
@@ -807,13 +818,33 @@ fn hash_probe(
 
 /// `dst = v`, blinded when there are keys (t1 is the scratch for the key).
 fn imm64(a: &mut Asm, keys: &mut Keys, dst: u8, v: u64) {
+    blinded(a, keys, dst, v, T1);
+}
+
+/// `dst = v`, blinded when there are keys (`scratch`, not `dst`, for the
+/// key): a program's constant, or a map's that a compiled lookup uses (as
+/// Linux blinds the constants of the lookups it inlines).
+fn blinded(a: &mut Asm, keys: &mut Keys, dst: u8, v: u64, scratch: u8) {
     match keys.next() {
         Some(k) => {
             a.li(dst, (v ^ k) as i64);
-            a.li(T1, k as i64);
-            a.r(0, T1, dst, 4, dst, OP);
+            a.li(scratch, k as i64);
+            a.r(0, scratch, dst, 4, dst, OP);
         }
         None => a.li(dst, v as i64),
+    }
+}
+
+/// `rd = base + index * bytes` as [`Asm::index_addr`] (`tmp` a scratch),
+/// where `bytes` is a map's (a stride, a slot's size): a multiply's
+/// constant is blinded where there are keys (`scratch`, not `tmp`, for
+/// the key).
+fn map_index_addr(a: &mut Asm, keys: &mut Keys, (rd, base, index): (u8, u8, u8), bytes: u64, (tmp, scratch): (u8, u8)) {
+    if keys.on() && a.multiplies(bytes) {
+        blinded(a, keys, tmp, bytes, scratch);
+        a.mul_addr(rd, base, index, tmp);
+    } else {
+        a.index_addr(rd, base, index, bytes, tmp);
     }
 }
 

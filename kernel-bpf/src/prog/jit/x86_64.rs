@@ -886,9 +886,9 @@ pub(super) fn compile(
                     };
                     match lookups.get(pc) {
                         Some(Lookup::Array(v)) if test.is_some() => {
-                            array_index(&mut a, &mut cold, key_place(&setup, pc), v.max_entries, none);
+                            array_index(&mut a, &mut cold, &mut keys, key_place(&setup, pc), v.max_entries, none);
                             imm64(&mut a, &mut keys, RAX, v.base);
-                            array_element(&mut a, RAX, v.stride);
+                            array_element(&mut a, &mut keys, RAX, v.stride);
                         }
                         Some(Lookup::Array(v)) => {
                             // r0 = the u32 key r2 points to; below max_entries,
@@ -897,9 +897,9 @@ pub(super) fn compile(
                             let (kb, ko) = key_place(&setup, pc);
                             a.load(4, RCX, kb, ko);
                             imm64(&mut a, &mut keys, R11, v.base);
-                            array_element(&mut a, R11, v.stride);
+                            array_element(&mut a, &mut keys, R11, v.stride);
                             a.op_rr(0x31, false, RAX, RAX);
-                            a.op_ri(7, false, RCX, v.max_entries as i32);
+                            op_imm(&mut a, &mut keys, CMP, RCX, v.max_entries as i32);
                             a.cmov(0x2, RAX, R11);
                         }
                         Some(Lookup::Table(t)) => {
@@ -1233,15 +1233,15 @@ fn branch(a: &mut Asm, places: &Places, fixups: &mut Vec<(usize, Target)>, cc: O
 /// goes on with is inside the array: masked to the size where that is a
 /// power of two, else to 0 by the comparison's carry (as Linux's
 /// `array_index_nospec`).
-fn array_index(a: &mut Asm, cold: &mut Cold, (kb, ko): (u8, i32), max_entries: u32, none: Target) {
+fn array_index(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, (kb, ko): (u8, i32), max_entries: u32, none: Target) {
     a.load(4, RCX, kb, ko);
-    a.op_ri(7, false, RCX, max_entries as i32);
+    op_imm(a, keys, CMP, RCX, max_entries as i32);
     let past = a.jump(Some(0x3));
     cold.enter(past);
     cold.a.op_rr(0x31, false, RAX, RAX);
     cold.goto(none);
     if max_entries.is_power_of_two() {
-        a.op_ri(4, false, RCX, (max_entries - 1) as i32);
+        op_imm(a, keys, AND, RCX, (max_entries - 1) as i32);
     } else {
         // edx = all ones (the carry: below the size), and so the index.
         a.op_rr(0x19, false, RDX, RDX);
@@ -1250,7 +1250,7 @@ fn array_index(a: &mut Asm, cold: &mut Cold, (kb, ko): (u8, i32), max_entries: u
 }
 
 /// `base += rcx * stride`: the address of an array's element.
-fn array_element(a: &mut Asm, base: u8, stride: u64) {
+fn array_element(a: &mut Asm, keys: &mut Keys, base: u8, stride: u64) {
     match (stride, words_by_shift_add(stride)) {
         // One lea where the stride is a scale.
         (1 | 2 | 4 | 8, _) => a.lea_index(base, base, RCX, stride.trailing_zeros() as u8),
@@ -1260,7 +1260,7 @@ fn array_element(a: &mut Asm, base: u8, stride: u64) {
             a.lea_index(base, base, RDX, 3);
         }
         _ => {
-            a.imul_ri(true, RDX, RCX, stride as i32);
+            mul_imm(a, keys, RDX, RCX, stride as i32);
             a.op_rr(0x01, true, base, RDX);
         }
     }
@@ -1276,6 +1276,42 @@ fn imm64(a: &mut Asm, keys: &mut Keys, dst: u8, v: u64) {
             a.op_rr(0x31, true, dst, R10);
         }
         None => a.mov_imm64(dst, v),
+    }
+}
+
+/// `cmp` and `and` of group 1: the extension of their "r/m, imm" form and
+/// the opcode of their "r/m, reg" form.
+const CMP: (u8, u8) = (7, 0x39);
+const AND: (u8, u8) = (4, 0x21);
+
+/// `op r, imm` (32-bit; `op` one of [`CMP`] and [`AND`]) on a constant of
+/// a map's (its size, an index mask), blinded where there are keys, as
+/// Linux blinds the constants of the lookups it inlines: built in r10 (the
+/// machine register, which must be free) as `(imm ^ k) ^ k`.
+fn op_imm(a: &mut Asm, keys: &mut Keys, (ext, opc): (u8, u8), r: u8, imm: i32) {
+    match keys.next() {
+        Some(k) => {
+            let k = k as u32 as i32;
+            a.mov_imm(false, R10, imm ^ k);
+            a.op_ri(6, false, R10, k);
+            a.op_rr(opc, false, r, R10);
+        }
+        None => a.op_ri(ext, false, r, imm),
+    }
+}
+
+/// `dst = src * imm` (64-bit, `imm` not negative: a map's stride), the
+/// constant blinded where there are keys (built in `dst`, which must not
+/// be `src`).
+fn mul_imm(a: &mut Asm, keys: &mut Keys, dst: u8, src: u8, imm: i32) {
+    match keys.next() {
+        Some(k) => {
+            let k = k as u32 as i32;
+            a.mov_imm(false, dst, imm ^ k);
+            a.op_ri(6, false, dst, k);
+            a.imul_rr(true, dst, src);
+        }
+        None => a.imul_ri(true, dst, src, imm),
     }
 }
 
@@ -1325,7 +1361,7 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
     // key compares as 8 bytes where it is that long, else as 4.
     a.load(t.key_size, R11, kb, ko);
     let wide_key = t.key_size == 8;
-    a.mov_imm64(RDX, t.mult);
+    imm64(a, keys, RDX, t.mult);
     a.imul_rr(true, RDX, R11);
     a.shift_imm(5, true, RDX, t.shift);
     // r8 = the first head, rsi = the first slot.
@@ -1343,7 +1379,7 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
     let units = Units::of(t.slot_bytes);
     // The slot of the entry in `e` (`spare` a free register): the index
     // register and scale of its address.
-    let slot = |a: &mut Asm, e: u8, spare: u8| match units {
+    let slot = |a: &mut Asm, keys: &mut Keys, e: u8, spare: u8| match units {
         Units::Shift(0) => (e, 3),
         Units::Shift(k) => {
             a.lea_scaled(spare, e, k);
@@ -1354,7 +1390,7 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
             (spare, 3)
         }
         Units::Bytes => {
-            a.imul_ri(true, spare, e, t.slot_bytes as i32);
+            mul_imm(a, keys, spare, e, t.slot_bytes as i32);
             (spare, 0)
         }
     };
@@ -1363,16 +1399,16 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
     // ecx = the chain's first entry; not a slot (a locked head, an empty
     // chain): the full search.
     a.op_index(0x8b, false, RCX, head);
-    a.op_ri(7, false, RCX, t.slot_count as i32);
+    op_imm(a, keys, CMP, RCX, t.slot_count as i32);
     let not_slot = a.jump(Some(0x3));
     // r9 = the next entry, or the first again where there is none (so its
     // slot is one to read).
-    let first = slot(a, RCX, RDI);
+    let first = slot(a, keys, RCX, RDI);
     a.op_index(0x8b, false, R9, at(first, t.link_at));
-    a.op_ri(7, false, R9, t.slot_count as i32);
+    op_imm(a, keys, CMP, R9, t.slot_count as i32);
     a.cmov(0x3, R9, RCX);
     // The first slot where its key is the key, else the second.
-    let second = slot(a, R9, R10);
+    let second = slot(a, keys, R9, R10);
     a.op_index(0x3b, wide_key, R11, at(first, t.key_at));
     a.cmov(CC_E, second.0, first.0);
     let chosen = second;
@@ -1390,9 +1426,9 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
     let walk = c.here();
     cold.enter(not_slot);
     let c = &mut cold.a;
-    c.op_ri(7, false, RCX, t.slot_count as i32);
+    op_imm(c, keys, CMP, RCX, t.slot_count as i32);
     let end = c.jump(Some(0x3));
-    let s = slot(c, RCX, RDI);
+    let s = slot(c, keys, RCX, RDI);
     // Another key: the next entry.
     c.op_index(0x3b, wide_key, R11, at(s, t.key_at));
     let other = c.jump(Some(CC_NE));
