@@ -715,7 +715,8 @@ pub(super) fn compile(
     let n = insns.len();
     let bad = |pc: usize| Error::BadInstruction { pc: pc as u32 };
     let mut a = Asm::with_room(64 + 8 * insns.len());
-    // The code of each instruction, and of each function's entry.
+    // Where instructions' code starts (where jumps and calls need it),
+    // and each function's entry.
     let mut places = Places::new(n);
     // Room for a jump every four instructions, as compiled C has about.
     let mut fixups: Vec<(usize, Target)> = Vec::with_capacity(n / 4);
