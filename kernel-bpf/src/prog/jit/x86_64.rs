@@ -155,6 +155,14 @@ impl Asm {
         e.end();
     }
 
+    /// `dst = imm` (as [`Asm::mov_imm`]), written as `(imm ^ key) ^ key`:
+    /// a blinded constant, the key its low 32 bits.
+    fn mov_blinded(&mut self, w: bool, dst: u8, imm: i32, key: u64) {
+        let k = key as u32 as i32;
+        self.mov_imm(w, dst, imm ^ k);
+        self.op_ri(6, w, dst, k);
+    }
+
     /// `mov dst, src` (32-bit zero-extends).
     #[inline]
     fn mov(&mut self, w: bool, dst: u8, src: u8) {
@@ -830,9 +838,7 @@ pub(super) fn compile(
             if let Some(k) = keys.next() {
                 // r10 = imm, written as (imm ^ k) ^ k; the instruction then
                 // takes it as its source register.
-                let (w, k) = (class != BPF_ALU && class != BPF_JMP32, k as u32 as i32);
-                a.mov_imm(w, R10, i.imm ^ k);
-                a.op_ri(6, w, R10, k);
+                a.mov_blinded(class != BPF_ALU && class != BPF_JMP32, R10, i.imm, k);
                 blinded = true;
             }
         }
@@ -1120,9 +1126,11 @@ const fn form(code: u8, blinded: bool) -> Form {
                 BPF_XOR => (0x31, 6),
                 BPF_MOV if x => return Form::Mov { w },
                 BPF_MOV => return Form::MovImm { w },
-                BPF_LSH if !x => return Form::Shift { ext: 4, w },
-                BPF_RSH if !x => return Form::Shift { ext: 5, w },
-                BPF_ARSH if !x => return Form::Shift { ext: 7, w },
+                // By the instruction's own constant, blinded or not: shift
+                // counts are not blinded.
+                BPF_LSH | BPF_RSH | BPF_ARSH if code & BPF_SRC_MASK == BPF_K => {
+                    return Form::Shift { ext: shift_ext(op), w }
+                }
                 _ => return Form::Alu { w, x },
             };
             match x {
@@ -1292,9 +1300,7 @@ const AND: (u8, u8) = (4, 0x21);
 fn op_imm(a: &mut Asm, keys: &mut Keys, (ext, opc): (u8, u8), r: u8, imm: i32) {
     match keys.next() {
         Some(k) => {
-            let k = k as u32 as i32;
-            a.mov_imm(false, R10, imm ^ k);
-            a.op_ri(6, false, R10, k);
+            a.mov_blinded(false, R10, imm, k);
             a.op_rr(opc, false, r, R10);
         }
         None => a.op_ri(ext, false, r, imm),
@@ -1307,9 +1313,7 @@ fn op_imm(a: &mut Asm, keys: &mut Keys, (ext, opc): (u8, u8), r: u8, imm: i32) {
 fn mul_imm(a: &mut Asm, keys: &mut Keys, dst: u8, src: u8, imm: i32) {
     match keys.next() {
         Some(k) => {
-            let k = k as u32 as i32;
-            a.mov_imm(false, dst, imm ^ k);
-            a.op_ri(6, false, dst, k);
+            a.mov_blinded(false, dst, imm, k);
             a.imul_rr(true, dst, src);
         }
         None => a.imul_ri(true, dst, src, imm),
@@ -1458,6 +1462,16 @@ fn hash_probe(a: &mut Asm, cold: &mut Cold, keys: &mut Keys, t: &HashTable, (kb,
     cold.goto(none);
 }
 
+/// The group-2 extension of a shift (`op` one of `BPF_LSH`, `BPF_RSH`,
+/// `BPF_ARSH`): shl 4, shr 5, sar 7.
+const fn shift_ext(op: u8) -> u8 {
+    match op {
+        BPF_LSH => 4,
+        BPF_RSH => 5,
+        _ => 7,
+    }
+}
+
 /// The condition of a conditional jump.
 const fn jcc(op: u8) -> Option<u8> {
     Some(match op {
@@ -1491,15 +1505,10 @@ fn alu(a: &mut Asm, i: &Insn, w: bool, d: u8, s: u8, x: bool) -> Option<()> {
             (false, m) => a.imul_ri(w, d, d, m),
         },
         BPF_NEG => a.grp3(3, w, d),
-        BPF_LSH | BPF_RSH | BPF_ARSH => {
-            let ext = match op {
-                BPF_LSH => 4,
-                BPF_RSH => 5,
-                _ => 7,
-            };
-            if !x {
-                a.shift_imm(ext, w, d, i.imm as u8 & if w { 63 } else { 31 });
-            } else if s == RCX && d != RCX {
+        // By a register (a constant's are `Form::Shift`).
+        BPF_LSH | BPF_RSH | BPF_ARSH if x => {
+            let ext = shift_ext(op);
+            if s == RCX && d != RCX {
                 a.shift_cl(ext, w, d);
             } else {
                 // The count must be in cl, which is r4's: r4 waits in r11.
